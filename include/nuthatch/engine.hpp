@@ -1,0 +1,97 @@
+#pragma once
+/// The type-erased engine (DESIGN §4, §5, §7): option resolution, levels, lookup,
+/// compute, commit, nested-call context, lineage, processors, memoizer. The typed C++
+/// API (cache.hpp) and the Python binding are thin layers over engine::call.
+/// Thread-safe: any number of threads may call cached functions concurrently.
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nuthatch/boxed.hpp"
+#include "nuthatch/codec.hpp"
+#include "nuthatch/options.hpp"
+#include "nuthatch/value.hpp"
+
+namespace nuthatch {
+
+/// How a front end's result type maps onto stored types.
+class ResultAdapter {
+ public:
+  virtual ~ResultAdapter() = default;
+  /// Default backend of results, or "" when it depends on the value (the engine then
+  /// recalls whichever backend an entry was stored with, and asks backend_for() when
+  /// writing).
+  virtual std::string default_backend() const = 0;
+  /// Backend for a computed result when default_backend() is "".
+  virtual std::string backend_for(const Boxed& result) const { return default_backend(); }
+  /// Result -> the stored type of `codec`. Throws CodecError / ConfigError when the
+  /// backend cannot store this result type.
+  virtual Boxed to_stored(const Boxed& result, const Codec& codec) const = 0;
+  /// Stored value -> result (`engine` is the engine= read hint).
+  virtual Boxed from_stored(const Boxed& stored, const Codec& codec,
+                            const std::string& engine) const = 0;
+  /// Approximate bytes held by a result, for the memoizer's budget.
+  virtual std::size_t memory_size(const Boxed& result) const = 0;
+};
+
+/// A cached function, as declared once.
+struct FunctionSpec {
+  std::string name;                 ///< first key segment; validated
+  std::vector<std::string> params;  ///< argument names, in call order
+  CacheOptions options;
+  std::shared_ptr<const ResultAdapter> adapter;
+  std::string code;  ///< code fingerprint recorded in manifests
+};
+
+/// The argument values of one call, in `params` order. Arguments that could not be
+/// turned into values are named in `unkeyable` (their value is null).
+struct CallArgs {
+  std::vector<Value> values;
+  std::vector<std::string> unkeyable;
+};
+
+namespace engine {
+
+/// Runs one call: resolves options, looks the entry up level by level, computes on a
+/// miss (calling `compute`, which returns an empty Boxed for "no value"), commits, runs
+/// processors, memoizes. Exceptions from `compute` propagate unchanged.
+Boxed call(const FunctionSpec& fn, CallArgs args, const CallOptions& options,
+           const std::function<Boxed()>& compute);
+
+/// filepath_only: the URL of the entry's payload (existing, or where it would be
+/// written), without computing.
+std::string uri(const FunctionSpec& fn, CallArgs args, const CallOptions& options);
+
+}  // namespace engine
+
+/// Empties the in-process memoizer.
+void clear_memoizer();
+
+/// The nested-call context of the current thread (inherited options, recompute /
+/// memoize selections, lineage). Capture it on one thread and enter it on a worker
+/// thread so that calls there behave as nested calls:
+///   auto ctx = nh::CallContext::capture();
+///   pool.submit([ctx] { nh::CallContext::Scope in(ctx); f(x); });
+class CallContext {
+ public:
+  static CallContext capture();
+  class Scope {
+   public:
+    explicit Scope(const CallContext& context);
+    ~Scope();
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+
+   private:
+    std::shared_ptr<void> saved_;
+  };
+  struct Frame;
+
+ private:
+  std::shared_ptr<Frame> frame_;
+};
+
+}  // namespace nuthatch

@@ -1,0 +1,88 @@
+#pragma once
+/// Argument values -> nh::Value -> cache keys (DESIGN §2).
+///
+/// `to_value(const T&)` is the customisation point for argument types: built in for
+/// arithmetic types, bool, strings, Value, Bytes, std::vector, std::map<std::string, T>,
+/// std::optional, enums (their underlying integer) and std::chrono::system_clock time
+/// points (ISO 8601 UTC). Add an overload in your type's namespace (found by ADL).
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "nuthatch/value.hpp"
+
+namespace nuthatch {
+
+inline Value to_value(const Value& v) { return v; }
+inline Value to_value(const std::string& s) { return Value(s); }
+inline Value to_value(std::string_view s) { return Value(s); }
+inline Value to_value(const char* s) { return Value(s); }
+inline Value to_value(const Bytes& b) { return Value(b); }
+template <class T>
+  requires std::is_arithmetic_v<T>
+Value to_value(T v) {
+  return Value(v);
+}
+template <class T>
+  requires std::is_enum_v<T>
+Value to_value(T v) {
+  return Value(static_cast<std::underlying_type_t<T>>(v));
+}
+/// ISO 8601 UTC text of a time point: "2013-01-01T00:00:00Z", with fractional seconds
+/// only when non-zero.
+std::string format_time_ns(std::int64_t ns_since_epoch);
+template <class Duration>
+Value to_value(const std::chrono::time_point<std::chrono::system_clock, Duration>& t) {
+  return Value(format_time_ns(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count()));
+}
+template <class T>
+Value to_value(const std::optional<T>& v) {
+  if (!v) return Value();
+  return to_value(*v);
+}
+template <class T, class A>
+Value to_value(const std::vector<T, A>& v) {
+  Value::Array out;
+  out.reserve(v.size());
+  for (const auto& e : v) out.push_back(to_value(e));
+  return Value(std::move(out));
+}
+template <class T, class C, class A>
+Value to_value(const std::map<std::string, T, C, A>& m) {
+  Value::Members out;
+  out.reserve(m.size());
+  for (const auto& [k, e] : m) out.emplace_back(k, to_value(e));
+  return Value(std::move(out));
+}
+
+/// Longest key segment kept readable; longer ones become `<arg>=~<xxh3-128 hex>`.
+inline constexpr std::size_t kMaxSegmentBytes = 100;
+
+/// Canonical text of a value in a key: ints in decimal, floats as Python's repr
+/// (shortest round-trip, "1.0"), bools true / false, null, strings as they are, lists and
+/// maps JSON-like in their own order.
+std::string render_key_value(const Value& v);
+
+/// `<arg>=<percent-encoded value>`, hashed when longer than kMaxSegmentBytes.
+std::string key_segment(std::string_view arg, const Value& v);
+
+/// `<name>/<arg>=<value>/...` over `args` sorted by argument name. Throws KeyError when
+/// the function name is not valid.
+std::string make_key(std::string_view function,
+                     std::vector<std::pair<std::string, Value>> args);
+
+/// Throws KeyError unless `ns` is a valid namespace ([A-Za-z0-9][A-Za-z0-9._-]{0,99}).
+void validate_namespace(std::string_view ns);
+/// Throws KeyError unless `name` is a valid function name
+/// ([A-Za-z_][A-Za-z0-9_.-]{0,199}).
+void validate_function_name(std::string_view name);
+
+}  // namespace nuthatch

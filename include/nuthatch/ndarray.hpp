@@ -1,0 +1,148 @@
+#pragma once
+/// N-d arrays and datasets: the xarray / Zarr data model. An NDArray is a C-contiguous
+/// buffer with a dtype and a shape; its buffer is shared (copies of an NDArray share it)
+/// and may borrow foreign memory (a numpy array) through an owner handle, without a copy.
+/// A Dataset is named variables with dims, attrs and encoding, a set of coordinate names,
+/// and dataset attrs. The `zarr` backend stores both.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nuthatch/error.hpp"
+#include "nuthatch/value.hpp"
+
+namespace nuthatch {
+
+enum class DType {
+  bool_, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
+  float32, float64, datetime64_ns, string
+};
+
+/// Size in bytes of one element (0 for string, whose elements are variable-length).
+std::size_t dtype_size(DType t);
+/// numpy-style name: "bool", "int16", "float32", "datetime64[ns]", "str".
+std::string_view dtype_name(DType t);
+
+namespace detail {
+template <class T> struct dtype_of;
+template <> struct dtype_of<bool> { static constexpr DType value = DType::bool_; };
+template <> struct dtype_of<std::int8_t> { static constexpr DType value = DType::int8; };
+template <> struct dtype_of<std::int16_t> { static constexpr DType value = DType::int16; };
+template <> struct dtype_of<std::int32_t> { static constexpr DType value = DType::int32; };
+template <> struct dtype_of<std::int64_t> { static constexpr DType value = DType::int64; };
+template <> struct dtype_of<std::uint8_t> { static constexpr DType value = DType::uint8; };
+template <> struct dtype_of<std::uint16_t> { static constexpr DType value = DType::uint16; };
+template <> struct dtype_of<std::uint32_t> { static constexpr DType value = DType::uint32; };
+template <> struct dtype_of<std::uint64_t> { static constexpr DType value = DType::uint64; };
+template <> struct dtype_of<float> { static constexpr DType value = DType::float32; };
+template <> struct dtype_of<double> { static constexpr DType value = DType::float64; };
+}  // namespace detail
+
+/// A C-contiguous N-d array. Copying an NDArray shares its buffer.
+class NDArray {
+ public:
+  NDArray() = default;
+
+  /// Takes ownership of `values` laid out in C order; throws CodecError when the element
+  /// count does not match the shape.
+  template <class T>
+  static NDArray from_vector(std::vector<T> values, std::vector<std::int64_t> shape) {
+    auto owner = std::make_shared<std::vector<T>>(std::move(values));
+    NDArray a;
+    a.init(detail::dtype_of<T>::value, std::move(shape), owner->data(),
+           owner->size() * sizeof(T), owner);
+    return a;
+  }
+  /// datetime64[ns] values, as nanoseconds since the Unix epoch.
+  static NDArray datetimes(std::vector<std::int64_t> ns_since_epoch,
+                           std::vector<std::int64_t> shape);
+  /// UTF-8 strings.
+  static NDArray strings(std::vector<std::string> values, std::vector<std::int64_t> shape);
+  /// Borrows `data` (C order, `bytes` long) kept alive by `owner`: no copy is made.
+  static NDArray borrow(DType dtype, std::vector<std::int64_t> shape, const void* data,
+                        std::size_t bytes, std::shared_ptr<const void> owner);
+  /// A zero-filled array of the given dtype and shape (empty strings for string).
+  static NDArray zeros(DType dtype, std::vector<std::int64_t> shape);
+
+  DType dtype() const { return dtype_; }
+  const std::vector<std::int64_t>& shape() const { return shape_; }
+  std::int64_t size() const;              ///< number of elements
+  std::size_t nbytes() const { return bytes_; }  ///< buffer size (strings: their sum)
+  const void* data() const { return data_; }
+
+  /// Typed view; throws CodecError when T does not match the dtype.
+  template <class T>
+  std::span<const T> values() const {
+    check_dtype(storage_dtype<T>());
+    return {static_cast<const T*>(data_), static_cast<std::size_t>(size())};
+  }
+  /// Typed mutable view. Copies the buffer first when it is shared or borrowed.
+  template <class T>
+  std::span<T> mutable_values() {
+    check_dtype(storage_dtype<T>());
+    make_unique();
+    return {static_cast<T*>(const_cast<void*>(data_)), static_cast<std::size_t>(size())};
+  }
+  const std::vector<std::string>& string_values() const;
+
+  friend bool operator==(const NDArray& a, const NDArray& b);
+
+ private:
+  template <class T>
+  static constexpr DType storage_dtype() {
+    return detail::dtype_of<T>::value;
+  }
+  void init(DType dtype, std::vector<std::int64_t> shape, const void* data, std::size_t bytes,
+            std::shared_ptr<const void> owner);
+  void check_dtype(DType wanted) const;
+  void make_unique();
+
+  DType dtype_ = DType::float64;
+  std::vector<std::int64_t> shape_;
+  const void* data_ = nullptr;
+  std::size_t bytes_ = 0;
+  std::shared_ptr<const void> owner_;
+  std::shared_ptr<std::vector<std::string>> strings_;
+};
+
+/// int64 views of datetime64[ns] arrays are allowed: values<std::int64_t>() works on both.
+template <>
+inline std::span<const std::int64_t> NDArray::values<std::int64_t>() const {
+  if (dtype_ != DType::datetime64_ns) check_dtype(DType::int64);
+  return {static_cast<const std::int64_t*>(data_), static_cast<std::size_t>(size())};
+}
+
+/// One variable of a dataset: dims name the axes of `data`.
+struct Variable {
+  std::vector<std::string> dims;
+  NDArray data;
+  Value attrs = Value::object();
+  Value encoding = Value::object();  ///< chunks, compressor, level, fill_value
+  friend bool operator==(const Variable&, const Variable&) = default;
+};
+
+/// Named variables, the names among them that are coordinates, and dataset attrs.
+struct Dataset {
+  std::map<std::string, Variable> variables;
+  std::set<std::string> coords;
+  Value attrs = Value::object();
+  friend bool operator==(const Dataset&, const Dataset&) = default;
+};
+
+/// A hyper-rectangle of a dataset: per-dimension index ranges [start, stop).
+struct Selection {
+  struct Range {
+    std::string dim;
+    std::int64_t start = 0;
+    std::int64_t stop = 0;
+  };
+  std::vector<Range> ranges;
+};
+
+}  // namespace nuthatch

@@ -1,0 +1,122 @@
+#pragma once
+/// Cache modes and the decorator / per-call options (DESIGN §4, §5). Both option structs
+/// are aggregates with their members in the documented order, so designated
+/// initialisers work: nh::CallOptions{.cache_mode = nh::CacheMode::overwrite}.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nuthatch/value.hpp"
+
+namespace nuthatch {
+
+class Processor;
+using ProcessorPtr = std::shared_ptr<const Processor>;
+
+/// Where a call reads and writes; see the table in DESIGN §4.
+enum class CacheMode {
+  write,             ///< default: read root + mirrors, write root, ask before replacing
+  overwrite,         ///< read root + mirrors, write root, replace without asking
+  read_only,         ///< read local, root, mirrors; never write
+  read_only_strict,  ///< as read_only, but a miss is a CacheMissError
+  local,             ///< read local, root, mirrors; write local
+  local_overwrite,   ///< as local, replacing without asking
+  local_sync,        ///< read root + mirrors (not local), write local, replace
+  local_strict,      ///< read and write local only (alias: offline)
+  local_api,         ///< read everywhere, write local; a miss is a CacheMissError
+  off,               ///< no caching at all
+};
+inline constexpr CacheMode offline = CacheMode::local_strict;
+
+/// Parses a mode name ("write", "local_sync", "offline", ...). Throws ConfigError naming
+/// the unknown value and listing the valid ones.
+CacheMode parse_cache_mode(std::string_view name);
+std::string_view to_string(CacheMode mode);
+
+/// A selection of function names: none, "this function", a list, or all (nested too).
+/// Converts from bool (true = this function only) and from a name.
+class FunctionSet {
+ public:
+  FunctionSet() = default;
+  FunctionSet(bool self) : self_(self) {}
+  FunctionSet(const char* name) : names_{name} {}
+  FunctionSet(std::string name) : names_{std::move(name)} {}
+  static FunctionSet names(std::vector<std::string> names) {
+    FunctionSet s;
+    s.names_ = std::move(names);
+    return s;
+  }
+  static FunctionSet all() {
+    FunctionSet s;
+    s.all_ = true;
+    return s;
+  }
+  bool empty() const { return !self_ && !all_ && names_.empty(); }
+  bool is_all() const { return all_; }
+  bool is_self() const { return self_; }
+  const std::vector<std::string>& name_list() const { return names_; }
+  /// Whether `function` is selected, given the name of the function the option was
+  /// passed to (`self`).
+  bool selects(std::string_view function, std::string_view self) const;
+  /// Whether this selection reaches nested calls (a list or all).
+  bool propagates() const { return all_ || !names_.empty(); }
+
+ private:
+  bool self_ = false;
+  bool all_ = false;
+  std::vector<std::string> names_;
+};
+
+/// `recompute=`: True, a name, a list of names or all ('_all' in Python).
+using Recompute = FunctionSet;
+/// `memoize=` per call: True, a name, a list of names or all.
+using Memoize = FunctionSet;
+
+/// `cache_disable_if`: caching is off when, for any one map, every listed argument equals
+/// one of the listed values.
+using DisableIf = std::vector<std::map<std::string, std::vector<Value>>>;
+
+/// Decorator options, fixed when a function is declared cached.
+struct CacheOptions {
+  bool cache = true;
+  std::string ns;                    ///< namespace ("" = none)
+  std::string version;               ///< entries of another version are invisible
+  std::vector<std::string> cache_args;  ///< arguments that key the entry
+  DisableIf cache_disable_if;
+  bool fail_if_no_cache = false;
+  std::string engine;                ///< read type hint (Python: pandas / dask ...)
+  std::string backend;               ///< "" = the result type's default
+  Value backend_kwargs = Value::object();
+  std::string storage_backend;       ///< "" = the configured filesystem
+  Value storage_backend_kwargs = Value::object();
+  bool memoize = false;
+  std::vector<std::string> upsert_keys;
+  std::vector<ProcessorPtr> processors;
+};
+
+/// Per-call options; unset members fall back to the decorator's and then to the
+/// enclosing call's (for the inherited ones, see DESIGN §5).
+struct CallOptions {
+  std::optional<bool> cache;
+  std::optional<std::string> ns;
+  std::optional<CacheMode> cache_mode;
+  Recompute recompute;
+  Memoize memoize;
+  std::optional<std::string> engine;
+  std::optional<std::string> backend;
+  std::optional<Value> backend_kwargs;
+  std::optional<std::string> storage_backend;
+  std::optional<Value> storage_backend_kwargs;
+  bool filepath_only = false;
+  std::optional<bool> retry_null_cache;
+  std::optional<bool> fail_if_no_cache;
+  std::optional<bool> upsert;
+  std::optional<bool> force_overwrite;
+  std::vector<ProcessorPtr> post_processors;
+};
+
+}  // namespace nuthatch

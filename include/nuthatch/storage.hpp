@@ -1,0 +1,107 @@
+#pragma once
+/// Storage: a flat key-value view of one location (a URL prefix), the layer every codec
+/// and the metastore write through. Keys are relative, '/'-separated paths. Drivers
+/// register themselves by URL scheme (see StorageRegistry); the engine never names one.
+///
+/// Contract for every driver (checked by the storage conformance suite):
+///  - read / stat of a missing object is std::nullopt, never an exception;
+///  - write() replaces an object atomically: a concurrent reader sees the old bytes or the
+///    new bytes, never a mix;
+///  - write_if() is a compare-and-swap on the object's generation, used for manifests;
+///  - list() returns every object under a prefix, in no particular order;
+///  - remove() of a missing object is not an error.
+/// All methods are thread-safe.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nuthatch/value.hpp"
+
+namespace nuthatch {
+
+/// Metadata of one stored object.
+struct ObjectInfo {
+  std::string path;        ///< relative to the location
+  std::uint64_t size = 0;  ///< bytes
+  std::int64_t mtime_ns = 0;  ///< last modification, ns since the epoch (0 when unknown)
+  std::string generation;  ///< opaque version tag: changes on every replacement
+};
+
+/// A byte range [offset, offset + length); length std::nullopt reads to the end.
+struct ByteRange {
+  std::uint64_t offset = 0;
+  std::optional<std::uint64_t> length;
+};
+
+/// Precondition of a conditional write.
+struct WriteCondition {
+  enum class Kind { none, if_absent, if_generation };
+  Kind kind = Kind::none;
+  std::string generation;  ///< for if_generation
+  static WriteCondition none() { return {}; }
+  static WriteCondition if_absent() { return {Kind::if_absent, {}}; }
+  static WriteCondition if_generation(std::string g) { return {Kind::if_generation, std::move(g)}; }
+};
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  /// The location's URL, as configured (for messages; never holds credentials).
+  virtual std::string url() const = 0;
+  /// Whether writes are refused (mirrors, http).
+  virtual bool read_only() const { return false; }
+
+  /// Reads an object, or a byte range of it. std::nullopt when it does not exist.
+  virtual std::optional<std::string> read(std::string_view path, ByteRange range = {}) = 0;
+  /// Size, time and generation of an object; std::nullopt when it does not exist.
+  virtual std::optional<ObjectInfo> stat(std::string_view path) = 0;
+  /// Writes (creates or replaces) an object atomically.
+  virtual void write(std::string_view path, std::string_view data) = 0;
+  /// Writes only when `condition` holds; returns false (and writes nothing) when it does
+  /// not. Atomic against concurrent write_if calls from any process.
+  virtual bool write_if(std::string_view path, std::string_view data,
+                        const WriteCondition& condition) = 0;
+  /// Every object whose path starts with `prefix` (a prefix ending in '/' lists a
+  /// "directory" recursively). Hidden temporary objects of in-flight writes are omitted.
+  virtual std::vector<ObjectInfo> list(std::string_view prefix) = 0;
+  /// Removes objects; missing ones are ignored.
+  virtual void remove(const std::vector<std::string>& paths) = 0;
+  /// Removes every object under a prefix (a payload directory); returns how many.
+  virtual std::size_t remove_prefix(std::string_view prefix);
+
+  /// A URL (or local path) naming `path` inside this location, for uri() and messages.
+  virtual std::string url_of(std::string_view path) const;
+};
+
+using StoragePtr = std::shared_ptr<Storage>;
+
+/// Builds a driver for a URL and its options (`filesystem_options`).
+using StorageFactory = std::function<StoragePtr(const std::string& url, const Value& options)>;
+
+/// Driver registry by URL scheme. A driver registers from its own source file with a
+/// static StorageRegistrar; the core never includes a driver header.
+class StorageRegistry {
+ public:
+  static void add(std::string scheme, StorageFactory factory);
+  /// Opens a location. A bare path (no "scheme://") uses the `file` driver; `~` is
+  /// expanded. Throws ConfigError naming the scheme and the schemes that exist when no
+  /// driver handles it.
+  static StoragePtr open(const std::string& url, const Value& options = Value::object());
+  static std::vector<std::string> schemes();
+  /// "s3" for "s3://b/p", "file" for "/tmp/x" and "file:///tmp/x".
+  static std::string scheme_of(std::string_view url);
+};
+
+struct StorageRegistrar {
+  StorageRegistrar(std::string scheme, StorageFactory factory) {
+    StorageRegistry::add(std::move(scheme), std::move(factory));
+  }
+};
+
+}  // namespace nuthatch

@@ -1,0 +1,59 @@
+#pragma once
+// Internal configuration API for the engine and the CLI (the public part is
+// include/nuthatch/config.hpp). See DESIGN §6.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nuthatch/value.hpp"
+
+namespace nuthatch::config {
+
+/// A resolved location: the storage URL and driver options for (location, backend).
+struct LocationSpec {
+  std::string name;     ///< "root", "local", "mirror-public"
+  std::string backend;  ///< the backend this was resolved for ("" = any)
+  std::string url;      ///< `filesystem` (with a per-backend override applied)
+  Value options;        ///< `filesystem_options` (object; secrets resolved)
+  bool read_only = false;  ///< mirrors
+};
+
+/// Names of configured locations in lookup order: "local", "root", then every
+/// "mirror-*" in name order. local and root always exist (they have defaults).
+std::vector<std::string> location_names();
+
+/// Resolves a location for a backend. Throws ConfigError for an unknown location, a
+/// parameter of the wrong type, or a failing secret provider (naming the parameter).
+LocationSpec location(const std::string& name, const std::string& backend = "");
+
+/// Backends that have a per-backend override of `filesystem` at `location`.
+std::vector<std::string> overridden_backends(const std::string& location);
+
+/// Incremented on every change (set_parameter, config_parameter, reset_config), so
+/// callers can cache resolved values.
+std::uint64_t generation();
+
+/// The project directory: nearest ancestor of the working directory holding
+/// nuthatch.toml or pyproject.toml, else the working directory.
+std::filesystem::path project_dir();
+
+/// One parameter, for print-config.
+struct ParamEntry {
+  std::string location;
+  std::string backend;
+  std::string name;
+  Value value;         ///< masked ("****") when secret and not show_secrets
+  std::string source;  ///< "default", "~/.nuthatch.toml", "<path>/pyproject.toml", "env NUTHATCH_X", "code"
+  bool secret = false;
+};
+/// Every effective parameter (highest-priority source per (location, backend, name)).
+/// Calls secret providers only when show_secrets is true.
+std::vector<ParamEntry> dump(bool show_secrets);
+
+/// Whether a parameter name is secret by its name (secret, password, token, key).
+bool is_secret_name(const std::string& name);
+
+}  // namespace nuthatch::config
