@@ -2,7 +2,7 @@
 find_package(Threads REQUIRED)
 find_package(tomlplusplus REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
-find_package(msgpack-cxx REQUIRED)
+find_package(msgpack REQUIRED)  # Debian 12: msgpackc-cxx target
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)

@@ -108,6 +108,7 @@ class NDArray {
   const void* data_ = nullptr;
   std::size_t bytes_ = 0;
   std::shared_ptr<const void> owner_;
+  bool borrowed_ = false;  ///< data_ belongs to a foreign owner: copy before mutating
   std::shared_ptr<std::vector<std::string>> strings_;
 };
 

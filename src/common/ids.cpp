@@ -1,0 +1,53 @@
+#include "common/ids.hpp"
+
+#include <chrono>
+#include <random>
+
+namespace nuthatch {
+namespace {
+constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+constexpr int kIdLength = 26;
+
+int crockford_value(char c) {
+  for (int i = 0; i < 32; ++i) {
+    if (kCrockford[i] == c) return i;
+  }
+  return -1;
+}
+}  // namespace
+
+std::string new_entry_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}() ^
+                                   static_cast<std::uint64_t>(
+                                       std::chrono::steady_clock::now().time_since_epoch().count())};
+  auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count());
+  std::string id(kIdLength, '0');
+  // 48 bits of time -> 10 characters (50 bits, top 2 zero).
+  for (int i = 9; i >= 0; --i) {
+    id[i] = kCrockford[ms & 31];
+    ms >>= 5;
+  }
+  // 80 random bits -> 16 characters.
+  std::uint64_t hi = rng(), lo = rng();
+  for (int i = 0; i < 16; ++i) {
+    std::uint64_t& src = i < 8 ? hi : lo;
+    id[10 + i] = kCrockford[src & 31];
+    src >>= 5;
+  }
+  return id;
+}
+
+std::int64_t entry_id_millis(const std::string& id) {
+  if (id.size() != kIdLength) return 0;
+  std::int64_t ms = 0;
+  for (int i = 0; i < 10; ++i) {
+    int v = crockford_value(id[i]);
+    if (v < 0) return 0;
+    ms = (ms << 5) | v;
+  }
+  return ms;
+}
+
+}  // namespace nuthatch
