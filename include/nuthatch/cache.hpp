@@ -121,9 +121,11 @@ class Cached<R(Args...)> {
   /// The same function with per-call options (they replace earlier ones member-wise).
   Cached with(CallOptions options) const { return Cached(spec_, fn_, std::move(options)); }
 
-  /// Where the entry for these arguments lives (filepath_only): no compute.
-  std::string uri(const Args&... args) const {
-    return engine::uri(*spec_, detail::make_call_args(spec_->params, args...), call_);
+  /// Where the entry for these arguments lives (filepath_only); computes and writes it
+  /// first on a miss.
+  std::string uri(Args... args) const {
+    return engine::uri(*spec_, detail::make_call_args(spec_->params, args...), call_,
+                       [&]() -> Boxed { return box(fn_(args...)); });
   }
 
   const FunctionSpec& spec() const { return *spec_; }

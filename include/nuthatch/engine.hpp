@@ -61,9 +61,11 @@ namespace engine {
 Boxed call(const FunctionSpec& fn, CallArgs args, const CallOptions& options,
            const std::function<Boxed()>& compute);
 
-/// filepath_only: the URL of the entry's payload (existing, or where it would be
-/// written), without computing.
-std::string uri(const FunctionSpec& fn, CallArgs args, const CallOptions& options);
+/// filepath_only: the URL of the entry's payload. On a miss the call computes and
+/// writes as usual first (as the original's filepath_only does); when nothing is
+/// written (read-only modes), the URL the entry would have at the first write level.
+std::string uri(const FunctionSpec& fn, CallArgs args, const CallOptions& options,
+                const std::function<Boxed()>& compute);
 
 }  // namespace engine
 

@@ -1,0 +1,123 @@
+#include "engine/resolve.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "common/log.hpp"
+#include "config/config.hpp"
+#include "nuthatch/config.hpp"
+#include "meta/manifest.hpp"
+#include "nuthatch/keys.hpp"
+
+namespace nuthatch {
+namespace {
+
+Value merge_objects(Value base, const Value& over) {
+  if (!over.is_object()) return base;
+  if (!base.is_object()) base = Value::object();
+  for (const auto& [k, v] : over.members()) base[k] = v;
+  return base;
+}
+
+CacheMode configured_mode() {
+  std::optional<Value> v = get_parameter("cache_mode");
+  if (!v || v->is_null()) return CacheMode::write;
+  if (!v->is_string()) throw ConfigError("parameter cache_mode must be a string");
+  return parse_cache_mode(v->as<std::string>());
+}
+
+bool disabled_by(const DisableIf& rules, const Arguments& args) {
+  for (const auto& rule : rules) {
+    bool all = true;
+    for (const auto& [name, allowed] : rule) {
+      const Value* v = args.find(name);
+      if (v == nullptr || std::find(allowed.begin(), allowed.end(), *v) == allowed.end()) {
+        all = false;
+        break;
+      }
+    }
+    if (all) return true;
+  }
+  return false;
+}
+
+std::string key_over(const FunctionSpec& fn, const Arguments& args,
+                     const std::vector<std::string>* only) {
+  std::vector<std::pair<std::string, Value>> pairs;
+  for (std::size_t i = 0; i < args.names.size(); ++i) {
+    if (only && std::find(only->begin(), only->end(), args.names[i]) == only->end()) continue;
+    pairs.emplace_back(args.names[i], args.values[i]);
+  }
+  return make_key(fn.name, std::move(pairs));
+}
+
+}  // namespace
+
+ResolvedCall resolve_call(const FunctionSpec& fn, CallArgs args, const CallOptions& o) {
+  const CacheOptions& d = fn.options;
+  const std::shared_ptr<CallContext::Frame>& parent = context::current();
+  ResolvedCall r;
+  r.fn = &fn;
+  r.cache = o.cache.value_or(d.cache);
+  std::string ns = o.ns.value_or(d.ns);
+  if (!ns.empty()) validate_namespace(ns);
+  r.ns = ns.empty() ? std::string(kNoNamespace) : ns;
+
+  // Inherited from the enclosing calls unless this call sets them (DESIGN §5).
+  auto frame = std::make_shared<CallContext::Frame>();
+  frame->function = fn.name;
+  frame->cache_mode = o.cache_mode ? o.cache_mode : (parent ? parent->cache_mode : std::nullopt);
+  frame->force_overwrite =
+      o.force_overwrite ? o.force_overwrite : (parent ? parent->force_overwrite : std::nullopt);
+  frame->retry_null_cache =
+      o.retry_null_cache ? o.retry_null_cache : (parent ? parent->retry_null_cache : std::nullopt);
+  frame->backend_kwargs = parent ? parent->backend_kwargs : Value::object();
+  if (o.backend_kwargs) frame->backend_kwargs = merge_objects(frame->backend_kwargs, *o.backend_kwargs);
+  frame->recompute = o.recompute.propagates() ? o.recompute : (parent ? parent->recompute : FunctionSet());
+  frame->memoize = o.memoize.propagates() ? o.memoize : (parent ? parent->memoize : FunctionSet());
+
+  r.mode = frame->cache_mode ? *frame->cache_mode : configured_mode();
+  r.policy = policy_of(r.mode);
+  r.force_overwrite = frame->force_overwrite;
+  r.retry_null_cache = frame->retry_null_cache.value_or(false);
+  r.backend_kwargs = merge_objects(d.backend_kwargs, frame->backend_kwargs);
+  // A selection given to this call applies to this function itself (whether or not it
+  // names it); a propagated one applies when it names this function.
+  auto selected = [&](const FunctionSet& own, const FunctionSet& inherited) {
+    if (!own.empty()) return true;
+    return parent && inherited.selects(fn.name, parent->function);
+  };
+  r.recompute = selected(o.recompute, parent ? parent->recompute : FunctionSet());
+  r.memoize = d.memoize || selected(o.memoize, parent ? parent->memoize : FunctionSet());
+  r.fail_if_no_cache = o.fail_if_no_cache.value_or(d.fail_if_no_cache);
+  r.upsert = o.upsert.value_or(false);
+  r.backend = o.backend.value_or(d.backend);
+  if (r.backend.empty()) r.backend = fn.adapter->default_backend();
+  r.engine = o.engine.value_or(d.engine);
+  r.processors = d.processors;
+  r.processors.insert(r.processors.end(), o.post_processors.begin(), o.post_processors.end());
+
+  r.arguments.names = fn.params;
+  r.arguments.values = std::move(args.values);
+  for (const auto& p : r.processors) p->process_arguments(r.arguments);
+
+  for (const std::string& bad : args.unkeyable) {
+    r.memo_keyable = false;
+    bool keys_entry = std::find(d.cache_args.begin(), d.cache_args.end(), bad) != d.cache_args.end();
+    if (keys_entry && r.cache) {
+      log::warn(fmt::format("argument '{}' of {} cannot be turned into a cache key; caching is off "
+                            "for this call",
+                            bad, fn.name));
+      r.cache = false;
+    }
+  }
+  if (r.cache && disabled_by(d.cache_disable_if, r.arguments)) r.cache = false;
+
+  r.cache_key = key_over(fn, r.arguments, &d.cache_args);
+  if (r.memo_keyable) r.memo_key = key_over(fn, r.arguments, nullptr);
+  r.frame = std::move(frame);
+  return r;
+}
+
+}  // namespace nuthatch

@@ -1,0 +1,44 @@
+#pragma once
+// Resolution of one call's effective options from the declaration, the call's options,
+// the enclosing call's context and the configuration (DESIGN §4, §5).
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/context.hpp"
+#include "engine/levels.hpp"
+#include "nuthatch/engine.hpp"
+#include "nuthatch/processor.hpp"
+
+namespace nuthatch {
+
+struct ResolvedCall {
+  const FunctionSpec* fn = nullptr;
+  bool cache = true;            ///< root / mirrors in play (cache=, cache_disable_if, keys)
+  bool memo_keyable = true;     ///< every argument could be keyed
+  std::string ns;               ///< "_" when none
+  CacheMode mode = CacheMode::write;
+  ModePolicy policy{};
+  bool recompute = false;
+  bool memoize = false;
+  bool fail_if_no_cache = false;
+  bool retry_null_cache = false;
+  bool upsert = false;
+  std::optional<bool> force_overwrite;
+  std::string backend;          ///< "" = decided by the stored entry / the result
+  Value backend_kwargs = Value::object();
+  std::string engine;
+  std::vector<ProcessorPtr> processors;
+  Arguments arguments;
+  std::string cache_key;        ///< root and mirrors
+  std::string memo_key;         ///< memoizer and local level
+  std::shared_ptr<CallContext::Frame> frame;  ///< context handed to nested calls
+};
+
+/// Throws ConfigError / KeyError on invalid options; warns (and turns caching off) for
+/// arguments that cannot be keyed.
+ResolvedCall resolve_call(const FunctionSpec& fn, CallArgs args, const CallOptions& options);
+
+}  // namespace nuthatch

@@ -1,0 +1,93 @@
+#pragma once
+// EntryStore: the entries of one location (the default, storage-backed metastore) and
+// the commit protocol that writes them. See entry_store.cpp for the invariants.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "meta/manifest.hpp"
+#include "nuthatch/boxed.hpp"
+#include "nuthatch/codec.hpp"
+#include "nuthatch/storage.hpp"
+
+namespace nuthatch {
+
+/// A manifest as read, with the generation it was read at (for compare-and-swap).
+struct ManifestRecord {
+  Manifest manifest;
+  std::string generation;
+};
+
+/// What commit() did.
+enum class CommitOutcome {
+  committed,      ///< the new entry is current
+  kept_existing,  ///< another entry was current and replace was false: nothing changed
+};
+
+/// One listed entry (CLI).
+struct EntryInfo {
+  std::string location;
+  std::string ns;
+  std::string key;
+  std::string backend;
+  std::string manifest_path;
+  std::int64_t mtime_ns = 0;
+};
+
+class EntryStore {
+ public:
+  /// `read_only`: a mirror; commits are refused with a StorageError.
+  EntryStore(StoragePtr storage, std::string location, bool read_only = false);
+
+  Storage& storage() const { return *storage_; }
+  const StoragePtr& storage_ptr() const { return storage_; }
+  const std::string& location() const { return location_; }
+  std::string url() const { return storage_->url(); }
+  bool read_only() const { return read_only_ || storage_->read_only(); }
+
+  /// The manifest of (ns, key, backend), or nullopt. A manifest that cannot be parsed is
+  /// reported (warning naming key and location) and treated as absent.
+  std::optional<ManifestRecord> find(const std::string& ns, const std::string& key,
+                                     const std::string& backend) const;
+  /// Backends with a manifest for (ns, key), including "null".
+  std::vector<std::string> backends(const std::string& ns, const std::string& key) const;
+
+  /// The stored value behind a manifest, checksum verified. A missing or corrupt payload
+  /// is reported (warning naming key, location and cause) and gives std::nullopt, never
+  /// wrong data. When the payload vanished because a writer replaced the entry
+  /// meanwhile, the current manifest is read again (bounded retries) and `record` is
+  /// updated to it.
+  std::optional<Boxed> read(ManifestRecord& record, const Codec& codec,
+                            const Value& kwargs) const;
+
+  /// Commits a value (stored type of `codec`) or, when `stored` is empty, a null entry.
+  /// `m` carries the descriptive fields (name, key, ns, backend, version, args, code,
+  /// inputs); entry id, payload, checksum and stamps are filled in here.
+  /// `expected`: the entry the caller saw (std::nullopt: it saw none). `replace`: replace
+  /// whatever is current (overwrite); otherwise an entry committed by someone else
+  /// meanwhile is kept and ours is discarded.
+  CommitOutcome commit(Manifest m, const Boxed& stored, const Codec* codec, const Value& kwargs,
+                       const std::optional<ManifestRecord>& expected, bool replace);
+
+  /// Removes an entry: manifest first, then its payload. `metadata_only` keeps the payload.
+  void remove(const std::string& ns, const std::string& key, const std::string& backend,
+              bool metadata_only = false);
+
+  /// Every entry (manifest) of this location.
+  std::vector<EntryInfo> list() const;
+
+  /// URL of an entry's payload (inline entries: the manifest's URL).
+  std::string payload_url(const Manifest& m) const;
+
+ private:
+  void remove_payload(const Manifest& m);
+
+  StoragePtr storage_;
+  std::string location_;
+  bool read_only_ = false;
+};
+
+}  // namespace nuthatch

@@ -1,0 +1,82 @@
+#pragma once
+// The manifest: the commit point of one entry (DESIGN §3). Stored as JSON at
+// meta/<ns>/<key>/<backend>.json (null entries: meta/<ns>/<key>/null.json).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nuthatch/value.hpp"
+
+namespace nuthatch {
+
+inline constexpr int kManifestFormat = 1;
+/// Payloads up to this size are inlined in the manifest (base64), so a hit is one read.
+inline constexpr std::size_t kInlineMaxBytes = 4096;
+/// Namespace segment written when an entry has no namespace.
+inline constexpr std::string_view kNoNamespace = "_";
+/// The reserved backend name of null entries.
+inline constexpr std::string_view kNullBackend = "null";
+
+/// An entry read while computing another one (lineage).
+struct InputRef {
+  std::string ns;
+  std::string key;
+  std::string backend;
+  std::string entry_id;
+  std::string location;
+  friend bool operator==(const InputRef&, const InputRef&) = default;
+};
+
+struct Manifest {
+  int format = kManifestFormat;
+  std::string entry_id;
+  std::string name;
+  std::string key;
+  std::string ns = std::string(kNoNamespace);
+  std::string backend;
+  std::string version;
+  std::string state = "confirmed";  ///< "confirmed" | "null"
+  std::string payload;              ///< path relative to the location; "" when inline / null
+  std::uint64_t bytes = 0;
+  std::string checksum;             ///< "xxh3-128:<hex>" of single-file payloads
+  Value args = Value::object();
+  std::string created;
+  std::string user;
+  std::string host;
+  std::optional<std::string> git_commit;
+  std::string code;
+  std::vector<InputRef> inputs;
+  std::string engine_version;
+  std::optional<std::string> inline_data;  ///< raw payload bytes when inlined
+
+  bool is_null() const { return state == "null"; }
+};
+
+std::string manifest_to_json(const Manifest& m);
+/// Throws CodecError naming `where` when the text is not a valid manifest.
+Manifest manifest_from_json(std::string_view text, std::string_view where);
+
+/// meta/<ns>/<key>/<backend>.json
+std::string manifest_path(std::string_view ns, std::string_view key, std::string_view backend);
+/// meta/<ns>/<key>/
+std::string manifest_dir(std::string_view ns, std::string_view key);
+/// data/<ns>/<key>/<backend>-<entry_id><ext>
+std::string payload_path(std::string_view ns, std::string_view key, std::string_view backend,
+                         std::string_view entry_id, std::string_view extension);
+
+/// A manifest path split back into its parts; std::nullopt for other paths.
+struct ManifestLocation {
+  std::string ns;
+  std::string key;
+  std::string backend;
+};
+std::optional<ManifestLocation> parse_manifest_path(std::string_view path);
+
+/// Values filled in for every new manifest: user, host, git commit of the project,
+/// engine version, creation time.
+void stamp_manifest(Manifest& m);
+
+}  // namespace nuthatch
