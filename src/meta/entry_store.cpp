@@ -42,14 +42,15 @@ EntryStore::EntryStore(StoragePtr storage, std::string location, bool read_only)
 std::optional<ManifestRecord> EntryStore::find(const std::string& ns, const std::string& key,
                                                const std::string& backend) const {
   std::string path = manifest_path(ns, key, backend);
-  // Read first and stat after: if the manifest is replaced in between, the generation is
-  // newer than the text and the caller's compare-and-swap fails safely (it re-reads).
+  // Generation first, text second: if the manifest is replaced in between, the
+  // generation is older than the text, so a compare-and-swap against it fails safely
+  // (the writer re-reads), and a tree read validated against it is retried (invariant 4).
+  std::optional<ObjectInfo> info = storage_->stat(path);
+  if (!info) return std::nullopt;
   std::optional<std::string> text = storage_->read(path);
   if (!text) return std::nullopt;
-  std::optional<ObjectInfo> info = storage_->stat(path);
   try {
-    ManifestRecord rec{manifest_from_json(*text, storage_->url_of(path)),
-                       info ? info->generation : std::string()};
+    ManifestRecord rec{manifest_from_json(*text, storage_->url_of(path)), info->generation};
     return rec;
   } catch (const CodecError& e) {
     log::warn(fmt::format("ignoring unreadable manifest for key '{}' at {}: {}", key, location_,
@@ -118,6 +119,7 @@ CommitOutcome EntryStore::commit(Manifest m, const Boxed& stored, const Codec* c
     throw StorageError(fmt::format("location {} ({}) is read-only: cannot write key '{}'",
                                    location_, url(), m.key));
   }
+  mark_store();
   m.entry_id = new_entry_id();
   stamp_manifest(m);
   if (stored.empty()) {
@@ -173,6 +175,15 @@ CommitOutcome EntryStore::commit(Manifest m, const Boxed& stored, const Codec* c
     remove(m.ns, m.key, std::string(kNullBackend));
   }
   return CommitOutcome::committed;
+}
+
+void EntryStore::mark_store() {
+  if (marked_.load(std::memory_order_relaxed)) return;
+  if (!storage_->stat(kStoreMarker)) {
+    storage_->write_if(kStoreMarker, fmt::format("{{\"format\": {}}}\n", kManifestFormat),
+                       WriteCondition::if_absent());
+  }
+  marked_.store(true, std::memory_order_relaxed);
 }
 
 void EntryStore::remove(const std::string& ns, const std::string& key, const std::string& backend,

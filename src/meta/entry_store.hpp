@@ -3,6 +3,7 @@
 // the commit protocol that writes them. See entry_store.cpp for the invariants.
 
 #include <cstdint>
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <string>
@@ -84,10 +85,13 @@ class EntryStore {
 
  private:
   void remove_payload(const Manifest& m);
+  /// Writes nuthatch.json ({"format": 1}) once, marking the location as a store.
+  void mark_store();
 
   StoragePtr storage_;
   std::string location_;
   bool read_only_ = false;
+  std::atomic<bool> marked_{false};
 };
 
 }  // namespace nuthatch

@@ -17,6 +17,8 @@ inline constexpr int kManifestFormat = 1;
 inline constexpr std::size_t kInlineMaxBytes = 4096;
 /// Namespace segment written when an entry has no namespace.
 inline constexpr std::string_view kNoNamespace = "_";
+/// The object that marks a location as a nuthatch store: {"format": 1}.
+inline constexpr std::string_view kStoreMarker = "nuthatch.json";
 /// The reserved backend name of null entries.
 inline constexpr std::string_view kNullBackend = "null";
 

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The main job: set up, build, and run the example pipeline twice on the zero-config
+# default (entries in .nuthatch/ of a fresh working directory). The second run recalls
+# both stages instead of recomputing them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+cmake --preset release -DNUTHATCH_BUILD_TESTS=OFF -DNUTHATCH_BUILD_BENCH=OFF > /dev/null
+cmake --build build/release --target nuthatch_example_pipeline nuthatch_cli
+run_dir=build/example-run
+rm -rf "$run_dir" && mkdir -p "$run_dir" && cd "$run_dir"
+for run in first second; do
+  echo "== $run run"
+  start=$(date +%s%N)
+  ../release/examples/nuthatch_example_pipeline
+  echo "($run run: $(( ($(date +%s%N) - start) / 1000000 )) ms including process start)"
+done
+echo "== what is cached (nuthatch list -v)"
+../release/src/nuthatch list -v

@@ -1,0 +1,143 @@
+// `nuthatch delete KEY_GLOB [filters] [--force] [--metadata-only] [--parallel N] [--json]`.
+// Each entry is removed by EntryStore::remove: manifest first (the entry disappears at
+// once for readers), then its payload, so an interrupted delete leaves at worst orphaned
+// payloads for `nuthatch gc`, never a manifest naming a deleted payload.
+
+#include <fmt/format.h>
+
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "cli/command.hpp"
+#include "cli/output.hpp"
+#include "cli/parallel.hpp"
+#include "cli/selection.hpp"
+#include "common/strings.hpp"
+
+namespace nuthatch::cli {
+namespace {
+
+constexpr int kDefaultDeleteThreads = 4;
+
+struct DeleteArgs {
+  EntryFilter filter;
+  bool force = false;
+  bool metadata_only = false;
+  bool json = false;
+  int parallel = kDefaultDeleteThreads;
+};
+
+void refuse_read_only(const std::vector<ListedEntry>& entries) {
+  for (const ListedEntry& e : entries) {
+    if (!e.store->read_only()) continue;
+    throw Failure(fmt::format(
+        "location {} ({}) is read-only: cannot delete key '{}'; nothing was deleted",
+        e.store->location(), e.store->url(), e.info.key));
+  }
+}
+
+void print_entries(std::FILE* out, const std::vector<ListedEntry>& entries) {
+  Table table({"LOCATION", "NAMESPACE", "KEY", "BACKEND"});
+  for (const ListedEntry& e : entries) {
+    table.add_row({e.info.location, e.info.ns, e.info.key, e.info.backend});
+  }
+  table.print(out);
+}
+
+// Asks on the terminal; refuses when nobody can answer.
+void confirm(const std::vector<ListedEntry>& entries) {
+  if (!stdin_is_terminal()) {
+    throw Failure(fmt::format(
+        "refusing to delete {} entries without confirmation (standard input is not a "
+        "terminal); pass --force to delete them",
+        entries.size()));
+  }
+  print_entries(stderr, entries);
+  fmt::print(stderr, "Delete these {} entries? [y/N] ", entries.size());
+  std::fflush(stderr);
+  std::string answer;
+  std::getline(std::cin, answer);
+  const std::string a = to_lower(answer);
+  if (a != "y" && a != "yes") throw Failure("not confirmed: nothing was deleted");
+}
+
+// Deletes every entry; returns the error message of each one that failed ("" = deleted).
+std::vector<std::string> delete_entries(const std::vector<ListedEntry>& entries,
+                                        const DeleteArgs& args) {
+  std::vector<std::string> errors(entries.size());
+  Progress progress("deleting", entries.size(), !args.json);
+  parallel_for(entries.size(), args.parallel, [&](std::size_t i) {
+    const EntryInfo& e = entries[i].info;
+    try {
+      entries[i].store->remove(e.ns, e.key, e.backend, args.metadata_only);
+    } catch (const std::exception& ex) {
+      errors[i] = ex.what();
+    }
+    progress.advance();
+  });
+  return errors;
+}
+
+std::size_t report(const std::vector<ListedEntry>& entries, const std::vector<std::string>& errors,
+                   const DeleteArgs& args) {
+  std::size_t failed = 0;
+  Json out = Json::array();
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const EntryInfo& e = entries[i].info;
+    if (!errors[i].empty()) {
+      ++failed;
+      fmt::print(stderr, "nuthatch: error: could not delete key '{}' (namespace {}, backend {}) "
+                 "at {}: {}\n", e.key, e.ns, e.backend, e.location, errors[i]);
+    }
+    if (args.json) {
+      out.push_back({{"location", e.location}, {"namespace", e.ns}, {"key", e.key},
+                     {"backend", e.backend}, {"deleted", errors[i].empty()},
+                     {"error", string_or_null(errors[i])}});
+    } else if (errors[i].empty()) {
+      fmt::print("deleted {} {} {} {}\n", e.location, e.ns, e.key, e.backend);
+    }
+  }
+  if (args.json) {
+    print_json(out);
+  } else {
+    fmt::print("Deleted {} of {} entries{}.\n", entries.size() - failed, entries.size(),
+               args.metadata_only ? " (manifests only; payloads kept)" : "");
+  }
+  return failed;
+}
+
+int run_delete(const DeleteArgs& args) {
+  if (args.filter.key_glob.empty()) throw UsageError("KEY_GLOB must not be empty (use '*' for every key)");
+  std::vector<ListedEntry> entries = select_entries(args.filter);
+  if (entries.empty()) {
+    if (args.json) print_json(Json::array());
+    else fmt::print("No entries {}: nothing deleted.\n", describe(args.filter));
+    return kExitOk;
+  }
+  refuse_read_only(entries);
+  if (!args.force) confirm(entries);
+  std::vector<std::string> errors = delete_entries(entries, args);
+  return report(entries, errors, args) == 0 ? kExitOk : kExitFailure;
+}
+
+}  // namespace
+
+Command add_delete_command(CLI::App& app) {
+  auto args = std::make_shared<DeleteArgs>();
+  CLI::App* cmd = app.add_subcommand("delete", "Delete entries (manifest, then payload)");
+  cmd->add_option("KEY_GLOB", args->filter.key_glob,
+                  "Keys to delete (glob; a function name selects all of its entries)")
+      ->required();
+  add_filter_options(*cmd, args->filter);
+  cmd->add_flag("--force", args->force, "Delete without asking for confirmation");
+  cmd->add_flag("--metadata-only", args->metadata_only,
+                "Delete the manifests only and keep the payloads");
+  cmd->add_option("--parallel", args->parallel, "Entries deleted at once")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  cmd->add_flag("--json", args->json, "Print a JSON array of the deleted entries");
+  return {cmd, [args] { return run_delete(*args); }};
+}
+
+}  // namespace nuthatch::cli

@@ -1,0 +1,238 @@
+// `nuthatch import KEY --backend B --from URL [--namespace NS] [--version V]
+//  [--location L] [--name NAME] [--force]`: registers data written elsewhere as an entry.
+//
+// A single-file backend reads the object at URL, checks that the codec can decode it and
+// commits it with EntryStore::commit (so it is inlined or copied into data/ exactly as
+// the engine would). A tree backend (zarr) copies the tree object by object under a
+// fresh payload path and then follows the commit protocol (DESIGN §3) itself:
+//   1. the payload tree is written under a fresh entry id;
+//   2. the manifest is written with a compare-and-swap on the entry seen at the start
+//      (if-absent when there was none), so a concurrent writer is never overwritten;
+//   3. only after the swap is the replaced entry's payload deleted, and a null entry for
+//      the key removed.
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+
+#include "cli/command.hpp"
+#include "cli/key_syntax.hpp"
+#include "cli/output.hpp"
+#include "cli/parallel.hpp"
+#include "common/ids.hpp"
+#include "common/strings.hpp"
+#include "config/config.hpp"
+#include "engine/levels.hpp"
+#include "nuthatch/codec.hpp"
+#include "nuthatch/keys.hpp"
+#include "nuthatch/storage.hpp"
+
+namespace nuthatch::cli {
+namespace {
+
+constexpr std::string_view kSchemeSeparator = "://";
+
+struct ImportArgs {
+  std::string key;
+  std::string backend;
+  std::string from;
+  std::string ns;
+  std::string version;
+  std::string location = "root";
+  std::string name;
+  bool force = false;
+  bool json = false;
+};
+
+/// What an import is about, resolved from the arguments.
+struct ImportTarget {
+  std::shared_ptr<EntryStore> store;
+  const Codec* codec = nullptr;
+  std::optional<ManifestRecord> existing;
+  Manifest manifest;  ///< descriptive fields
+};
+
+// A bare relative path is taken relative to the working directory, not the location.
+std::string absolute_url(const std::string& url) {
+  if (url.find(kSchemeSeparator) != std::string::npos || url.starts_with("~")) return url;
+  return std::filesystem::absolute(url).lexically_normal().string();
+}
+
+struct ObjectUrl {
+  std::string dir;   ///< URL of the containing "directory"
+  std::string name;  ///< the object's name in it
+};
+
+ObjectUrl split_object_url(const std::string& url) {
+  const std::size_t slash = url.find_last_of('/');
+  if (slash == std::string::npos || slash + 1 == url.size()) {
+    throw UsageError(fmt::format("--from '{}' does not name a file", url));
+  }
+  std::string dir = url.substr(0, slash);
+  // Keep the root: "/x" -> "/", "file:///x" -> "file:///".
+  if (dir.empty() || dir.ends_with(":/") || dir.ends_with(":")) dir = url.substr(0, slash + 1);
+  return {std::move(dir), url.substr(slash + 1)};
+}
+
+// Driver options of the destination apply to a source of the same scheme (credentials).
+Value source_options(const ImportArgs& args, const std::string& from) {
+  config::LocationSpec spec = config::location(args.location, args.backend);
+  if (StorageRegistry::scheme_of(from) == StorageRegistry::scheme_of(spec.url)) return spec.options;
+  return Value::object();
+}
+
+ImportTarget resolve_target(const ImportArgs& args) {
+  validate_key(args.key);
+  const std::string name = args.name.empty() ? split(args.key, '/').front() : args.name;
+  try {
+    validate_function_name(name);
+    if (!args.ns.empty()) validate_namespace(args.ns);
+  } catch (const KeyError& e) {
+    throw UsageError(e.what());
+  }
+  ImportTarget t;
+  t.codec = &CodecRegistry::get(args.backend);
+  t.store = open_level(args.location, args.backend);
+  if (t.store->read_only()) {
+    throw Failure(fmt::format("location {} ({}) is read-only: cannot import key '{}'",
+                              args.location, t.store->url(), args.key));
+  }
+  Manifest& m = t.manifest;
+  m.name = name;
+  m.key = args.key;
+  m.ns = args.ns.empty() ? std::string(kNoNamespace) : args.ns;
+  m.backend = args.backend;
+  m.version = args.version;
+  m.args = key_args(args.key);
+  t.existing = t.store->find(m.ns, m.key, m.backend);
+  if (t.existing && !args.force) {
+    throw Failure(fmt::format(
+        "key '{}' (namespace {}, backend {}) already exists at location {} ({}); pass --force "
+        "to replace it",
+        m.key, m.ns, m.backend, args.location, t.store->url()));
+  }
+  return t;
+}
+
+Manifest import_file(ImportTarget& t, const ImportArgs& args, const std::string& from) {
+  ObjectUrl url = split_object_url(from);
+  StoragePtr source = StorageRegistry::open(url.dir, source_options(args, from));
+  std::optional<std::string> bytes = source->read(url.name);
+  if (!bytes) throw Failure(fmt::format("nothing to import: no file at {}", from));
+  Boxed value;
+  try {
+    value = t.codec->decode(*bytes, Value::object());
+  } catch (const CodecError& e) {
+    throw Failure(fmt::format("cannot import {} as backend {}: {}", from, args.backend, e.what()));
+  }
+  if (t.store->commit(t.manifest, value, t.codec, Value::object(), t.existing, args.force) ==
+      CommitOutcome::kept_existing) {
+    throw Failure(fmt::format("key '{}' was written by someone else meanwhile; nothing imported",
+                              args.key));
+  }
+  std::optional<ManifestRecord> now = t.store->find(t.manifest.ns, t.manifest.key, args.backend);
+  if (!now) throw Failure(fmt::format("key '{}' vanished right after its import", args.key));
+  return now->manifest;
+}
+
+std::uint64_t copy_tree(Storage& source, const std::vector<ObjectInfo>& objects, Storage& dest,
+                        const std::string& dest_prefix, const std::string& from,
+                        bool show_progress) {
+  if (objects.empty()) throw Failure(fmt::format("nothing to import: no objects under {}", from));
+  std::atomic<std::uint64_t> bytes{0};
+  Progress progress("copying", objects.size(), show_progress);
+  parallel_for(objects.size(), kReadThreads, [&](std::size_t i) {
+    std::optional<std::string> data = source.read(objects[i].path);
+    if (!data) throw Failure(fmt::format("{} vanished during the import", source.url_of(objects[i].path)));
+    dest.write(dest_prefix + objects[i].path, *data);
+    bytes += data->size();
+    progress.advance();
+  });
+  return bytes;
+}
+
+void remove_payload(Storage& storage, const Manifest& m) {
+  if (m.payload.empty()) return;
+  const Codec* codec = CodecRegistry::find(m.backend);
+  if (codec == nullptr || !codec->single_file()) storage.remove_prefix(m.payload + "/");
+  if (codec == nullptr || codec->single_file()) storage.remove({m.payload});
+}
+
+Manifest import_tree(ImportTarget& t, const ImportArgs& args, const std::string& from) {
+  StoragePtr source = StorageRegistry::open(from, source_options(args, from));
+  Storage& dest = t.store->storage();
+  Manifest m = t.manifest;
+  m.entry_id = new_entry_id();
+  stamp_manifest(m);
+  m.payload = payload_path(m.ns, m.key, m.backend, m.entry_id, t.codec->extension());
+  const std::string prefix = m.payload + "/";
+  try {
+    m.bytes = copy_tree(*source, source->list(""), dest, prefix, from, !args.json);
+  } catch (...) {
+    dest.remove_prefix(prefix);  // a partial copy is nobody's payload
+    throw;
+  }
+  if (!dest.stat(kStoreMarker)) {  // as EntryStore::commit does for a first entry
+    dest.write_if(kStoreMarker, fmt::format("{{\"format\": {}}}\n", kManifestFormat),
+                  WriteCondition::if_absent());
+  }
+  const WriteCondition condition = t.existing
+                                       ? WriteCondition::if_generation(t.existing->generation)
+                                       : WriteCondition::if_absent();
+  if (!dest.write_if(manifest_path(m.ns, m.key, m.backend), manifest_to_json(m), condition)) {
+    dest.remove_prefix(prefix);
+    throw Failure(fmt::format("key '{}' was written by someone else meanwhile; nothing imported",
+                              args.key));
+  }
+  if (t.existing) remove_payload(dest, t.existing->manifest);
+  t.store->remove(m.ns, m.key, std::string(kNullBackend));
+  return m;
+}
+
+void print_result(const Manifest& m, const ImportArgs& args, const EntryStore& store) {
+  if (args.json) {
+    Json out = {{"location", args.location},
+                          {"namespace", m.ns},
+                          {"key", m.key},
+                          {"backend", m.backend},
+                          {"url", store.payload_url(m)}};
+    out.update(manifest_json(m));
+    print_json(out);
+    return;
+  }
+  fmt::print("Imported key '{}' (namespace {}, backend {}) at location {}: {}, entry {}\n", m.key,
+             m.ns, m.backend, args.location, human_bytes(m.bytes), m.entry_id);
+  fmt::print("  {} {}\n", m.payload.empty() ? "inlined in its manifest" : "stored at",
+             store.payload_url(m));
+}
+
+int run_import(const ImportArgs& args) {
+  ImportTarget target = resolve_target(args);
+  const std::string from = absolute_url(args.from);
+  Manifest m = target.codec->single_file() ? import_file(target, args, from)
+                                           : import_tree(target, args, from);
+  print_result(m, args, *target.store);
+  return kExitOk;
+}
+
+}  // namespace
+
+Command add_import_command(CLI::App& app) {
+  auto args = std::make_shared<ImportArgs>();
+  CLI::App* cmd = app.add_subcommand("import", "Register existing data as an entry");
+  cmd->add_option("KEY", args->key, "The entry's key: <function>[/<arg>=<value>...]")->required();
+  cmd->add_option("--backend", args->backend, "Backend of the data, e.g. blob, basic, zarr")
+      ->required();
+  cmd->add_option("--from", args->from, "URL or path of the file or tree to import")->required();
+  cmd->add_option("--namespace", args->ns, "Namespace of the entry (default: none)");
+  cmd->add_option("--version", args->version, "Version recorded in the manifest");
+  cmd->add_option("--location", args->location, "Location to import into")->capture_default_str();
+  cmd->add_option("--name", args->name, "Function name (default: the first segment of KEY)");
+  cmd->add_flag("--force", args->force, "Replace an existing entry");
+  cmd->add_flag("--json", args->json, "Print the new entry as JSON");
+  return {cmd, [args] { return run_import(*args); }};
+}
+
+}  // namespace nuthatch::cli

@@ -1,0 +1,103 @@
+#include "cli/selection.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include "cli/parallel.hpp"
+#include "common/log.hpp"
+#include "common/strings.hpp"
+#include "config/config.hpp"
+#include "engine/levels.hpp"
+
+namespace nuthatch::cli {
+
+void add_filter_options(CLI::App& cmd, EntryFilter& filter) {
+  cmd.add_option("--namespace", filter.ns, "Only this namespace (glob; '_' = no namespace)");
+  cmd.add_option("--backend", filter.backend, "Only this backend (glob), e.g. basic, zarr");
+  cmd.add_option("--location", filter.location,
+                 "Location: root, local, mirror-<name>, or 'all'")
+      ->capture_default_str();
+}
+
+std::string describe(const EntryFilter& filter) {
+  std::string out;
+  if (!filter.key_glob.empty()) out += fmt::format(" matching '{}'", filter.key_glob);
+  if (!filter.ns.empty()) out += fmt::format(" in namespace {}", filter.ns);
+  if (!filter.backend.empty()) out += fmt::format(" with backend {}", filter.backend);
+  out += filter.location == kAllLocations ? std::string(" at any location")
+                                          : " at location " + filter.location;
+  return out.substr(1);
+}
+
+std::vector<std::string> locations_of(const std::string& location) {
+  if (location == kAllLocations) return config::location_names();
+  return {location};
+}
+
+std::vector<std::shared_ptr<EntryStore>> stores_of(const std::string& location) {
+  std::vector<std::shared_ptr<EntryStore>> stores = {open_level(location, "")};
+  std::set<std::string> urls = {stores.front()->url()};
+  for (const std::string& backend : config::overridden_backends(location)) {
+    auto store = open_level(location, backend);
+    if (urls.insert(store->url()).second) stores.push_back(std::move(store));
+  }
+  return stores;
+}
+
+bool key_matches(std::string_view glob, std::string_view key) {
+  if (glob.empty() || glob_match(glob, key)) return true;
+  if (glob.find('/') != std::string_view::npos) return false;
+  return glob_match(std::string(glob) + "/*", key);
+}
+
+namespace {
+bool passes(const EntryFilter& filter, const EntryInfo& info) {
+  return key_matches(filter.key_glob, info.key) &&
+         (filter.ns.empty() || glob_match(filter.ns, info.ns)) &&
+         (filter.backend.empty() || glob_match(filter.backend, info.backend));
+}
+}  // namespace
+
+std::vector<ListedEntry> select_entries(const EntryFilter& filter) {
+  std::vector<ListedEntry> out;
+  for (const std::string& location : locations_of(filter.location)) {
+    for (auto& store : stores_of(location)) {
+      for (EntryInfo& info : store->list()) {
+        if (passes(filter, info)) out.push_back({std::move(info), store});
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const ListedEntry& a, const ListedEntry& b) {
+    return std::tie(a.info.ns, a.info.key, a.info.backend, a.info.location) <
+           std::tie(b.info.ns, b.info.key, b.info.backend, b.info.location);
+  });
+  return out;
+}
+
+std::optional<Manifest> read_manifest(EntryStore& store, const std::string& path) {
+  std::optional<std::string> text = store.storage().read(path);
+  if (!text) return std::nullopt;
+  const std::string where = fmt::format("{} ({})", store.storage().url_of(path), store.location());
+  try {
+    return manifest_from_json(*text, where);
+  } catch (const CodecError& e) {
+    log::warn(e.what());
+    return std::nullopt;
+  }
+}
+
+std::vector<std::optional<Manifest>> read_manifests(const std::vector<ListedEntry>& entries,
+                                                    bool show_progress) {
+  std::vector<std::optional<Manifest>> out(entries.size());
+  Progress progress("reading manifests", entries.size(), show_progress);
+  parallel_for(entries.size(), kReadThreads, [&](std::size_t i) {
+    out[i] = read_manifest(*entries[i].store, entries[i].info.manifest_path);
+    progress.advance();
+  });
+  return out;
+}
+
+}  // namespace nuthatch::cli

@@ -1,0 +1,481 @@
+// The configuration state. Invariants:
+//  1. Files are read once, on first use after start or reset_config(), under the
+//     exclusive lock; a file that fails to parse leaves the state unread, so every
+//     access reports the error again until the file is fixed.
+//  2. Every change (set_parameter, config_parameter, reset_config) happens under the
+//     exclusive lock, bumps the generation and clears every cache, so nothing cached is
+//     older than the configuration it came from.
+//  3. A value computed under one generation enters a cache only if the generation is
+//     still the same when it is stored.
+//  4. Providers are called with no state lock held (a provider may read parameters
+//     itself), one call at a time per provider; the result is kept for its generation.
+//  5. Environment variables are read when a parameter is first resolved in a generation
+//     (so a change to the environment is seen after reset_config()).
+
+#include "config/config.hpp"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+#include <tuple>
+#include <type_traits>
+
+#include <fmt/format.h>
+
+#include "config/env.hpp"
+#include "config/params.hpp"
+#include "config/paths.hpp"
+#include "config/secrets.hpp"
+#include "config/toml_file.hpp"
+#include "nuthatch/config.hpp"
+#include "nuthatch/error.hpp"
+
+namespace nuthatch::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kCodeSource = "code";
+constexpr std::string_view kDefaultSource = "default";
+constexpr std::string_view kHomeSource = "~/.nuthatch.toml";
+constexpr std::string_view kHomeFileName = ".nuthatch.toml";
+constexpr std::string_view kDynamicValue = "<dynamic>";
+
+// --- parameters set in code --------------------------------------------------------------
+
+struct Provider {
+  explicit Provider(std::function<Value()> fn) : call(std::move(fn)) {}
+
+  const std::function<Value()> call;
+  std::mutex mutex;  // held during a call; guards the members below
+  std::uint64_t generation = 0;
+  std::optional<Value> value;  // the result of the call made in `generation`
+};
+
+struct CodeParam {
+  Value value;
+  std::shared_ptr<Provider> provider;  // set for config_parameter
+  bool secret = false;
+};
+
+// A parameter as found in its highest-priority source.
+struct Found {
+  Scope scope;
+  std::string name;
+  Value value;  // unused when provider is set
+  std::shared_ptr<Provider> provider;
+  std::string source;
+  bool secret = false;
+};
+using FoundPtr = std::shared_ptr<const Found>;
+
+ConfigError provider_error(const Found& found, std::string_view what) {
+  return ConfigError(redact(fmt::format("secret provider for parameter '{}' ({}) failed: {}",
+                                        found.name, describe(found.scope), what)));
+}
+
+Value provider_value(const Found& found, std::uint64_t generation) {
+  Provider& provider = *found.provider;
+  std::lock_guard lock(provider.mutex);
+  if (provider.value && provider.generation == generation) return *provider.value;
+  Value value;
+  try {
+    value = provider.call();
+  } catch (const std::exception& e) {
+    throw provider_error(found, e.what());
+  } catch (...) {
+    throw provider_error(found, "unknown exception");
+  }
+  check_parameter(found.name, value, found.scope, "the secret provider");
+  remember_secrets(value, found.secret);
+  provider.value = value;
+  provider.generation = generation;
+  return value;
+}
+
+// The provider's value if it was already called in `generation` (print-config must not
+// call providers unless asked to show secrets).
+std::optional<Value> called_provider_value(Provider& provider, std::uint64_t generation) {
+  std::lock_guard lock(provider.mutex);
+  if (provider.generation != generation) return std::nullopt;
+  return provider.value;
+}
+
+struct FileLayer {
+  std::string source;
+  ParamTable params;
+};
+
+int location_rank(const std::string& location) {
+  if (location == kLocalLocation) return 0;
+  if (location == kRootLocation) return 1;
+  return 2;
+}
+
+// --- the state -------------------------------------------------------------------------------
+
+class State {
+ public:
+  static State& instance() {
+    static auto* state = new State;  // never destroyed: usable from static destructors
+    return *state;
+  }
+
+  std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+
+  void set(const std::string& name, CodeParam param, const ParamOptions& options) {
+    check_location_name(options.location);
+    if (name.empty()) throw ConfigError("cannot set a parameter with an empty name");
+    const Scope scope{options.location, options.backend};
+    param.secret = options.secret;
+    if (!param.provider) {
+      check_parameter(name, param.value, scope, kCodeSource);
+      remember_secrets(param.value, param.secret || is_secret_name(name));
+    }
+    std::unique_lock lock(mutex_);
+    code_[scope][name] = std::move(param);
+    changed();
+  }
+
+  void reset() {
+    std::unique_lock lock(mutex_);
+    code_.clear();
+    files_.clear();
+    loaded_ = false;
+    changed();
+  }
+
+  std::optional<Value> parameter(const std::string& name, const std::string& location,
+                                 const std::string& backend) {
+    check_location_name(location);
+    ParamKey key{location, backend, name};
+    std::uint64_t generation = 0;
+    bool cached = false;
+    FoundPtr found = read([&] {
+      generation = this->generation();
+      if (auto it = param_cache_.find(key); it != param_cache_.end()) {
+        cached = true;
+        return it->second;
+      }
+      return resolve(Scope{location, backend}, name);
+    });
+    if (!cached) {
+      if (found && !found->provider) {
+        check_parameter(name, found->value, found->scope, found->source);
+        remember_secrets(found->value, found->secret);
+      }
+      store(generation, [&] { param_cache_.emplace(std::move(key), found); });
+    }
+    if (!found) return std::nullopt;
+    if (found->provider) return provider_value(*found, generation);
+    return found->value;
+  }
+
+  LocationSpec location(const std::string& name, const std::string& backend) {
+    check_location_name(name);
+    const Scope scope{name, backend};
+    std::uint64_t generation = 0;
+    fs::path project;
+    std::optional<LocationSpec> cached = read([&]() -> std::optional<LocationSpec> {
+      generation = this->generation();
+      project = project_dir_;
+      if (auto it = location_cache_.find(scope); it != location_cache_.end()) return it->second;
+      return std::nullopt;
+    });
+    if (cached) return std::move(*cached);
+
+    std::optional<Value> url = parameter("filesystem", name, backend);
+    if (!url) {
+      throw ConfigError(fmt::format(
+          "location '{}' has no filesystem configured (set 'filesystem' in its table of "
+          "nuthatch.toml / pyproject.toml, or with set_parameter)",
+          name));
+    }
+    std::optional<Value> options = parameter("filesystem_options", name, backend);
+    LocationSpec spec{
+        .name = name,
+        .backend = backend,
+        .url = expand_path(url->as<std::string>(), project),
+        .options = options ? std::move(*options) : Value::object(),
+        .read_only = is_mirror_name(name),
+    };
+    store(generation, [&] { location_cache_.emplace(scope, spec); });
+    return spec;
+  }
+
+  std::vector<std::string> location_names() {
+    std::uint64_t generation = 0;
+    bool cached = false;
+    std::vector<std::string> names = read([&] {
+      generation = this->generation();
+      cached = names_cache_.has_value();
+      if (cached) return *names_cache_;
+      std::set<std::string> mirrors = configured_mirrors();
+      for (const EnvParameter& env : env_parameters(mirrors)) {
+        if (is_mirror_name(env.scope.location)) mirrors.insert(env.scope.location);
+      }
+      std::vector<std::string> all = {std::string(kLocalLocation), std::string(kRootLocation)};
+      all.insert(all.end(), mirrors.begin(), mirrors.end());
+      return all;
+    });
+    if (!cached) store(generation, [&] { names_cache_ = names; });
+    return names;
+  }
+
+  std::vector<std::string> overridden_backends(const std::string& location) {
+    check_location_name(location);
+    return read([&] {
+      std::set<std::string> backends;
+      auto add = [&](const Scope& scope, bool has_filesystem) {
+        if (scope.location == location && !scope.backend.empty() && has_filesystem) {
+          backends.insert(scope.backend);
+        }
+      };
+      for (const auto& [scope, params] : code_) add(scope, params.contains("filesystem"));
+      for (const FileLayer& file : files_) {
+        for (const auto& [scope, params] : file.params) add(scope, params.contains("filesystem"));
+      }
+      for (const EnvParameter& env : env_parameters(configured_mirrors())) {
+        add(env.scope, env.name == "filesystem");
+      }
+      return std::vector<std::string>(backends.begin(), backends.end());
+    });
+  }
+
+  fs::path project_dir() {
+    return read([&] { return project_dir_; });
+  }
+
+  std::vector<ParamEntry> dump(bool show_secrets) {
+    std::uint64_t generation = 0;
+    std::vector<FoundPtr> found = read([&] {
+      generation = this->generation();
+      std::set<std::pair<Scope, std::string>> keys;
+      for (const auto& [scope, params] : code_) {
+        for (const auto& [name, param] : params) keys.emplace(scope, name);
+      }
+      for (const FileLayer& file : files_) {
+        for (const auto& [scope, params] : file.params) {
+          for (const auto& [name, value] : params) keys.emplace(scope, name);
+        }
+      }
+      for (EnvParameter& env : env_parameters(configured_mirrors())) {
+        keys.emplace(std::move(env.scope), std::move(env.name));
+      }
+      std::vector<FoundPtr> all;
+      for (const auto& [scope, name] : keys) {
+        if (FoundPtr one = find(scope, name)) all.push_back(std::move(one));
+      }
+      return all;
+    });
+
+    std::vector<ParamEntry> entries;
+    for (const FoundPtr& one : found) entries.push_back(dump_entry(*one, show_secrets, generation));
+    std::sort(entries.begin(), entries.end(), [](const ParamEntry& a, const ParamEntry& b) {
+      return std::tuple(location_rank(a.location), a.location, a.backend, a.name) <
+             std::tuple(location_rank(b.location), b.location, b.backend, b.name);
+    });
+    return entries;
+  }
+
+ private:
+  using ParamKey = std::tuple<std::string, std::string, std::string>;  // location, backend, name
+
+  State() = default;
+
+  // Runs `f` under the shared lock, after reading the files if needed.
+  template <class F>
+  std::invoke_result_t<F&> read(F&& f) {
+    for (;;) {
+      {
+        std::shared_lock lock(mutex_);
+        if (loaded_) return f();
+      }
+      std::unique_lock lock(mutex_);
+      if (!loaded_) load();
+    }
+  }
+
+  // Runs `f` (which fills a cache) under the exclusive lock if nothing changed since
+  // `generation`.
+  template <class F>
+  void store(std::uint64_t generation, F&& f) {
+    std::unique_lock lock(mutex_);
+    if (this->generation() == generation) f();
+  }
+
+  // Exclusive lock held.
+  void changed() {
+    generation_.fetch_add(1, std::memory_order_acq_rel);
+    param_cache_.clear();
+    location_cache_.clear();
+    names_cache_.reset();
+  }
+
+  // Exclusive lock held.
+  void load() {
+    const ProjectFile project = find_project(working_directory());
+    std::vector<FileLayer> files;  // highest priority first
+    if (project.file) {
+      files.push_back({project.file->string(), read_config_file(*project.file, project.kind)});
+    }
+    if (const fs::path home = home_dir(); !home.empty()) {
+      const fs::path home_file = home / kHomeFileName;
+      std::error_code error;
+      if (fs::is_regular_file(home_file, error)) {
+        files.push_back({std::string(kHomeSource), read_config_file(home_file, FileKind::home)});
+      }
+    }
+    files.push_back({std::string(kDefaultSource), default_parameters(project.dir)});
+    for (const FileLayer& file : files) {
+      for (const auto& [scope, params] : file.params) {
+        for (const auto& [name, value] : params) remember_secrets(value, is_secret_name(name));
+      }
+    }
+    files_ = std::move(files);
+    project_dir_ = project.dir;
+    loaded_ = true;
+  }
+
+  // Shared lock held. A backend-specific value from any source beats a backend-agnostic
+  // value from any source: an override table exists to differ from its location, so an
+  // environment variable for the whole location must not silently cancel it.
+  FoundPtr resolve(const Scope& scope, const std::string& name) const {
+    if (!scope.backend.empty()) {
+      if (FoundPtr found = find(scope, name)) return found;
+    }
+    return find(Scope{scope.location, ""}, name);
+  }
+
+  // Shared lock held. The value of exactly (scope, name) from the highest-priority source:
+  // code, environment, project file, home file, defaults.
+  FoundPtr find(const Scope& scope, const std::string& name) const {
+    const bool secret_name = is_secret_name(name);
+    auto make = [&](Value value, std::shared_ptr<Provider> provider, std::string_view source,
+                    bool secret) {
+      return std::make_shared<const Found>(Found{scope, name, std::move(value), std::move(provider),
+                                                 std::string(source), secret || secret_name});
+    };
+    if (auto params = code_.find(scope); params != code_.end()) {
+      if (auto it = params->second.find(name); it != params->second.end()) {
+        return make(it->second.value, it->second.provider, kCodeSource, it->second.secret);
+      }
+    }
+    if (std::optional<EnvValue> env = env_parameter(scope, name)) {
+      return make(std::move(env->value), nullptr, "env " + env->variable, false);
+    }
+    for (const FileLayer& file : files_) {
+      if (auto params = file.params.find(scope); params != file.params.end()) {
+        if (auto it = params->second.find(name); it != params->second.end()) {
+          return make(it->second, nullptr, file.source, false);
+        }
+      }
+    }
+    return nullptr;
+  }
+
+  // Shared lock held. Mirrors named by files or code (the environment is listed apart).
+  std::set<std::string> configured_mirrors() const {
+    std::set<std::string> mirrors;
+    for (const auto& [scope, params] : code_) {
+      if (is_mirror_name(scope.location)) mirrors.insert(scope.location);
+    }
+    for (const FileLayer& file : files_) {
+      for (const auto& [scope, params] : file.params) {
+        if (is_mirror_name(scope.location)) mirrors.insert(scope.location);
+      }
+    }
+    return mirrors;
+  }
+
+  static ParamEntry dump_entry(const Found& found, bool show_secrets, std::uint64_t generation) {
+    ParamEntry entry{.location = found.scope.location,
+                     .backend = found.scope.backend,
+                     .name = found.name,
+                     .value = Value(),
+                     .source = found.source,
+                     .secret = found.secret};
+    std::optional<Value> value;
+    if (!found.provider) {
+      value = found.value;
+      remember_secrets(*value, found.secret);
+    } else if (show_secrets) {
+      value = provider_value(found, generation);
+    } else {
+      value = called_provider_value(*found.provider, generation);
+    }
+    if (!value) {
+      entry.value = Value(kDynamicValue);
+      return entry;
+    }
+    bool masked = false;
+    Value shown = mask_secrets(*value, found.secret, &masked);
+    entry.secret = entry.secret || masked;
+    entry.value = show_secrets ? std::move(*value) : std::move(shown);
+    return entry;
+  }
+
+  mutable std::shared_mutex mutex_;
+  std::atomic<std::uint64_t> generation_{1};
+  bool loaded_ = false;
+  fs::path project_dir_;
+  std::vector<FileLayer> files_;  // project file, home file, defaults: highest first
+  std::map<Scope, std::map<std::string, CodeParam>> code_;
+  // Caches, cleared on every change.
+  std::map<ParamKey, FoundPtr> param_cache_;
+  std::map<Scope, LocationSpec> location_cache_;
+  std::optional<std::vector<std::string>> names_cache_;
+};
+
+}  // namespace
+
+std::vector<std::string> location_names() { return State::instance().location_names(); }
+
+LocationSpec location(const std::string& name, const std::string& backend) {
+  return State::instance().location(name, backend);
+}
+
+std::vector<std::string> overridden_backends(const std::string& location) {
+  return State::instance().overridden_backends(location);
+}
+
+std::uint64_t generation() { return State::instance().generation(); }
+
+std::filesystem::path project_dir() { return State::instance().project_dir(); }
+
+std::vector<ParamEntry> dump(bool show_secrets) { return State::instance().dump(show_secrets); }
+
+}  // namespace nuthatch::config
+
+namespace nuthatch {
+
+void set_parameter(const std::string& name, Value value, const ParamOptions& options) {
+  config::CodeParam param;
+  param.value = std::move(value);
+  config::State::instance().set(name, std::move(param), options);
+}
+
+void config_parameter(const std::string& name, std::function<Value()> provider,
+                      const ParamOptions& options) {
+  if (!provider) {
+    throw ConfigError(fmt::format("config_parameter('{}'): the provider is empty", name));
+  }
+  config::CodeParam param;
+  param.provider = std::make_shared<config::Provider>(std::move(provider));
+  config::State::instance().set(name, std::move(param), options);
+}
+
+std::optional<Value> get_parameter(const std::string& name, const std::string& location,
+                                   const std::string& backend) {
+  return config::State::instance().parameter(name, location, backend);
+}
+
+void reset_config() { config::State::instance().reset(); }
+
+}  // namespace nuthatch

@@ -1,0 +1,134 @@
+#include "config/params.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "nuthatch/error.hpp"
+#include "nuthatch/options.hpp"
+
+namespace nuthatch::config {
+namespace {
+
+// Checks a value of the right kind; returns an explanation when it is invalid.
+using ValueCheck = std::string (*)(const Value&);
+
+struct KnownParameter {
+  std::string_view name;
+  Value::Kind kind;
+  ValueCheck check = nullptr;
+};
+
+std::string check_cache_mode(const Value& value) {
+  try {
+    parse_cache_mode(value.as<std::string>());
+    return {};
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+}
+
+std::string check_log_level(const Value& value) {
+  constexpr std::array<std::string_view, 6> kLevels = {"trace", "debug", "info",
+                                                       "warn",  "error", "off"};
+  const std::string level = value.as<std::string>();
+  if (std::find(kLevels.begin(), kLevels.end(), level) != kLevels.end()) return {};
+  return fmt::format("unknown log level '{}' (valid: {})", level, fmt::join(kLevels, ", "));
+}
+
+std::string check_byte_count(const Value& value) {
+  if (value.as<std::int64_t>() >= 0) return {};
+  return "a byte count cannot be negative";
+}
+
+constexpr std::array<KnownParameter, 7> kKnownParameters = {{
+    {"filesystem", Value::Kind::string},
+    {"filesystem_options", Value::Kind::object},
+    {"storage_backend_kwargs", Value::Kind::object},
+    {"backend_kwargs", Value::Kind::object},
+    {"memoize_max_bytes", Value::Kind::integer, check_byte_count},
+    {"cache_mode", Value::Kind::string, check_cache_mode},
+    {"log_level", Value::Kind::string, check_log_level},
+}};
+
+const KnownParameter* find_known(std::string_view name) {
+  for (const auto& known : kKnownParameters) {
+    if (known.name == name) return &known;
+  }
+  return nullptr;
+}
+
+std::string_view kind_phrase(Value::Kind kind) {
+  switch (kind) {
+    case Value::Kind::null: return "null";
+    case Value::Kind::boolean: return "a boolean";
+    case Value::Kind::integer: return "an integer";
+    case Value::Kind::floating: return "a number";
+    case Value::Kind::string: return "a string";
+    case Value::Kind::bytes: return "bytes";
+    case Value::Kind::array: return "an array";
+    case Value::Kind::object: return "a table";
+  }
+  return "a value";
+}
+
+}  // namespace
+
+bool is_mirror_name(std::string_view name) {
+  return name.size() > kMirrorPrefix.size() && name.starts_with(kMirrorPrefix);
+}
+
+bool is_location_name(std::string_view name) {
+  return name == kRootLocation || name == kLocalLocation || is_mirror_name(name);
+}
+
+void check_location_name(const std::string& name) {
+  if (is_location_name(name)) return;
+  throw ConfigError(
+      fmt::format("unknown location '{}' (valid: root, local, mirror-<name>)", name));
+}
+
+std::string describe(const Scope& scope) {
+  if (scope.backend.empty()) return fmt::format("location {}", scope.location);
+  return fmt::format("location {}, backend {}", scope.location, scope.backend);
+}
+
+std::vector<std::string_view> known_parameter_names() {
+  std::vector<std::string_view> names;
+  for (const auto& known : kKnownParameters) names.push_back(known.name);
+  std::stable_sort(names.begin(), names.end(),
+                   [](std::string_view a, std::string_view b) { return a.size() > b.size(); });
+  return names;
+}
+
+bool is_known_parameter(std::string_view name) { return find_known(name) != nullptr; }
+
+bool is_table_parameter(std::string_view name) {
+  const KnownParameter* known = find_known(name);
+  return known != nullptr && known->kind == Value::Kind::object;
+}
+
+bool is_string_parameter(std::string_view name) {
+  const KnownParameter* known = find_known(name);
+  return known != nullptr && known->kind == Value::Kind::string;
+}
+
+void check_parameter(const std::string& name, const Value& value, const Scope& scope,
+                     std::string_view source) {
+  const KnownParameter* known = find_known(name);
+  if (known == nullptr) return;
+  if (value.kind() != known->kind) {
+    throw ConfigError(fmt::format("parameter '{}' ({}) from {} must be {}, not {}", name,
+                                  describe(scope), source, kind_phrase(known->kind),
+                                  kind_phrase(value.kind())));
+  }
+  if (known->check == nullptr) return;
+  if (std::string problem = known->check(value); !problem.empty()) {
+    throw ConfigError(
+        fmt::format("parameter '{}' ({}) from {}: {}", name, describe(scope), source, problem));
+  }
+}
+
+}  // namespace nuthatch::config

@@ -1,0 +1,33 @@
+#pragma once
+// Key and location-path helpers shared by the storage drivers, so every driver accepts and
+// rejects exactly the same keys (the conformance suite checks it).
+
+#include <string>
+#include <string_view>
+
+namespace nuthatch {
+
+/// Throws StorageError naming `location` unless `key` is a valid object key: a relative
+/// '/'-separated path with no empty, "." or ".." segment and no NUL byte. Such keys can
+/// never escape a location's root.
+void check_storage_key(std::string_view key, std::string_view location);
+
+/// Like check_storage_key for a list / remove_prefix prefix: it may be empty or end with
+/// '/'; its complete segments must be valid and it may not hold a NUL byte.
+void check_storage_prefix(std::string_view prefix, std::string_view location);
+
+/// A key made printable for messages (NUL and other control bytes escaped as \xNN).
+std::string printable_key(std::string_view key);
+
+/// Expands "~" and "~/..." to the home directory ($HOME, else the password database);
+/// any other path is returned unchanged. Throws ConfigError when there is no home.
+std::string expand_home(std::string_view path);
+
+/// The directory part and the last segment of a key: "a/b/c" -> {"a/b", "c"}, "c" -> {"", "c"}.
+struct KeyParts {
+  std::string_view dir;
+  std::string_view name;
+};
+KeyParts split_key(std::string_view key);
+
+}  // namespace nuthatch
