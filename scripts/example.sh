@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-cmake --preset release -DNUTHATCH_BUILD_TESTS=OFF -DNUTHATCH_BUILD_BENCH=OFF > /dev/null
+cmake --preset release > /dev/null
 cmake --build build/release --target nuthatch_example_pipeline nuthatch_cli
 run_dir=build/example-run
 rm -rf "$run_dir" && mkdir -p "$run_dir" && cd "$run_dir"

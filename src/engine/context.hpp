@@ -39,7 +39,7 @@ struct CallContext::Frame {
   Value backend_kwargs = Value::object();
   FunctionSet recompute;  ///< propagating selection only (a list or all)
   FunctionSet memoize;    ///< propagating selection only
-  std::shared_ptr<Lineage> lineage = std::make_shared<Lineage>();
+  std::shared_ptr<Lineage> lineage;  ///< created when the call computes
 };
 
 namespace context {

@@ -162,7 +162,7 @@ Boxed Call::process(Boxed result) const {
 
 void Call::note_input(const EntryStore& store, const Manifest& m) const {
   const auto& parent = context::current();
-  if (!parent) return;
+  if (!parent || !parent->lineage) return;
   parent->lineage->add({m.ns, m.key, m.backend, m.entry_id, store.location()});
 }
 
@@ -214,19 +214,18 @@ void Call::write(const std::string& location, const Boxed& result,
   }
   m.args = std::move(args);
   m.code = fn_.code;
-  m.inputs = r_.frame->lineage->take();
+  if (r_.frame->lineage) m.inputs = r_.frame->lineage->take();
   Boxed stored;
   const Codec* codec = nullptr;
   if (!result.empty()) {
     codec = &CodecRegistry::get(backend);
     stored = fn_.adapter->to_stored(result, *codec);
   }
-  CommitOutcome outcome = store->commit(m, stored, codec, r_.backend_kwargs, existing, replace);
-  if (outcome == CommitOutcome::committed) {
-    if (auto rec = store->find(r_.ns, key, backend)) {
-      note_input(*store, rec->manifest);
-      if (written_uri_.empty()) written_uri_ = store->payload_url(rec->manifest);
-    }
+  Manifest committed;
+  if (store->commit(std::move(m), stored, codec, r_.backend_kwargs, existing, replace,
+                    &committed) == CommitOutcome::committed) {
+    note_input(*store, committed);
+    if (written_uri_.empty()) written_uri_ = store->payload_url(committed);
   }
 }
 
@@ -284,6 +283,7 @@ Boxed Call::run(std::string* uri_out) {
           r_.fail_if_no_cache ? " with fail_if_no_cache" : ""));
     }
     {
+      r_.frame->lineage = std::make_shared<Lineage>();
       context::Push in(r_.frame);
       result = compute_();
     }

@@ -21,10 +21,22 @@ Value merge_objects(Value base, const Value& over) {
 }
 
 CacheMode configured_mode() {
+  // Read on every call: cached per configuration generation.
+  struct Cached {
+    std::uint64_t generation;
+    CacheMode mode;
+  };
+  thread_local Cached cached{~std::uint64_t{0}, CacheMode::write};
+  std::uint64_t g = config::generation();
+  if (cached.generation == g) return cached.mode;
   std::optional<Value> v = get_parameter("cache_mode");
-  if (!v || v->is_null()) return CacheMode::write;
-  if (!v->is_string()) throw ConfigError("parameter cache_mode must be a string");
-  return parse_cache_mode(v->as<std::string>());
+  CacheMode mode = CacheMode::write;
+  if (v && !v->is_null()) {
+    if (!v->is_string()) throw ConfigError("parameter cache_mode must be a string");
+    mode = parse_cache_mode(v->as<std::string>());
+  }
+  cached = {g, mode};
+  return mode;
 }
 
 bool disabled_by(const DisableIf& rules, const Arguments& args) {
@@ -81,7 +93,9 @@ ResolvedCall resolve_call(const FunctionSpec& fn, CallArgs args, const CallOptio
   r.policy = policy_of(r.mode);
   r.force_overwrite = frame->force_overwrite;
   r.retry_null_cache = frame->retry_null_cache.value_or(false);
-  r.backend_kwargs = merge_objects(d.backend_kwargs, frame->backend_kwargs);
+  r.backend_kwargs = frame->backend_kwargs.size() == 0
+                         ? d.backend_kwargs
+                         : merge_objects(d.backend_kwargs, frame->backend_kwargs);
   // A selection given to this call applies to this function itself (whether or not it
   // names it); a propagated one applies when it names this function.
   auto selected = [&](const FunctionSet& own, const FunctionSet& inherited) {
@@ -96,7 +110,9 @@ ResolvedCall resolve_call(const FunctionSpec& fn, CallArgs args, const CallOptio
   if (r.backend.empty()) r.backend = fn.adapter->default_backend();
   r.engine = o.engine.value_or(d.engine);
   r.processors = d.processors;
-  r.processors.insert(r.processors.end(), o.post_processors.begin(), o.post_processors.end());
+  if (!o.post_processors.empty()) {
+    r.processors.insert(r.processors.end(), o.post_processors.begin(), o.post_processors.end());
+  }
 
   r.arguments.names = fn.params;
   r.arguments.values = std::move(args.values);
@@ -115,7 +131,9 @@ ResolvedCall resolve_call(const FunctionSpec& fn, CallArgs args, const CallOptio
   if (r.cache && disabled_by(d.cache_disable_if, r.arguments)) r.cache = false;
 
   r.cache_key = key_over(fn, r.arguments, &d.cache_args);
-  if (r.memo_keyable) r.memo_key = key_over(fn, r.arguments, nullptr);
+  // The memo key keys the memoizer and the local level only.
+  bool memo_needed = r.memoize || r.policy.read_local || r.policy.write_local;
+  if (r.memo_keyable && memo_needed) r.memo_key = key_over(fn, r.arguments, nullptr);
   r.frame = std::move(frame);
   return r;
 }

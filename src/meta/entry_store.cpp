@@ -114,7 +114,8 @@ std::optional<Boxed> EntryStore::read(ManifestRecord& record, const Codec& codec
 
 CommitOutcome EntryStore::commit(Manifest m, const Boxed& stored, const Codec* codec,
                                  const Value& kwargs,
-                                 const std::optional<ManifestRecord>& expected, bool replace) {
+                                 const std::optional<ManifestRecord>& expected, bool replace,
+                                 Manifest* committed_manifest) {
   if (read_only()) {
     throw StorageError(fmt::format("location {} ({}) is read-only: cannot write key '{}'",
                                    location_, url(), m.key));
@@ -171,9 +172,10 @@ CommitOutcome EntryStore::commit(Manifest m, const Boxed& stored, const Codec* c
     for (const std::string& b : backends(m.ns, m.key)) {
       if (b != kNullBackend) remove(m.ns, m.key, b);
     }
-  } else {
+  } else if (!seen || !seen->manifest.is_null()) {
     remove(m.ns, m.key, std::string(kNullBackend));
   }
+  if (committed_manifest != nullptr) *committed_manifest = std::move(m);
   return CommitOutcome::committed;
 }
 

@@ -70,8 +70,10 @@ class EntryStore {
   /// `expected`: the entry the caller saw (std::nullopt: it saw none). `replace`: replace
   /// whatever is current (overwrite); otherwise an entry committed by someone else
   /// meanwhile is kept and ours is discarded.
+  /// `committed`, when given, receives the manifest as written.
   CommitOutcome commit(Manifest m, const Boxed& stored, const Codec* codec, const Value& kwargs,
-                       const std::optional<ManifestRecord>& expected, bool replace);
+                       const std::optional<ManifestRecord>& expected, bool replace,
+                       Manifest* committed = nullptr);
 
   /// Removes an entry: manifest first, then its payload. `metadata_only` keeps the payload.
   void remove(const std::string& ns, const std::string& key, const std::string& backend,

@@ -9,7 +9,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <cstdio>
 #include <fstream>
+#include <thread>
 
 #include "cli/run_cli.hpp"
 #include "common/ids.hpp"
@@ -457,6 +459,42 @@ TEST_F(CliTest, GcReportsMissingPayloadsAndRepairsOnRequest) {
   auto repaired = run_cli({"gc", "--repair"});
   ASSERT_EQ(repaired.status, 0) << repaired.err;
   EXPECT_FALSE(exists("f/x=1", "blob"));
+}
+
+// --- scale (disabled by default: run with --gtest_also_run_disabled_tests) -----------------
+
+TEST_F(CliTest, DISABLED_ListsOneHundredThousandEntriesQuickly) {
+  constexpr int kEntries = 100'000;
+  constexpr int kThreads = 8;
+  project_.write_toml("[nuthatch.filesystem_options]\nfsync = false\n");
+  auto store = nh::open_level("root", "basic");
+  const nh::Codec& codec = nh::CodecRegistry::get("basic");
+  std::vector<std::jthread> writers;
+  for (int t = 0; t < kThreads; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = t; i < kEntries; i += kThreads) {
+        nh::Manifest m;
+        m.name = "f";
+        m.key = fmt::format("f/i={}", i);
+        m.backend = "basic";
+        store->commit(m, nh::Boxed::make<nh::Value>(nh::Value(i)), &codec, nh::Value::object(),
+                      std::nullopt, true);
+      }
+    });
+  }
+  writers.clear();
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"list"}, {"list", "--json"}}) {
+    auto start = std::chrono::steady_clock::now();
+    auto r = run_cli(args);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::printf("nuthatch %s over %d entries: %.2f s\n", fmt::format("{}", fmt::join(args, " ")).c_str(),
+                kEntries, seconds);
+    EXPECT_LT(seconds, 10.0);
+  }
+  EXPECT_EQ(list_json().size(), static_cast<std::size_t>(kEntries));
 }
 
 }  // namespace
