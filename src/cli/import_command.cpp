@@ -127,14 +127,13 @@ Manifest import_file(ImportTarget& t, const ImportArgs& args, const std::string&
   } catch (const CodecError& e) {
     throw Failure(fmt::format("cannot import {} as backend {}: {}", from, args.backend, e.what()));
   }
-  if (t.store->commit(t.manifest, value, t.codec, Value::object(), t.existing, args.force) ==
-      CommitOutcome::kept_existing) {
+  Manifest committed;
+  if (t.store->commit(t.manifest, value, t.codec, Value::object(), t.existing, args.force,
+                      &committed) == CommitOutcome::kept_existing) {
     throw Failure(fmt::format("key '{}' was written by someone else meanwhile; nothing imported",
                               args.key));
   }
-  std::optional<ManifestRecord> now = t.store->find(t.manifest.ns, t.manifest.key, args.backend);
-  if (!now) throw Failure(fmt::format("key '{}' vanished right after its import", args.key));
-  return now->manifest;
+  return committed;
 }
 
 std::uint64_t copy_tree(Storage& source, const std::vector<ObjectInfo>& objects, Storage& dest,

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <numeric>
 #include <set>
 #include <tuple>
 
@@ -54,6 +55,23 @@ bool key_matches(std::string_view glob, std::string_view key) {
 }
 
 namespace {
+// Sorts by (namespace, key, backend, location), moving each entry once: swapping whole
+// entries during the sort costs more than the sort itself at 100,000 entries.
+std::vector<ListedEntry> sorted(std::vector<ListedEntry> entries) {
+  std::vector<std::size_t> order(entries.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    const EntryInfo& x = entries[a].info;
+    const EntryInfo& y = entries[b].info;
+    return std::tie(x.ns, x.key, x.backend, x.location) <
+           std::tie(y.ns, y.key, y.backend, y.location);
+  });
+  std::vector<ListedEntry> out;
+  out.reserve(entries.size());
+  for (std::size_t i : order) out.push_back(std::move(entries[i]));
+  return out;
+}
+
 bool passes(const EntryFilter& filter, const EntryInfo& info) {
   return key_matches(filter.key_glob, info.key) &&
          (filter.ns.empty() || glob_match(filter.ns, info.ns)) &&
@@ -70,11 +88,7 @@ std::vector<ListedEntry> select_entries(const EntryFilter& filter) {
       }
     }
   }
-  std::sort(out.begin(), out.end(), [](const ListedEntry& a, const ListedEntry& b) {
-    return std::tie(a.info.ns, a.info.key, a.info.backend, a.info.location) <
-           std::tie(b.info.ns, b.info.key, b.info.backend, b.info.location);
-  });
-  return out;
+  return sorted(std::move(out));
 }
 
 std::optional<Manifest> read_manifest(EntryStore& store, const std::string& path) {
