@@ -65,6 +65,7 @@ struct CodecCase {
   std::function<std::vector<Sample>()> samples;
   std::function<bool(const Boxed&, const Boxed&)> equal;
   Boxed wrong_type;  // a value of another stored type, which encode must reject
+  friend void PrintTo(const CodecCase& c, std::ostream* os) { *os << c.backend; }
 };
 
 std::vector<Sample> value_samples() {

@@ -466,3 +466,49 @@ TEST_F(EngineTest, ConcurrentCallsEndWithOneCompleteEntry) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(EngineTest, PerBackendOverrideSendsThatBackendElsewhere) {
+  fs::path blobs = project_.dir() / "blobs";
+  project_.write_toml("[nuthatch.root.blob]\nfilesystem = \"" + blobs.string() + "\"\n");
+  auto f = nh::cache("raw", {}, {}, [] { return nh::Bytes(std::string("\x00\x01payload", 9)); });
+  auto g = nh::cache("plain", {}, {}, [] { return 1; });
+  EXPECT_EQ(f().size(), 9u);
+  g();
+  EXPECT_TRUE(manifest(blobs, "raw", "blob"));
+  EXPECT_FALSE(manifest(project_.root(), "raw", "blob"));
+  EXPECT_TRUE(manifest(project_.root(), "plain"));
+  EXPECT_EQ(f().view(), std::string_view("\x00\x01payload", 9));
+}
+
+TEST_F(EngineTest, DynamicSecretProviderIsLazyAndMasked) {
+  int provided = 0;
+  nh::config_parameter(
+      "filesystem_options",
+      [&] {
+        ++provided;
+        return nh::Value::object({{"fsync", false}, {"secret", "hunter2-very-secret"}});
+      },
+      {.secret = true});
+  EXPECT_EQ(provided, 0);  // lazily called
+  auto f = nh::cache("lazy", {}, {}, [] { return 1; });
+  f();
+  f();
+  EXPECT_EQ(provided, 1);
+  nh::log::warn("the secret is hunter2-very-secret");
+  std::string log = nh::log::take_captured();
+  EXPECT_THAT(log, HasSubstr("****"));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr("hunter2-very-secret")));
+  nh::config_parameter("filesystem_options", []() -> nh::Value { throw std::runtime_error("vault down"); });
+  try {
+    f.with({.recompute = true})();
+    FAIL();
+  } catch (const nh::ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("filesystem_options"));
+    EXPECT_THAT(e.what(), HasSubstr("vault down"));
+  }
+  EXPECT_TRUE(manifest(project_.root(), "lazy"));  // nothing stored was touched
+}
+
+}  // namespace

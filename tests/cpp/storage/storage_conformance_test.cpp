@@ -31,6 +31,7 @@ struct TestLocation {
 struct DriverCase {
   std::string name;
   std::function<TestLocation()> make;
+  friend void PrintTo(const DriverCase& c, std::ostream* os) { *os << c.name; }
 };
 
 std::string binary_data(std::size_t size) {

@@ -1,0 +1,78 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "nuthatch/nuthatch.hpp"
+
+namespace nh = nuthatch;
+
+namespace {
+
+constexpr std::int64_t kDayNs = 86'400'000'000'000;
+constexpr std::int64_t k2013 = 1356998400LL * 1'000'000'000;  // 2013-01-01T00:00:00Z
+
+/// Daily data for `days` days from 2013-01-01: time coordinate, a 2-D variable
+/// (time x station) and a variable without the time dimension.
+nh::Dataset daily(int days) {
+  std::vector<std::int64_t> t;
+  std::vector<float> temp;
+  for (int d = 0; d < days; ++d) {
+    t.push_back(k2013 + d * kDayNs);
+    temp.push_back(static_cast<float>(d));
+    temp.push_back(static_cast<float>(1000 + d));
+  }
+  nh::Dataset ds;
+  ds.variables["time"] = {{"time"}, nh::NDArray::datetimes(t, {days})};
+  ds.variables["air"] = {{"time", "station"}, nh::NDArray::from_vector(temp, {days, 2})};
+  ds.variables["station"] = {{"station"}, nh::NDArray::strings({"KSEA", "KPDX"}, {2})};
+  ds.coords = {"time", "station"};
+  return ds;
+}
+
+nh::Arguments args(nh::Value start, nh::Value end) {
+  return {{"start_time", "end_time", "agg_days"}, {std::move(start), std::move(end), 1}};
+}
+
+TEST(TimeseriesTest, SlicesEveryVariableAlongTheTimeDimension) {
+  auto ts = nh::timeseries("time");
+  auto a = args("2013-01-03", "2013-01-05");
+  nh::Boxed out = ts->post_process(nh::Boxed::make(daily(10)), a);
+  const auto& ds = out.as<nh::Dataset>();
+  EXPECT_EQ(ds.variables.at("time").data.shape(), (std::vector<std::int64_t>{3}));
+  EXPECT_EQ(ds.variables.at("time").data.values<std::int64_t>()[0], k2013 + 2 * kDayNs);
+  auto air = ds.variables.at("air").data.values<float>();
+  ASSERT_EQ(air.size(), 6u);
+  EXPECT_EQ(air[0], 2.0f);
+  EXPECT_EQ(air[1], 1002.0f);
+  EXPECT_EQ(air[5], 1004.0f);
+  EXPECT_EQ(ds.variables.at("station").data.string_values().size(), 2u);  // untouched
+}
+
+TEST(TimeseriesTest, OpenEndedRangesAndValidation) {
+  auto ts = nh::timeseries("time");
+  nh::Boxed full = nh::Boxed::make(daily(10));
+  auto open = args(nullptr, "2013-01-02");
+  EXPECT_EQ(ts->post_process(full, open).as<nh::Dataset>().variables.at("time").data.size(), 2);
+  EXPECT_TRUE(ts->validate(full, args("2013-01-01", "2013-01-10")));
+  EXPECT_TRUE(ts->validate(full, args("2013-01-02", "2013-01-11")));  // one step of slack
+  EXPECT_FALSE(ts->validate(full, args("2012-06-01", "2013-01-05")));
+  EXPECT_FALSE(ts->validate(full, args("2013-01-02", "2013-03-01")));
+  EXPECT_TRUE(nh::timeseries("time", false)->validate(full, args("2012-01-01", "2015-01-01")));
+}
+
+TEST(TimeseriesTest, BadArgumentsAreErrorsNamingThem) {
+  auto ts = nh::timeseries("time");
+  auto bad = args("not a date", "2013-01-02");
+  try {
+    ts->process_arguments(bad);
+    FAIL();
+  } catch (const nh::Error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("start_time"));
+  }
+  auto reversed = args("2013-02-01", "2013-01-01");
+  EXPECT_THROW(ts->process_arguments(reversed), nh::Error);
+  auto a = args("2013-01-01", "2013-01-02");
+  EXPECT_THROW(nh::timeseries("when")->post_process(nh::Boxed::make(daily(3)), a), nh::Error);
+  EXPECT_THROW(ts->post_process(nh::Boxed::make(3), a), nh::Error);
+}
+
+}  // namespace
