@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "nuthatch/error.hpp"
@@ -47,17 +48,26 @@ template <> struct dtype_of<double> { static constexpr DType value = DType::floa
 /// A C-contiguous N-d array. Copying an NDArray shares its buffer.
 class NDArray {
  public:
+  /// One element of a bool array (numpy's layout: one byte, 0 or 1).
+  using bool_storage = std::uint8_t;
   NDArray() = default;
 
   /// Takes ownership of `values` laid out in C order; throws CodecError when the element
   /// count does not match the shape.
   template <class T>
   static NDArray from_vector(std::vector<T> values, std::vector<std::int64_t> shape) {
+    if constexpr (std::is_same_v<T, bool>) {  // std::vector<bool> packs bits: unpack
+      auto owner = std::make_shared<std::vector<bool_storage>>(values.begin(), values.end());
+      NDArray a;
+      a.init(DType::bool_, std::move(shape), owner->data(), owner->size(), owner);
+      return a;
+    } else {
     auto owner = std::make_shared<std::vector<T>>(std::move(values));
     NDArray a;
     a.init(detail::dtype_of<T>::value, std::move(shape), owner->data(),
            owner->size() * sizeof(T), owner);
     return a;
+    }
   }
   /// datetime64[ns] values, as nanoseconds since the Unix epoch.
   static NDArray datetimes(std::vector<std::int64_t> ns_since_epoch,

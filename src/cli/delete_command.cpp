@@ -45,8 +45,8 @@ void print_entries(std::FILE* out, const std::vector<ListedEntry>& entries) {
   table.print(out);
 }
 
-// Asks on the terminal; refuses when nobody can answer.
-void confirm(const std::vector<ListedEntry>& entries) {
+// Asks on the terminal; refuses when nobody can answer. Returns whether the user agreed.
+bool confirm(const std::vector<ListedEntry>& entries) {
   if (!stdin_is_terminal()) {
     throw Failure(fmt::format(
         "refusing to delete {} entries without confirmation (standard input is not a "
@@ -54,12 +54,14 @@ void confirm(const std::vector<ListedEntry>& entries) {
         entries.size()));
   }
   print_entries(stderr, entries);
-  fmt::print(stderr, "Delete these {} entries? [y/N] ", entries.size());
+  fmt::print(stderr, "Delete {}? [y/N] ",
+             entries.size() == 1 ? std::string("this entry")
+                                 : fmt::format("these {} entries", entries.size()));
   std::fflush(stderr);
   std::string answer;
   std::getline(std::cin, answer);
   const std::string a = to_lower(answer);
-  if (a != "y" && a != "yes") throw Failure("not confirmed: nothing was deleted");
+  return a == "y" || a == "yes";
 }
 
 // Deletes every entry; returns the error message of each one that failed ("" = deleted).
@@ -108,7 +110,9 @@ std::size_t report(const std::vector<ListedEntry>& entries, const std::vector<st
 }
 
 int run_delete(const DeleteArgs& args) {
-  if (args.filter.key_glob.empty()) throw UsageError("KEY_GLOB must not be empty (use '*' for every key)");
+  if (args.filter.key_glob.empty()) {
+    throw UsageError("KEY_GLOB must not be empty (use '*' for every key)");
+  }
   std::vector<ListedEntry> entries = select_entries(args.filter);
   if (entries.empty()) {
     if (args.json) print_json(Json::array());
@@ -116,7 +120,10 @@ int run_delete(const DeleteArgs& args) {
     return kExitOk;
   }
   refuse_read_only(entries);
-  if (!args.force) confirm(entries);
+  if (!args.force && !confirm(entries)) {
+    fmt::print(stderr, "Nothing deleted.\n");
+    return kExitFailure;
+  }
   std::vector<std::string> errors = delete_entries(entries, args);
   return report(entries, errors, args) == 0 ? kExitOk : kExitFailure;
 }

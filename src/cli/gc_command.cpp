@@ -177,7 +177,9 @@ void print_human(const GcResult& r, const GcArgs& args) {
 int run_gc(const GcArgs& args) {
   const std::int64_t cutoff = now_ns() - *parse_duration_ns(args.grace);
   GcResult result;
-  for (const auto& store : writable_stores(args.location)) collect_store(store, cutoff, args, result);
+  for (const auto& store : writable_stores(args.location)) {
+    collect_store(store, cutoff, args, result);
+  }
   if (args.json) {
     print_json(result_json(result, args));
   } else {

@@ -144,7 +144,9 @@ std::uint64_t copy_tree(Storage& source, const std::vector<ObjectInfo>& objects,
   Progress progress("copying", objects.size(), show_progress);
   parallel_for(objects.size(), kReadThreads, [&](std::size_t i) {
     std::optional<std::string> data = source.read(objects[i].path);
-    if (!data) throw Failure(fmt::format("{} vanished during the import", source.url_of(objects[i].path)));
+    if (!data) {
+      throw Failure(fmt::format("{} vanished during the import", source.url_of(objects[i].path)));
+    }
     dest.write(dest_prefix + objects[i].path, *data);
     bytes += data->size();
     progress.advance();

@@ -19,7 +19,10 @@ bool is_alpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_upper_hex(char c) { return is_digit(c) || (c >= 'A' && c <= 'F'); }
 bool is_hex(char c) { return is_upper_hex(c) || (c >= 'a' && c <= 'f'); }
-bool is_unreserved(char c) { return is_alpha(c) || is_digit(c) || c == '.' || c == '_' || c == '-'; }
+bool is_unreserved(char c) {
+  return is_alpha(c) || is_digit(c) || c == '.' || c == '_' || c == '-';
+}
+bool is_identifier_char(char c) { return is_alpha(c) || is_digit(c) || c == '_'; }
 
 int hex_value(char c) {
   if (is_digit(c)) return c - '0';
@@ -28,7 +31,7 @@ int hex_value(char c) {
 
 bool is_arg_name(std::string_view s) {
   return !s.empty() && (is_alpha(s.front()) || s.front() == '_') &&
-         std::all_of(s.begin(), s.end(), [](char c) { return is_alpha(c) || is_digit(c) || c == '_'; });
+         std::all_of(s.begin(), s.end(), is_identifier_char);
 }
 
 bool is_hashed_value(std::string_view v) {

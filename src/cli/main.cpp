@@ -20,7 +20,9 @@ namespace {
 int report_parse_error(CLI::App& app, const CLI::ParseError& e) {
   if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
   std::string help = "nuthatch --help";
-  for (const CLI::App* sub : app.get_subcommands()) help = fmt::format("nuthatch {} --help", sub->get_name());
+  for (const CLI::App* sub : app.get_subcommands()) {
+    help = fmt::format("nuthatch {} --help", sub->get_name());
+  }
   fmt::print(stderr, "nuthatch: usage error: {}\nRun '{}' for more information.\n", e.what(), help);
   return kExitUsage;
 }

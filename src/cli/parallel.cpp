@@ -49,7 +49,7 @@ Progress::Progress(std::string label, std::size_t total, bool allowed)
 
 Progress::~Progress() {
   if (!shown_) return;
-  draw(done_.load());
+  if (drawn_ != done_.load()) draw(done_.load());
   std::fputs("\n", stderr);
 }
 
@@ -65,6 +65,7 @@ void Progress::advance(std::size_t n) {
 }
 
 void Progress::draw(std::size_t done) {
+  drawn_ = done;
   fmt::print(stderr, "\r{}: {}/{} ({}%)", label_, done, total_,
              total_ == 0 ? 100 : done * 100 / total_);
   std::fflush(stderr);

@@ -41,6 +41,7 @@ class Progress {
   std::atomic<std::size_t> done_{0};
   std::mutex draw_mutex_;
   std::chrono::steady_clock::time_point last_draw_{};
+  std::size_t drawn_ = 0;  ///< the count last drawn
 };
 
 }  // namespace nuthatch::cli

@@ -9,7 +9,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <cstdio>
 #include <fstream>
 #include <thread>
 
@@ -416,7 +415,8 @@ TEST_F(CliTest, GcRemovesOldOrphansAndKeepsReferencedPayloads) {
   write_file(old_tree / "zarr.json", "{}");
   write_file(old_tree / "v" / "c" / "0", std::string(500, 'c'));
   write_file(old_temp, "partial");
-  for (const fs::path& p : {old_orphan, old_tree / "zarr.json", old_tree / "v" / "c" / "0", old_temp}) {
+  for (const fs::path& p :
+       {old_orphan, old_tree / "zarr.json", old_tree / "v" / "c" / "0", old_temp}) {
     make_old(p);
   }
 
@@ -490,8 +490,7 @@ TEST_F(CliTest, DISABLED_ListsOneHundredThousandEntriesQuickly) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     ASSERT_EQ(r.status, 0) << r.err;
-    std::printf("nuthatch %s over %d entries: %.2f s\n", fmt::format("{}", fmt::join(args, " ")).c_str(),
-                kEntries, seconds);
+    fmt::print("nuthatch {} over {} entries: {:.2f} s\n", fmt::join(args, " "), kEntries, seconds);
     EXPECT_LT(seconds, 10.0);
   }
   EXPECT_EQ(list_json().size(), static_cast<std::size_t>(kEntries));

@@ -76,3 +76,25 @@ TEST(TimeseriesTest, BadArgumentsAreErrorsNamingThem) {
 }
 
 }  // namespace
+
+namespace {
+TEST(NDArrayTest, VocabularyFromTheDesign) {
+  auto b = nh::NDArray::from_vector(std::vector<bool>{true, false, true}, {3});
+  EXPECT_EQ(b.dtype(), nh::DType::bool_);
+  EXPECT_EQ(b.values<bool>()[2], true);
+  auto f = nh::NDArray::from_vector(std::vector<float>{1, 2, 3, 4, 5, 6}, {2, 3});
+  EXPECT_EQ(f.size(), 6);
+  EXPECT_EQ(f.shape(), (std::vector<std::int64_t>{2, 3}));
+  EXPECT_THROW(f.values<double>(), nh::CodecError);
+  auto g = f;  // shares the buffer
+  g.mutable_values<float>()[0] = 9;  // copy on write
+  EXPECT_EQ(f.values<float>()[0], 1);
+  EXPECT_EQ(g.values<float>()[0], 9);
+  EXPECT_THROW(nh::NDArray::from_vector(std::vector<int>{1, 2}, {3}), nh::CodecError);
+  auto s = nh::NDArray::strings({"a", "bc"}, {2});
+  EXPECT_EQ(s.string_values()[1], "bc");
+  auto t = nh::NDArray::datetimes({0, 1}, {2});
+  EXPECT_EQ(t.dtype(), nh::DType::datetime64_ns);
+  EXPECT_EQ(t.values<std::int64_t>()[1], 1);
+}
+}  // namespace
