@@ -53,7 +53,7 @@ struct GcResult {
 void remove_garbage(Storage& storage, const Garbage& g) {
   switch (g.kind) {
     case Garbage::Kind::orphan_payload: storage.remove({g.path}); return;
-    case Garbage::Kind::orphan_tree: storage.remove_prefix(g.path + "/"); return;
+    case Garbage::Kind::orphan_tree: storage.remove(g.objects); return;
     case Garbage::Kind::temp_file: std::filesystem::remove_all(g.path); return;
   }
 }

@@ -6,7 +6,9 @@
 //     the grace period can never become referenced again.
 //  3. A manifest that vanished or could not be parsed while scanning protects every
 //     payload of its (namespace, key, backend): gc removes nothing it cannot account for.
-//  4. A manifest is reported as naming a missing payload only when the payload is still
+//  4. An orphaned tree is removed object by object, only the objects that were listed
+//     and found unreferenced, never by prefix: nothing gc did not judge is deleted.
+//  5. A manifest is reported as naming a missing payload only when the payload is still
 //     absent, and the manifest unchanged, on a second look.
 
 #include "cli/gc_scan.hpp"
@@ -68,8 +70,10 @@ bool is_referenced(const References& refs, std::string_view path) {
                      [&](const std::string& p) { return path.starts_with(p); });
 }
 
-// "<backend>-<entry id><ext>": the last segment of a payload path.
+// "<backend>-<entry id><ext>": the last segment of a payload path. Argument segments
+// ("<arg>=<value>") never are.
 bool is_payload_name(std::string_view segment) {
+  if (segment.find('=') != std::string_view::npos) return false;
   for (std::size_t dash = segment.find('-'); dash != std::string_view::npos;
        dash = segment.find('-', dash + 1)) {
     if (segment.size() >= dash + 1 + kEntryIdLength &&
@@ -102,7 +106,7 @@ std::vector<Garbage> find_orphans(const References& refs, const std::vector<Obje
     if (is_referenced(refs, o.path)) continue;
     std::string root = tree_root_of(o.path);
     if (root.empty()) {
-      out.push_back({Garbage::Kind::orphan_payload, o.path, o.size, o.mtime_ns});
+      out.push_back({Garbage::Kind::orphan_payload, o.path, o.size, o.mtime_ns, {}});
       continue;
     }
     Garbage& tree = trees[root];
@@ -110,6 +114,7 @@ std::vector<Garbage> find_orphans(const References& refs, const std::vector<Obje
     tree.path = root;
     tree.bytes += o.size;
     tree.mtime_ns = std::max(tree.mtime_ns, o.mtime_ns);
+    tree.objects.push_back(o.path);
   }
   for (auto& [root, tree] : trees) out.push_back(std::move(tree));
   return out;
@@ -129,7 +134,7 @@ std::vector<Garbage> find_temp_files(const EntryStore& store) {
     const std::int64_t mtime =
         static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
     out.push_back({Garbage::Kind::temp_file, it->path().string(),
-                   static_cast<std::uint64_t>(st.st_size), mtime});
+                   static_cast<std::uint64_t>(st.st_size), mtime, {}});
     if (it->is_directory(ec)) it.disable_recursion_pending();
   }
   return out;

@@ -20,6 +20,8 @@ struct Garbage {
   std::string path;
   std::uint64_t bytes = 0;
   std::int64_t mtime_ns = 0;  ///< newest modification (trees: of any object in it)
+  /// orphan_tree: the unreferenced objects seen in it, the only ones gc removes.
+  std::vector<std::string> objects;
 };
 
 std::string_view kind_name(Garbage::Kind kind);

@@ -4,7 +4,9 @@
 // copied into a non-secret parameter is masked too.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "cli/command.hpp"
@@ -58,7 +60,16 @@ std::string render_json(const std::vector<config::ParamEntry>& params) {
   return json_text(out);
 }
 
+void check_location(const std::string& location) {
+  if (location.empty()) return;
+  const std::vector<std::string> names = config::location_names();
+  if (std::find(names.begin(), names.end(), location) != names.end()) return;
+  throw Failure(fmt::format("unknown location '{}' (configured: {})", location,
+                            fmt::join(names, ", ")));
+}
+
 int run_print_config(const PrintConfigArgs& args) {
+  check_location(args.location);
   std::vector<config::ParamEntry> params;
   for (config::ParamEntry& p : config::dump(args.show_secrets)) {
     if (selected(p, args)) params.push_back(std::move(p));

@@ -20,6 +20,18 @@ Value merge_objects(Value base, const Value& over) {
   return base;
 }
 
+// The log_level parameter (also NUTHATCH_LOG_LEVEL) sets the engine's log level.
+void apply_log_level() {
+  std::optional<Value> v = get_parameter("log_level");
+  if (!v || !v->is_string()) return;
+  static const std::pair<const char*, log::Level> kLevels[] = {
+      {"trace", log::Level::trace}, {"debug", log::Level::debug}, {"info", log::Level::info},
+      {"warn", log::Level::warn},   {"error", log::Level::error}, {"off", log::Level::off}};
+  for (const auto& [name, level] : kLevels) {
+    if (v->as<std::string>() == name) log::set_level(level);
+  }
+}
+
 CacheMode configured_mode() {
   // Read on every call: cached per configuration generation.
   struct Cached {
@@ -29,6 +41,7 @@ CacheMode configured_mode() {
   thread_local Cached cached{~std::uint64_t{0}, CacheMode::write};
   std::uint64_t g = config::generation();
   if (cached.generation == g) return cached.mode;
+  apply_log_level();
   std::optional<Value> v = get_parameter("cache_mode");
   CacheMode mode = CacheMode::write;
   if (v && !v->is_null()) {

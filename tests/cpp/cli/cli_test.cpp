@@ -220,6 +220,21 @@ TEST_F(CliTest, ListAllLocationsShowsWhereEachEntryIs) {
   EXPECT_EQ(list_json({"--location", "local"}).size(), 1u);
 }
 
+TEST_F(CliTest, ListIncludesStoresOfPerBackendOverrides) {
+  const fs::path blobs = project_.dir() / "blobs";
+  project_.write_toml("[nuthatch.root.blob]\nfilesystem = \"" + blobs.string() + "\"\n");
+  commit_value("f/x=1", 1);
+  nh::Manifest big = commit_blob("f/x=2", kLargeBlob);
+  ASSERT_TRUE(fs::exists(blobs / big.payload));  // written to the override
+
+  nlohmann::json rows = list_json();
+  EXPECT_EQ(keys_of(rows), (std::vector<std::string>{"f/x=1", "f/x=2"}));
+  EXPECT_EQ(list_json({"--backend", "blob"}).size(), 1u);
+  ASSERT_EQ(run_cli({"delete", "f/x=2", "--force"}).status, 0);
+  EXPECT_FALSE(fs::exists(blobs / big.payload));
+  EXPECT_TRUE(exists("f/x=1"));
+}
+
 // --- delete --------------------------------------------------------------------------------
 
 TEST_F(CliTest, DeleteRefusesWithoutATerminalUnlessForced) {
@@ -374,6 +389,9 @@ TEST_F(CliTest, PrintConfigMasksSecretsUnlessAsked) {
   auto local = run_cli({"print-config", "--location", "local"});
   EXPECT_THAT(local.out, HasSubstr("[local]"));
   EXPECT_THAT(local.out, Not(HasSubstr("[root]")));
+  auto unknown = run_cli({"print-config", "--location", "nowhere"});
+  EXPECT_EQ(unknown.status, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("nowhere"));
 }
 
 // --- du ------------------------------------------------------------------------------------
