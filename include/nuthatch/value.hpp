@@ -86,6 +86,8 @@ class Value {
   template <class T>
   T as() const;
 
+  const std::string& string_ref() const;  ///< no copy; throws KeyError unless a string
+  const Bytes& bytes_ref() const;         ///< no copy; throws KeyError unless bytes
   const Array& array_items() const;    ///< throws KeyError unless an array
   const Members& members() const;      ///< throws KeyError unless an object
   Array& array_items();

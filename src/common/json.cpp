@@ -16,10 +16,10 @@ Json to_j(const Value& v) {
     case Value::Kind::boolean: return v.as<bool>();
     case Value::Kind::integer: return v.as<std::int64_t>();
     case Value::Kind::floating: return v.as<double>();
-    case Value::Kind::string: return v.as<std::string>();
+    case Value::Kind::string: return v.string_ref();
     case Value::Kind::bytes: {
       Json j = Json::object();
-      j["$bytes"] = base64_encode(v.as<Bytes>().view());
+      j["$bytes"] = base64_encode(v.bytes_ref().view());
       return j;
     }
     case Value::Kind::array: {

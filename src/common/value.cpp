@@ -25,6 +25,15 @@ void Value::kind_mismatch(std::string_view wanted) const {
                              kind_name(kind()), to_string()));
 }
 
+const std::string& Value::string_ref() const {
+  if (auto* s = std::get_if<std::string>(&v_)) return *s;
+  kind_mismatch("string");
+}
+const Bytes& Value::bytes_ref() const {
+  if (auto* b = std::get_if<Bytes>(&v_)) return *b;
+  kind_mismatch("bytes");
+}
+
 const Value::Array& Value::array_items() const {
   if (auto* a = std::get_if<Array>(&v_)) return *a;
   kind_mismatch("array");

@@ -53,7 +53,7 @@ void render(std::string& out, const Value& v, bool nested) {
     case Value::Kind::integer: out += std::to_string(v.as<std::int64_t>()); return;
     case Value::Kind::floating: out += python_float_repr(v.as<double>()); return;
     case Value::Kind::string: {
-      const std::string s = v.as<std::string>();
+      const std::string& s = v.string_ref();
       if (nested) {
         append_quoted(out, s);
       } else {
@@ -63,7 +63,7 @@ void render(std::string& out, const Value& v, bool nested) {
     }
     case Value::Kind::bytes:
       out += "hex:";
-      append_hex(out, v.as<Bytes>().view());
+      append_hex(out, v.bytes_ref().view());
       return;
     case Value::Kind::array: {
       out.push_back('[');

@@ -78,13 +78,13 @@ void pack(StringSink& sink, Packer& packer, const Value& v, std::size_t depth) {
     case Value::Kind::integer: packer.pack_int64(v.as<std::int64_t>()); return;
     case Value::Kind::floating: pack_float64(sink, v.as<double>()); return;
     case Value::Kind::string: {
-      const std::string s = v.as<std::string>();
+      const std::string& s = v.string_ref();
       packer.pack_str(checked_length(s.size(), "string length"));
       packer.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
       return;
     }
     case Value::Kind::bytes: {
-      const Bytes b = v.as<Bytes>();
+      const Bytes& b = v.bytes_ref();
       packer.pack_bin(checked_length(b.size(), "bytes length"));
       packer.pack_bin_body(b.view().data(), static_cast<std::uint32_t>(b.size()));
       return;
