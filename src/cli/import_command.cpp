@@ -154,42 +154,24 @@ std::uint64_t copy_tree(Storage& source, const std::vector<ObjectInfo>& objects,
   return bytes;
 }
 
-void remove_payload(Storage& storage, const Manifest& m) {
-  if (m.payload.empty()) return;
-  const Codec* codec = CodecRegistry::find(m.backend);
-  if (codec == nullptr || !codec->single_file()) storage.remove_prefix(m.payload + "/");
-  if (codec == nullptr || codec->single_file()) storage.remove({m.payload});
-}
-
 Manifest import_tree(ImportTarget& t, const ImportArgs& args, const std::string& from) {
   StoragePtr source = StorageRegistry::open(from, source_options(args, from));
-  Storage& dest = t.store->storage();
   Manifest m = t.manifest;
-  m.entry_id = new_entry_id();
-  stamp_manifest(m);
-  m.payload = payload_path(m.ns, m.key, m.backend, m.entry_id, t.codec->extension());
+  t.store->prepare(m, t.codec);
   const std::string prefix = m.payload + "/";
   try {
-    m.bytes = copy_tree(*source, source->list(""), dest, prefix, from, !args.json);
+    m.bytes = copy_tree(*source, source->list(""), t.store->storage(), prefix, from, !args.json);
   } catch (...) {
-    dest.remove_prefix(prefix);  // a partial copy is nobody's payload
+    t.store->storage().remove_prefix(prefix);  // a partial copy is nobody's payload
     throw;
   }
-  if (!dest.stat(kStoreMarker)) {  // as EntryStore::commit does for a first entry
-    dest.write_if(kStoreMarker, fmt::format("{{\"format\": {}}}\n", kManifestFormat),
-                  WriteCondition::if_absent());
-  }
-  const WriteCondition condition = t.existing
-                                       ? WriteCondition::if_generation(t.existing->generation)
-                                       : WriteCondition::if_absent();
-  if (!dest.write_if(manifest_path(m.ns, m.key, m.backend), manifest_to_json(m), condition)) {
-    dest.remove_prefix(prefix);
+  Manifest committed;
+  if (t.store->publish(std::move(m), t.existing, false, &committed) !=
+      CommitOutcome::committed) {
     throw Failure(fmt::format("key '{}' was written by someone else meanwhile; nothing imported",
                               args.key));
   }
-  if (t.existing) remove_payload(dest, t.existing->manifest);
-  t.store->remove(m.ns, m.key, std::string(kNullBackend));
-  return m;
+  return committed;
 }
 
 void print_result(const Manifest& m, const ImportArgs& args, const EntryStore& store) {

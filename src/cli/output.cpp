@@ -1,11 +1,11 @@
 #include "cli/output.hpp"
+#include "common/json_value.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 
-#include "common/base64.hpp"
 #include "common/time.hpp"
 
 namespace nuthatch::cli {
@@ -44,27 +44,7 @@ void Table::print(std::FILE* out) const {
   for (const auto& row : rows_) print_row(out, row, widths);
 }
 
-Json json_of(const Value& v) {
-  switch (v.kind()) {
-    case Value::Kind::null: return nullptr;
-    case Value::Kind::boolean: return v.as<bool>();
-    case Value::Kind::integer: return v.as<std::int64_t>();
-    case Value::Kind::floating: return v.as<double>();
-    case Value::Kind::string: return v.as<std::string>();
-    case Value::Kind::bytes: return {{"$bytes", base64_encode(v.as<Bytes>().str())}};
-    case Value::Kind::array: {
-      Json a = Json::array();
-      for (const Value& item : v.array_items()) a.push_back(json_of(item));
-      return a;
-    }
-    case Value::Kind::object: {
-      Json o = Json::object();
-      for (const auto& [name, member] : v.members()) o[name] = json_of(member);
-      return o;
-    }
-  }
-  return nullptr;
-}
+Json json_of(const Value& v) { return to_json_value(v); }
 
 Json string_or_null(const std::string& s) {
   return s.empty() ? Json(nullptr) : Json(s);

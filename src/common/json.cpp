@@ -1,4 +1,5 @@
 #include "common/json.hpp"
+#include "common/json_value.hpp"
 
 #include <fmt/format.h>
 
@@ -67,6 +68,8 @@ Value from_j(const Json& j) {
   }
 }
 }  // namespace
+
+nlohmann::ordered_json to_json_value(const Value& v) { return to_j(v); }
 
 std::string to_json(const Value& v, int indent) {
   return to_j(v).dump(indent, ' ', false, Json::error_handler_t::replace);

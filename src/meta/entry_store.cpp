@@ -116,6 +116,30 @@ CommitOutcome EntryStore::commit(Manifest m, const Boxed& stored, const Codec* c
                                  const Value& kwargs,
                                  const std::optional<ManifestRecord>& expected, bool replace,
                                  Manifest* committed_manifest) {
+  if (stored.empty()) {
+    m.state = "null";
+    m.backend = std::string(kNullBackend);
+    prepare(m, nullptr);
+  } else {
+    prepare(m, codec);
+    if (codec->single_file()) {
+      std::string bytes = codec->encode(stored, kwargs);
+      m.bytes = bytes.size();
+      m.checksum = checksum_of(bytes);
+      if (bytes.size() <= kInlineMaxBytes) {
+        m.inline_data = std::move(bytes);
+        m.payload.clear();
+      } else {
+        storage_->write(m.payload, bytes);
+      }
+    } else {
+      m.bytes = codec->write_tree(stored, *storage_, m.payload + "/", kwargs);
+    }
+  }
+  return publish(std::move(m), expected, replace, committed_manifest);
+}
+
+void EntryStore::prepare(Manifest& m, const Codec* codec) {
   if (read_only()) {
     throw StorageError(fmt::format("location {} ({}) is read-only: cannot write key '{}'",
                                    location_, url(), m.key));
@@ -123,24 +147,11 @@ CommitOutcome EntryStore::commit(Manifest m, const Boxed& stored, const Codec* c
   mark_store();
   m.entry_id = new_entry_id();
   stamp_manifest(m);
-  if (stored.empty()) {
-    m.state = "null";
-    m.backend = std::string(kNullBackend);
-  } else if (codec->single_file()) {
-    std::string bytes = codec->encode(stored, kwargs);
-    m.bytes = bytes.size();
-    m.checksum = checksum_of(bytes);
-    if (bytes.size() <= kInlineMaxBytes) {
-      m.inline_data = std::move(bytes);
-    } else {
-      m.payload = payload_path(m.ns, m.key, m.backend, m.entry_id, codec->extension());
-      storage_->write(m.payload, bytes);
-    }
-  } else {
-    m.payload = payload_path(m.ns, m.key, m.backend, m.entry_id, codec->extension());
-    m.bytes = codec->write_tree(stored, *storage_, m.payload + "/", kwargs);
-  }
+  m.payload = codec ? payload_path(m.ns, m.key, m.backend, m.entry_id, codec->extension()) : "";
+}
 
+CommitOutcome EntryStore::publish(Manifest m, const std::optional<ManifestRecord>& expected,
+                                  bool replace, Manifest* committed_manifest) {
   const std::string path = manifest_path(m.ns, m.key, m.backend);
   const std::string text = manifest_to_json(m);
   std::optional<ManifestRecord> seen = expected;

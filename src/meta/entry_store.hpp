@@ -75,6 +75,16 @@ class EntryStore {
                        const std::optional<ManifestRecord>& expected, bool replace,
                        Manifest* committed = nullptr);
 
+  /// The first half of commit() for callers that write a tree payload themselves (e.g.
+  /// `nuthatch import`): assigns the entry id, stamps, and sets `m.payload` for `codec`
+  /// (none for a null entry, codec == nullptr).
+  void prepare(Manifest& m, const Codec* codec);
+  /// The second half: the manifest swap for a payload already written at `m.payload`
+  /// (from prepare()), with the same rules as commit(). When the swap does not happen the
+  /// payload is removed.
+  CommitOutcome publish(Manifest m, const std::optional<ManifestRecord>& expected, bool replace,
+                        Manifest* committed = nullptr);
+
   /// Removes an entry: manifest first, then its payload. `metadata_only` keeps the payload.
   void remove(const std::string& ns, const std::string& key, const std::string& backend,
               bool metadata_only = false);
