@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 
 #include "common/log.hpp"
 #include "config/config.hpp"
@@ -34,7 +35,7 @@ namespace {
 /// An entry found at one level.
 struct Found {
   std::shared_ptr<EntryStore> store;
-  ManifestRecord record;
+  const ManifestRecord* record;  ///< points into Call::seen_
   Boxed value;  ///< result type (empty for a null entry)
 };
 
@@ -70,7 +71,7 @@ class Call {
   const FunctionSpec& fn_;
   ResolvedCall r_;
   const std::function<Boxed()>& compute_;
-  std::vector<Seen> seen_;
+  std::deque<Seen> seen_;  // stable addresses: Found points into it
   std::string written_uri_;
 };
 
@@ -86,7 +87,6 @@ std::vector<std::string> Call::read_levels() const {
 
 std::optional<Found> Call::lookup_in(const std::shared_ptr<EntryStore>& store,
                                      const std::string& key) {
-  Seen seen{store->location(), std::nullopt, false};
   std::optional<ManifestRecord> rec;
   if (!r_.backend.empty()) rec = store->find(r_.ns, key, r_.backend);
   if (!rec) rec = store->find(r_.ns, key, std::string(kNullBackend));
@@ -96,41 +96,36 @@ std::optional<Found> Call::lookup_in(const std::shared_ptr<EntryStore>& store,
     }
   }
   if (!rec) return std::nullopt;
-  seen.record = rec;
-  auto remember = [&](bool stale) {
-    seen.stale = stale;
-    seen_.push_back(seen);
-  };
-  const Manifest& m = rec->manifest;
+  // Remembered (without copies: seen_ is a deque) so a write to this level can replace it.
+  Seen& seen = seen_.emplace_back(Seen{store->location(), std::move(rec), false});
+  ManifestRecord& record = *seen.record;
+  const Manifest& m = record.manifest;
   if (m.version != fn_.options.version) {
     log::debug(fmt::format("entry '{}' at {} has version '{}', not '{}': recomputing", key,
                            store->location(), m.version, fn_.options.version));
-    remember(true);
+    seen.stale = true;
     return std::nullopt;
   }
   if (m.is_null()) {
     if (r_.retry_null_cache) {
-      remember(true);
+      seen.stale = true;
       return std::nullopt;
     }
-    remember(false);
-    return Found{store, *rec, Boxed()};
+    return Found{store, &record, Boxed()};
   }
   const Codec* codec = CodecRegistry::find(m.backend);
   if (codec == nullptr) {
     log::warn(fmt::format("entry '{}' at {} uses backend '{}', which this build lacks; skipping",
                           key, store->location(), m.backend));
+    seen_.pop_back();
     return std::nullopt;
   }
-  std::optional<Boxed> stored = store->read(*rec, *codec, r_.backend_kwargs);
-  seen.record = rec;  // read() follows replacements
+  std::optional<Boxed> stored = store->read(record, *codec, r_.backend_kwargs);  // follows replacements
   if (!stored) {
-    remember(true);
+    seen.stale = true;
     return std::nullopt;
   }
-  Boxed value = fn_.adapter->from_stored(*stored, *codec, r_.engine);
-  remember(false);
-  return Found{store, *rec, std::move(value)};
+  return Found{store, &record, fn_.adapter->from_stored(*stored, *codec, r_.engine)};
 }
 
 std::optional<Found> Call::lookup(const std::string& location) {
@@ -191,7 +186,7 @@ void Call::write(const std::string& location, const Boxed& result,
     if (existing && existing->manifest.version != fn_.options.version) stale = true;
   }
   if (found && found->store == store && existing &&
-      existing->manifest.entry_id == found->record.manifest.entry_id) {
+      existing->manifest.entry_id == found->record->manifest.entry_id) {
     return;  // read from this very entry: nothing to write
   }
   bool replace = true;
@@ -256,7 +251,7 @@ Boxed Call::run(std::string* uri_out) {
       if (!found) continue;
       if (!valid(found->value)) {
         log::warn(fmt::format("entry '{}' at {} does not cover this call ({}): recomputing",
-                              found->record.manifest.key, level, fn_.name));
+                              found->record->manifest.key, level, fn_.name));
         for (auto& s : seen_) {
           if (s.location == level) s.stale = true;
         }
@@ -272,7 +267,7 @@ Boxed Call::run(std::string* uri_out) {
   bool computed = false;
   if (found) {
     result = found->value;
-    note_input(*found->store, found->record.manifest);
+    note_input(*found->store, found->record->manifest);
   } else {
     bool strict = !r_.policy.compute || (r_.fail_if_no_cache && r_.cache);
     if (strict && r_.mode != CacheMode::off) {
@@ -307,7 +302,7 @@ Boxed Call::run(std::string* uri_out) {
     if (!written_uri_.empty()) {
       *uri_out = written_uri_;
     } else if (found) {
-      *uri_out = found->store->payload_url(found->record.manifest);
+      *uri_out = found->store->payload_url(found->record->manifest);
     } else {
       std::string level(r_.policy.write_local && !r_.policy.write_root ? kLocalLocation : kRootLocation);
       auto store = open_level(level, r_.backend);
