@@ -9,3 +9,8 @@ find_package(CLI11 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 find_package(simdjson REQUIRED)
+# zarr codec: compressors and the parallel chunk pipeline.
+pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
+pkg_check_modules(BLOSC REQUIRED IMPORTED_TARGET blosc)
+pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
+find_package(TBB REQUIRED)

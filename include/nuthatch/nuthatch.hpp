@@ -14,3 +14,4 @@
 #include "nuthatch/storage.hpp"
 #include "nuthatch/value.hpp"
 #include "nuthatch/version.hpp"
+#include "nuthatch/zarr.hpp"

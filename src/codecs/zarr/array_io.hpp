@@ -1,0 +1,27 @@
+#pragma once
+// Chunks of one array on storage: parallel write of a whole array, parallel read of a box.
+
+#include <cstdint>
+#include <string>
+
+#include "codecs/zarr/chunk_grid.hpp"
+#include "codecs/zarr/metadata.hpp"
+#include "nuthatch/ndarray.hpp"
+#include "nuthatch/storage.hpp"
+
+namespace nuthatch::zarr {
+
+/// Encodes and writes every chunk of `data` (whose shape is meta.shape) under
+/// `array_prefix` (the array's folder, ending in '/'), in parallel. Returns the bytes
+/// written. Throws CodecError / StorageError naming the array and chunk key.
+std::uint64_t write_chunks(Storage& storage, const std::string& array_prefix,
+                           const ArrayMeta& meta, const NDArray& data);
+
+/// Reads the elements of `box` (clipped to nothing outside the array: the caller checks
+/// bounds), fetching and decoding only the chunks it intersects, in parallel. Missing
+/// chunks read as the fill value. The result has dtype meta.dtype and the box's extent.
+/// Throws CodecError naming the array, chunk key and cause.
+NDArray read_box(Storage& storage, const std::string& array_prefix, const ArrayMeta& meta,
+                 const Box& box);
+
+}  // namespace nuthatch::zarr

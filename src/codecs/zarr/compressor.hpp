@@ -1,0 +1,61 @@
+#pragma once
+// Bytes-to-bytes codecs of a Zarr array (compressors and checksums), and their registry.
+// Each one lives in its own file and registers itself by its Zarr v3 codec name; the
+// array code looks them up by name and never names one.
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nuthatch/value.hpp"
+
+namespace nuthatch::zarr {
+
+/// One bytes-to-bytes codec with its parameters. Stateless after construction and
+/// thread-safe.
+class Compressor {
+ public:
+  virtual ~Compressor() = default;
+  /// Encodes one chunk's bytes.
+  virtual std::string encode(std::string_view raw) const = 0;
+  /// Decodes one chunk's bytes; `expected_size` is the decoded size the array expects
+  /// (a hint: the caller checks it). Throws CodecError naming the cause.
+  virtual std::string decode(std::string_view packed, std::size_t expected_size) const = 0;
+  /// The v3 codec entry: {"name": ..., "configuration": {...}}.
+  virtual Value v3_metadata() const = 0;
+  /// The numcodecs (v2) entry: {"id": ..., ...}.
+  virtual Value v2_metadata() const = 0;
+};
+
+using CompressorPtr = std::shared_ptr<const Compressor>;
+
+/// Builds a compressor from parameters: a v3 "configuration" object, a v2 numcodecs
+/// object, or the nuthatch encoding ({"level": n, "cname": ...}); `element_size` is the
+/// array's item size (blosc's typesize). Throws CodecError on bad parameters.
+using CompressorFactory =
+    std::function<CompressorPtr(const Value& params, std::size_t element_size)>;
+
+/// Registers a compressor under its v3 name (also its numcodecs id and encoding name).
+void register_compressor(std::string name, CompressorFactory factory);
+
+/// The compressor `name` built from `params`; throws CodecError "unsupported codec
+/// '<name>'" listing the known ones when none is registered under that name.
+CompressorPtr make_compressor(std::string_view name, const Value& params,
+                              std::size_t element_size);
+
+/// Whether a compressor is registered under `name`.
+bool has_compressor(std::string_view name);
+
+struct CompressorRegistrar {
+  CompressorRegistrar(std::string name, CompressorFactory factory) {
+    register_compressor(std::move(name), std::move(factory));
+  }
+};
+
+/// An integer member of `params`, or `fallback` when absent or null.
+std::int64_t int_param(const Value& params, std::string_view key, std::int64_t fallback);
+
+}  // namespace nuthatch::zarr

@@ -1,0 +1,60 @@
+// The registry of bytes-to-bytes codecs. Compressors add themselves from static
+// registrars, possibly before main(), so the table is a function-local static.
+
+#include <map>
+#include <mutex>
+
+#include "codecs/zarr/compressor.hpp"
+#include "nuthatch/error.hpp"
+
+namespace nuthatch::zarr {
+namespace {
+
+struct Registry {
+  std::mutex mutex;
+  std::map<std::string, CompressorFactory, std::less<>> factories;
+};
+
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+
+}  // namespace
+
+void register_compressor(std::string name, CompressorFactory factory) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  r.factories[std::move(name)] = std::move(factory);
+}
+
+bool has_compressor(std::string_view name) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  return r.factories.find(name) != r.factories.end();
+}
+
+CompressorPtr make_compressor(std::string_view name, const Value& params,
+                              std::size_t element_size) {
+  CompressorFactory factory;
+  std::string known;
+  {
+    Registry& r = registry();
+    std::lock_guard lock(r.mutex);
+    if (auto it = r.factories.find(name); it != r.factories.end()) factory = it->second;
+    for (const auto& [n, f] : r.factories) known += (known.empty() ? "" : ", ") + n;
+  }
+  if (!factory) {
+    throw CodecError("unsupported codec '" + std::string(name) + "' (supported: " + known + ")");
+  }
+  return factory(params.is_object() ? params : Value::object(), element_size);
+}
+
+std::int64_t int_param(const Value& params, std::string_view key, std::int64_t fallback) {
+  const Value* v = params.find(key);
+  if (v == nullptr || v->is_null()) return fallback;
+  if (v->is_double()) return static_cast<std::int64_t>(v->as<double>());
+  return v->as<std::int64_t>();
+}
+
+}  // namespace nuthatch::zarr

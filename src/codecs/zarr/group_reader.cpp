@@ -1,0 +1,186 @@
+// Reading a Zarr group (v3 or v2, consolidated or not) into a Dataset, undoing xarray's
+// conventions: dims from `dimension_names` / `_ARRAY_DIMENSIONS`, coordinates from the
+// `coordinates` attributes and dimension variables, datetimes from nuthatch's marker
+// attributes. Only direct children of the group are read; nested groups are ignored.
+
+#include <sstream>
+
+#include "codecs/zarr/array_io.hpp"
+#include "codecs/zarr/group.hpp"
+#include "common/json.hpp"
+#include "nuthatch/error.hpp"
+
+namespace nuthatch::zarr {
+namespace {
+
+struct GroupListing {
+  Value attrs = Value::object();
+  std::vector<ArrayMeta> arrays;
+};
+
+std::optional<Value> read_json(Storage& storage, const std::string& path) {
+  std::optional<std::string> text = storage.read(path);
+  if (!text) return std::nullopt;
+  return from_json(*text, storage.url_of(path));
+}
+
+/// Names X of the objects "<prefix>X/<leaf>" (direct children of the group).
+std::vector<std::string> children_with(Storage& storage, const std::string& prefix,
+                                       const std::string& leaf) {
+  std::vector<std::string> out;
+  for (const auto& info : storage.list(prefix)) {
+    std::string_view rest = std::string_view(info.path).substr(prefix.size());
+    const std::size_t slash = rest.find('/');
+    if (slash != std::string_view::npos && rest.substr(slash + 1) == leaf) {
+      out.emplace_back(rest.substr(0, slash));
+    }
+  }
+  return out;
+}
+
+GroupListing list_v3(Storage& storage, const std::string& prefix, const Value& group) {
+  GroupListing g;
+  if (const Value* a = group.find("attributes"); a && a->is_object()) g.attrs = *a;
+  const Value* consolidated = group.find("consolidated_metadata");
+  if (consolidated && consolidated->is_object() && consolidated->contains("metadata")) {
+    for (const auto& [path, doc] : (*consolidated)["metadata"].members()) {
+      const Value* type = doc.find("node_type");
+      if (path.find('/') == std::string::npos && type && type->is_string() &&
+          type->string_ref() == "array") {
+        g.arrays.push_back(parse_v3(doc, path));
+      }
+    }
+    return g;
+  }
+  for (const auto& name : children_with(storage, prefix, "zarr.json")) {
+    Value doc = *read_json(storage, prefix + name + "/zarr.json");
+    const Value* type = doc.find("node_type");
+    if (type && type->is_string() && type->string_ref() == "array") {
+      g.arrays.push_back(parse_v3(doc, name));
+    }
+  }
+  return g;
+}
+
+GroupListing list_v2(Storage& storage, const std::string& prefix) {
+  GroupListing g;
+  if (std::optional<Value> z = read_json(storage, prefix + ".zmetadata")) {
+    const Value& md = (*z)["metadata"];
+    if (const Value* a = md.find(".zattrs"); a && a->is_object()) g.attrs = *a;
+    for (const auto& [path, doc] : md.members()) {
+      const std::size_t slash = path.find('/');
+      if (slash == std::string::npos || path.substr(slash) != "/.zarray") continue;
+      const std::string name = path.substr(0, slash);
+      const Value* attrs = md.find(name + "/.zattrs");
+      g.arrays.push_back(parse_v2(doc, attrs ? *attrs : Value(), name));
+    }
+    return g;
+  }
+  if (std::optional<Value> a = read_json(storage, prefix + ".zattrs"); a && a->is_object()) {
+    g.attrs = *a;
+  }
+  for (const auto& name : children_with(storage, prefix, ".zarray")) {
+    Value zarray = *read_json(storage, prefix + name + "/.zarray");
+    std::optional<Value> zattrs = read_json(storage, prefix + name + "/.zattrs");
+    g.arrays.push_back(parse_v2(zarray, zattrs.value_or(Value()), name));
+  }
+  return g;
+}
+
+GroupListing list_group(Storage& storage, const std::string& prefix) {
+  if (std::optional<Value> group = read_json(storage, prefix + "zarr.json")) {
+    return list_v3(storage, prefix, *group);
+  }
+  if (storage.stat(prefix + ".zgroup") || storage.stat(prefix + ".zmetadata")) {
+    return list_v2(storage, prefix);
+  }
+  throw CodecError("no Zarr group at '" + storage.url_of(prefix) + "'");
+}
+
+/// Removes `key` from an object of attributes and returns it (null when absent).
+Value take_attr(Value& attrs, std::string_view key) {
+  Value out;
+  auto& members = attrs.members();
+  for (auto it = members.begin(); it != members.end(); ++it) {
+    if (it->first == key) {
+      out = std::move(it->second);
+      members.erase(it);
+      break;
+    }
+  }
+  return out;
+}
+
+void add_coordinate_names(const Value& names, std::set<std::string>& coords) {
+  if (!names.is_string()) return;
+  std::istringstream words(names.string_ref());
+  for (std::string w; words >> w;) coords.insert(w);
+}
+
+bool has_datetime_marker(const ArrayMeta& m) {
+  const Value* units = m.attrs.find("units");
+  const Value* calendar = m.attrs.find("calendar");
+  return m.dtype == DType::int64 && units && calendar && units->is_string() &&
+         calendar->is_string() && units->string_ref() == kDatetimeUnits &&
+         calendar->string_ref() == kDatetimeCalendar;
+}
+
+/// Applies the conventions to one array's metadata; returns coordinate names it lists.
+void undo_conventions(ArrayMeta& m, std::set<std::string>& coords) {
+  for (std::size_t i = m.dims.size(); i < m.shape.size(); ++i) {
+    m.dims.push_back("dim_" + std::to_string(i));
+  }
+  if (m.dims.size() != m.shape.size()) {
+    throw CodecError("zarr array '" + m.name + "': " + std::to_string(m.dims.size()) +
+                     " dimension names for " + std::to_string(m.shape.size()) + " dimensions");
+  }
+  add_coordinate_names(take_attr(m.attrs, "coordinates"), coords);
+  if (has_datetime_marker(m)) {
+    take_attr(m.attrs, "units");
+    take_attr(m.attrs, "calendar");
+    m.dtype = DType::datetime64_ns;
+  }
+  if (m.dims.size() == 1 && m.dims[0] == m.name) coords.insert(m.name);
+}
+
+Box selected_box(const ArrayMeta& m, const Selection* selection) {
+  Box box = full_box(m.shape);
+  if (selection == nullptr) return box;
+  for (const auto& r : selection->ranges) {
+    for (std::size_t i = 0; i < m.dims.size(); ++i) {
+      if (m.dims[i] != r.dim) continue;
+      if (r.start < 0 || r.stop < r.start || r.stop > m.shape[i]) {
+        throw CodecError("selection " + r.dim + "[" + std::to_string(r.start) + ":" +
+                         std::to_string(r.stop) + "] is outside array '" + m.name +
+                         "' of extent " + std::to_string(m.shape[i]));
+      }
+      box.start[i] = r.start;
+      box.stop[i] = r.stop;
+    }
+  }
+  return box;
+}
+
+}  // namespace
+
+Dataset read_group(Storage& storage, const std::string& prefix, const Selection* selection) {
+  GroupListing g = list_group(storage, prefix);
+  Dataset ds;
+  ds.attrs = std::move(g.attrs);
+  std::set<std::string> coords;
+  add_coordinate_names(take_attr(ds.attrs, "coordinates"), coords);
+  for (auto& m : g.arrays) undo_conventions(m, coords);
+  for (const auto& m : g.arrays) {
+    Variable var;
+    var.dims = m.dims;
+    var.attrs = m.attrs;
+    var.data = read_box(storage, prefix + m.name + "/", m, selected_box(m, selection));
+    ds.variables.emplace(m.name, std::move(var));
+  }
+  for (const auto& c : coords) {
+    if (ds.variables.contains(c)) ds.coords.insert(c);
+  }
+  return ds;
+}
+
+}  // namespace nuthatch::zarr

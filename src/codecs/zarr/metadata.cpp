@@ -1,0 +1,376 @@
+// Parsing and rendering of array metadata for both Zarr formats. Field order follows what
+// zarr-python writes, so stores diff cleanly against Python-written ones.
+
+#include "codecs/zarr/metadata.hpp"
+
+#include <array>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "nuthatch/error.hpp"
+
+namespace nuthatch::zarr {
+namespace {
+
+struct DTypeName {
+  DType dtype;
+  std::string_view v3;
+  std::string_view v2;  // without the byte-order character
+};
+
+constexpr std::array<DTypeName, 12> kDTypes = {{
+    {DType::bool_, "bool", "b1"},     {DType::int8, "int8", "i1"},
+    {DType::int16, "int16", "i2"},    {DType::int32, "int32", "i4"},
+    {DType::int64, "int64", "i8"},    {DType::uint8, "uint8", "u1"},
+    {DType::uint16, "uint16", "u2"},  {DType::uint32, "uint32", "u4"},
+    {DType::uint64, "uint64", "u8"},  {DType::float32, "float32", "f4"},
+    {DType::float64, "float64", "f8"}, {DType::string, "string", "O"},
+}};
+
+/// Datetimes are stored as int64 (xarray's CF encoding); the group layer marks them.
+DType stored_dtype(DType d) { return d == DType::datetime64_ns ? DType::int64 : d; }
+
+[[noreturn]] void fail(const std::string& name, const std::string& cause) {
+  throw CodecError("zarr array '" + name + "': " + cause);
+}
+
+std::vector<std::int64_t> int_list(const Value& v, const std::string& name, const char* what) {
+  if (!v.is_array()) fail(name, std::string(what) + " is not a list of integers");
+  std::vector<std::int64_t> out;
+  for (const auto& e : v.array_items()) {
+    if (!e.is_int()) fail(name, std::string(what) + " is not a list of integers");
+    out.push_back(e.as<std::int64_t>());
+  }
+  return out;
+}
+
+const Value& member(const Value& obj, std::string_view key, const std::string& name) {
+  const Value* v = obj.find(key);
+  if (v == nullptr) fail(name, "metadata has no '" + std::string(key) + "'");
+  return *v;
+}
+
+void check_geometry(const ArrayMeta& m) {
+  if (m.chunks.size() != m.shape.size()) {
+    fail(m.name, "chunk shape has " + std::to_string(m.chunks.size()) + " dimensions, shape has " +
+                     std::to_string(m.shape.size()));
+  }
+  for (std::size_t i = 0; i < m.shape.size(); ++i) {
+    if (m.shape[i] < 0 || m.chunks[i] < 1) fail(m.name, "invalid shape or chunk shape");
+  }
+}
+
+template <class T>
+std::string element_bytes(T v) {
+  std::string out(sizeof(T), '\0');
+  std::memcpy(out.data(), &v, sizeof(T));
+  return out;
+}
+
+double float_from_json(const Value& fill) {
+  if (fill.is_number()) return fill.as<double>();
+  const std::string& s = fill.string_ref();
+  if (s == "NaN") return std::numeric_limits<double>::quiet_NaN();
+  if (s == "Infinity") return std::numeric_limits<double>::infinity();
+  if (s == "-Infinity") return -std::numeric_limits<double>::infinity();
+  if (s.rfind("0x", 0) == 0) return std::bit_cast<double>(std::stoull(s, nullptr, 16));
+  throw CodecError("fill_value '" + s + "' is not a number");
+}
+
+Value float_to_json(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  return d;
+}
+
+template <class T>
+T read_element(const std::string& fill) {
+  T v{};
+  std::memcpy(&v, fill.data(), std::min(sizeof(T), fill.size()));
+  return v;
+}
+
+}  // namespace
+
+std::string fill_from_json(DType dtype, const Value& fill) {
+  try {
+    switch (dtype) {
+      case DType::string: return fill.is_string() ? fill.string_ref() : std::string();
+      case DType::bool_: return element_bytes<std::uint8_t>(fill.is_bool() ? fill.as<bool>() :
+                                                  fill.is_int() && fill.as<std::int64_t>() != 0);
+      case DType::float32: return element_bytes(fill.is_null() ? 0.0f :
+                                                static_cast<float>(float_from_json(fill)));
+      case DType::float64: return element_bytes(fill.is_null() ? 0.0 : float_from_json(fill));
+      default: break;
+    }
+    std::int64_t i = fill.is_null() ? 0 : fill.is_double() ? static_cast<std::int64_t>(
+                                                                 fill.as<double>())
+                                                           : fill.as<std::int64_t>();
+    std::string bytes = element_bytes(i);  // little-endian: the low bytes come first
+    bytes.resize(dtype_size(dtype));
+    return bytes;
+  } catch (const KeyError& e) {
+    throw CodecError("fill_value " + fill.to_string() + " does not suit dtype " +
+                     std::string(dtype_name(dtype)));
+  }
+}
+
+Value fill_to_json(DType dtype, const std::string& fill) {
+  switch (dtype) {
+    case DType::string: return fill;
+    case DType::bool_: return read_element<std::uint8_t>(fill) != 0;
+    case DType::float32: return float_to_json(read_element<float>(fill));
+    case DType::float64: return float_to_json(read_element<double>(fill));
+    case DType::int8: return read_element<std::int8_t>(fill);
+    case DType::int16: return read_element<std::int16_t>(fill);
+    case DType::int32: return read_element<std::int32_t>(fill);
+    case DType::uint8: return read_element<std::uint8_t>(fill);
+    case DType::uint16: return read_element<std::uint16_t>(fill);
+    case DType::uint32: return read_element<std::uint32_t>(fill);
+    case DType::uint64: {
+      auto u = read_element<std::uint64_t>(fill);
+      return u > static_cast<std::uint64_t>(INT64_MAX) ? Value(static_cast<double>(u)) : Value(u);
+    }
+    default: return read_element<std::int64_t>(fill);
+  }
+}
+
+std::string ArrayMeta::chunk_key(const std::vector<std::int64_t>& index) const {
+  std::string key = v3_default_keys ? "c" : "";
+  for (std::size_t i = 0; i < index.size(); ++i) {
+    if (!key.empty()) key += separator;
+    key += std::to_string(index[i]);
+  }
+  return key.empty() ? "0" : key;
+}
+
+std::int64_t ArrayMeta::chunk_elements() const {
+  std::int64_t n = 1;
+  for (auto c : chunks) n *= c;
+  return n;
+}
+
+std::size_t ArrayMeta::chunk_bytes() const {
+  return static_cast<std::size_t>(chunk_elements()) * item_size;
+}
+
+Value render_v3(const ArrayMeta& m) {
+  Value::Array codecs;
+  if (m.dtype == DType::string) {
+    codecs.push_back(Value::object({{"name", "vlen-utf8"}, {"configuration", Value::object()}}));
+  } else {
+    codecs.push_back(Value::object(
+        {{"name", "bytes"}, {"configuration", Value::object({{"endian", "little"}})}}));
+  }
+  for (const auto& c : m.byte_codecs) codecs.push_back(c->v3_metadata());
+  Value::Array dims(m.dims.begin(), m.dims.end());
+  DType d = stored_dtype(m.dtype);
+  std::string_view type_name;
+  for (const auto& t : kDTypes) {
+    if (t.dtype == d) type_name = t.v3;
+  }
+  Value shape = Value(Value::Array(m.shape.begin(), m.shape.end()));
+  Value chunks = Value(Value::Array(m.chunks.begin(), m.chunks.end()));
+  return Value::object(
+      {{"shape", shape},
+       {"data_type", type_name},
+       {"chunk_grid", Value::object({{"name", "regular"},
+                                     {"configuration", Value::object({{"chunk_shape", chunks}})}})},
+       {"chunk_key_encoding",
+        Value::object({{"name", "default"},
+                       {"configuration", Value::object({{"separator", "/"}})}})},
+       {"fill_value", fill_to_json(d, m.fill)},
+       {"codecs", Value(std::move(codecs))},
+       {"attributes", m.attrs},
+       {"dimension_names", Value(std::move(dims))},
+       {"zarr_format", 3},
+       {"node_type", "array"},
+       {"storage_transformers", Value::array()}});
+}
+
+Value render_v2(const ArrayMeta& m) {
+  DType d = stored_dtype(m.dtype);
+  std::string dtype;
+  for (const auto& t : kDTypes) {
+    if (t.dtype == d) dtype = std::string(dtype_size(d) <= 1 ? "|" : "<") + std::string(t.v2);
+  }
+  Value compressor = m.byte_codecs.empty() ? Value() : m.byte_codecs.front()->v2_metadata();
+  Value filters =
+      d == DType::string ? Value::array({Value::object({{"id", "vlen-utf8"}})}) : Value();
+  return Value::object({{"chunks", Value(Value::Array(m.chunks.begin(), m.chunks.end()))},
+                        {"compressor", compressor},
+                        {"dtype", dtype},
+                        {"fill_value", d == DType::string ? Value() : fill_to_json(d, m.fill)},
+                        {"filters", filters},
+                        {"order", "C"},
+                        {"shape", Value(Value::Array(m.shape.begin(), m.shape.end()))},
+                        {"zarr_format", 2},
+                        {"dimension_separator", "."}});
+}
+
+namespace {
+
+void parse_v3_codecs(ArrayMeta& m, const Value& codecs) {
+  if (!codecs.is_array()) fail(m.name, "'codecs' is not a list");
+  for (const auto& c : codecs.array_items()) {
+    std::string cname =
+        c.is_string() ? c.string_ref() : member(c, "name", m.name).as<std::string>();
+    const Value* found = c.find("configuration");
+    Value config = found != nullptr ? *found : Value::object();
+    if (cname == "bytes") {
+      const Value* endian = config.find("endian");
+      m.big_endian = endian != nullptr && endian->is_string() && endian->string_ref() == "big";
+    } else if (cname == "transpose") {
+      m.transpose = int_list(member(config, "order", m.name), m.name, "transpose order");
+    } else if (cname == "vlen-utf8") {
+      if (m.dtype != DType::string) fail(m.name, "vlen-utf8 codec on a non-string array");
+    } else if (has_compressor(cname)) {
+      m.byte_codecs.push_back(make_compressor(cname, config, m.item_size));
+    } else {
+      fail(m.name, "unsupported codec '" + cname + "'");
+    }
+  }
+}
+
+void parse_v3_dtype(ArrayMeta& m, const Value& type) {
+  std::string t = type.is_string() ? type.string_ref() : type.to_string();
+  for (const auto& d : kDTypes) {
+    if (d.v3 == t) {
+      m.dtype = d.dtype;
+      m.item_size = dtype_size(d.dtype);
+      return;
+    }
+  }
+  fail(m.name, "unsupported data_type '" + t + "'");
+}
+
+}  // namespace
+
+ArrayMeta parse_v3(const Value& json, const std::string& name) {
+  ArrayMeta m;
+  m.name = name;
+  m.zarr_format = 3;
+  try {
+    m.shape = int_list(member(json, "shape", name), name, "shape");
+    parse_v3_dtype(m, member(json, "data_type", name));
+    const Value& grid = member(json, "chunk_grid", name);
+    if (member(grid, "name", name).as<std::string>() != "regular") {
+      fail(name, "unsupported chunk_grid '" + grid["name"].as<std::string>() + "'");
+    }
+    m.chunks = int_list(member(grid["configuration"], "chunk_shape", name), name, "chunk_shape");
+    const Value& keys = member(json, "chunk_key_encoding", name);
+    m.v3_default_keys = member(keys, "name", name).as<std::string>() != "v2";
+    m.separator = m.v3_default_keys ? '/' : '.';
+    if (const Value* cfg = keys.find("configuration"); cfg && cfg->contains("separator")) {
+      m.separator = (*cfg)["separator"].as<std::string>().at(0);
+    }
+    m.fill = fill_from_json(m.dtype, member(json, "fill_value", name));
+    parse_v3_codecs(m, member(json, "codecs", name));
+    if (const Value* dims = json.find("dimension_names"); dims && dims->is_array()) {
+      for (const auto& d : dims->array_items()) {
+        m.dims.push_back(d.is_string() ? d.string_ref() : "dim_" + std::to_string(m.dims.size()));
+      }
+    }
+    if (const Value* attrs = json.find("attributes"); attrs && attrs->is_object()) m.attrs = *attrs;
+    if (const Value* st = json.find("storage_transformers"); st && st->size() > 0) {
+      fail(name, "unsupported storage_transformers");
+    }
+  } catch (const KeyError& e) {
+    fail(name, std::string("malformed metadata: ") + e.what());
+  } catch (const CodecError& e) {
+    if (std::string_view(e.what()).rfind("zarr array", 0) == 0) throw;
+    fail(name, e.what());
+  }
+  check_geometry(m);
+  return m;
+}
+
+namespace {
+
+void parse_v2_dtype(ArrayMeta& m, const std::string& dtype) {
+  if (dtype.size() < 2) fail(m.name, "unsupported dtype '" + dtype + "'");
+  m.big_endian = dtype[0] == '>';
+  std::string body = dtype.substr(1);
+  if (body == "M8[ns]") {
+    m.dtype = DType::datetime64_ns;
+    m.item_size = 8;
+    return;
+  }
+  if (body[0] == 'U' && body.size() > 1) {
+    m.dtype = DType::string;
+    m.fixed_unicode = true;
+    m.item_size = 4 * static_cast<std::size_t>(std::stoul(body.substr(1)));
+    return;
+  }
+  for (const auto& d : kDTypes) {
+    if (d.v2 == body) {
+      m.dtype = d.dtype;
+      m.item_size = dtype_size(d.dtype);
+      return;
+    }
+  }
+  fail(m.name, "unsupported dtype '" + dtype + "'");
+}
+
+void parse_v2_filters(ArrayMeta& m, const Value& filters) {
+  bool vlen = false;
+  if (filters.is_array()) {
+    for (const auto& f : filters.array_items()) {
+      std::string id = member(f, "id", m.name).as<std::string>();
+      if (id != "vlen-utf8") fail(m.name, "unsupported codec '" + id + "'");
+      vlen = true;
+    }
+  }
+  if (m.dtype == DType::string && !m.fixed_unicode && !vlen) {
+    fail(m.name, "object array without a vlen-utf8 filter is not supported");
+  }
+}
+
+}  // namespace
+
+ArrayMeta parse_v2(const Value& zarray, const Value& zattrs, const std::string& name) {
+  ArrayMeta m;
+  m.name = name;
+  m.zarr_format = 2;
+  m.v3_default_keys = false;
+  m.separator = '.';
+  try {
+    m.shape = int_list(member(zarray, "shape", name), name, "shape");
+    m.chunks = int_list(member(zarray, "chunks", name), name, "chunks");
+    parse_v2_dtype(m, member(zarray, "dtype", name).as<std::string>());
+    m.fill = fill_from_json(m.dtype, member(zarray, "fill_value", name));
+    if (const Value* order = zarray.find("order"); order && order->as<std::string>() == "F") {
+      for (auto i = static_cast<std::int64_t>(m.shape.size()) - 1; i >= 0; --i) {
+        m.transpose.push_back(i);
+      }
+    }
+    if (const Value* c = zarray.find("compressor"); c && !c->is_null()) {
+      m.byte_codecs.push_back(
+          make_compressor(member(*c, "id", name).as<std::string>(), *c, m.item_size));
+    }
+    if (const Value* f = zarray.find("filters")) parse_v2_filters(m, *f);
+    if (const Value* sep = zarray.find("dimension_separator"); sep && sep->is_string()) {
+      m.separator = sep->string_ref().at(0);
+    }
+    if (zattrs.is_object()) {
+      for (const auto& [k, v] : zattrs.members()) {
+        if (k == "_ARRAY_DIMENSIONS") {
+          for (const auto& d : v.array_items()) m.dims.push_back(d.as<std::string>());
+        } else {
+          m.attrs[k] = v;
+        }
+      }
+    }
+  } catch (const KeyError& e) {
+    fail(name, std::string("malformed metadata: ") + e.what());
+  } catch (const CodecError& e) {
+    if (std::string_view(e.what()).rfind("zarr array", 0) == 0) throw;
+    fail(name, e.what());
+  }
+  check_geometry(m);
+  return m;
+}
+
+}  // namespace nuthatch::zarr

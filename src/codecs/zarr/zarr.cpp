@@ -1,0 +1,68 @@
+// nuthatch::zarr::write / read on a URL, and the `zarr` backend of the cache.
+
+#include "nuthatch/zarr.hpp"
+
+#include "codecs/zarr/group.hpp"
+#include "nuthatch/codec.hpp"
+#include "nuthatch/error.hpp"
+
+namespace nuthatch::zarr {
+
+void write(const Dataset& dataset, std::string url, WriteOptions options) {
+  StoragePtr storage = StorageRegistry::open(url);
+  write_group(dataset, *storage, "", options);
+}
+
+Dataset read(std::string url) {
+  StoragePtr storage = StorageRegistry::open(url);
+  return read_group(*storage, "", nullptr);
+}
+
+Dataset read(std::string url, const Selection& selection) {
+  StoragePtr storage = StorageRegistry::open(url);
+  return read_group(*storage, "", &selection);
+}
+
+namespace {
+
+WriteOptions options_from(const Value& kwargs) {
+  WriteOptions options;
+  if (!kwargs.is_object()) return options;
+  try {
+    if (const Value* f = kwargs.find("zarr_format"); f && !f->is_null()) {
+      options.zarr_format = f->as<int>();
+    }
+    if (const Value* c = kwargs.find("consolidated"); c && !c->is_null()) {
+      options.consolidated = c->as<bool>();
+    }
+  } catch (const KeyError& e) {
+    throw ConfigError(std::string("zarr backend kwargs: ") + e.what());
+  }
+  return options;
+}
+
+/// The `zarr` backend: a Dataset as a Zarr group under the entry's payload folder.
+class ZarrCodec final : public Codec {
+ public:
+  std::string_view name() const override { return "zarr"; }
+  std::string_view extension() const override { return ".zarr"; }
+  const std::type_info& stored_type() const override { return typeid(Dataset); }
+  bool single_file() const override { return false; }
+
+  std::uint64_t write_tree(const Boxed& value, Storage& storage, const std::string& path,
+                           const Value& kwargs) const override {
+    if (value.type() != typeid(Dataset)) {
+      throw CodecError("backend zarr stores nuthatch::Dataset values");
+    }
+    return write_group(value.as<Dataset>(), storage, path, options_from(kwargs));
+  }
+
+  Boxed read_tree(Storage& storage, const std::string& path, const Value& kwargs) const override {
+    return Boxed::make(read_group(storage, path, nullptr));
+  }
+};
+
+const CodecRegistrar kZarr(std::make_shared<ZarrCodec>());
+
+}  // namespace
+}  // namespace nuthatch::zarr
