@@ -5,7 +5,12 @@
 /// attribute of data variables, consolidated metadata. The same code backs the `zarr`
 /// backend of the cache.
 
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "nuthatch/ndarray.hpp"
 
@@ -19,12 +24,17 @@ struct WriteOptions {
 
 /// Writes `dataset` as a Zarr group at `url` (opened with StorageRegistry::open; a bare
 /// path uses the file driver). Per-variable `encoding` chooses `chunks`, `compressor`
-/// ("zstd" default, "blosc", "gzip", "none"), `level` and `fill_value`. Chunks are
+/// ("zstd" default, "blosc", "gzip", "none"), `level` and `fill_value` (with
+/// `zarr_format`, the format whose meaning it has: v2's missing-value marker, null for
+/// none, when absent). Following xarray, the missing-value marker is the `fill_value` in
+/// v2 and the `_FillValue` attribute in v3; writing moves it between them. Chunks are
 /// compressed and written in parallel. Throws CodecError on values it cannot encode,
 /// ConfigError on a bad option, StorageError when the store fails.
 void write(const Dataset& dataset, std::string url, WriteOptions options = {});
 
-/// Reads the whole group at `url`. The returned variables carry an empty `encoding`.
+/// Reads the whole group at `url`. Each variable's `encoding` says how it was stored, so
+/// that writing it again keeps that: `chunks` (a sharded array's shard shape),
+/// `zarr_format`, `fill_value` (null: none) and `compressor` / `level` / `cname`.
 /// Throws CodecError naming the array, chunk key and cause on bad metadata or chunks.
 Dataset read(std::string url);
 
@@ -33,5 +43,58 @@ Dataset read(std::string url);
 /// without any selected dimension are read in full. Throws CodecError as read(url) does,
 /// and on a range outside a dimension.
 Dataset read(std::string url, const Selection& selection);
+
+/// One variable of a store to be written region by region: everything but the data.
+struct VariableSchema {
+  std::vector<std::string> dims;
+  DType dtype = DType::float64;
+  std::vector<std::int64_t> shape;   ///< the full shape of the array
+  Value attrs = Value::object();
+  Value encoding = Value::object();  ///< as Variable::encoding (chunks, compressor, ...)
+};
+
+/// The layout of a dataset to be written region by region.
+struct DatasetSchema {
+  std::map<std::string, VariableSchema> variables;
+  std::set<std::string> coords;
+  Value attrs = Value::object();
+  /// The schema of `dataset`: each variable's dims, dtype, data shape, attrs, encoding.
+  static DatasetSchema of(const Dataset& dataset);
+};
+
+/// Streaming writes: creates a store's metadata, accepts chunk-aligned regions of its
+/// variables one at a time (from any thread, or any process that open()s the store),
+/// then commits. Regions never written read as the fill value. Until commit() the store
+/// has unconsolidated metadata only. A writer is a cheap handle; copies share state.
+class DatasetWriter {
+ public:
+  /// Creates the group and array metadata at `url` from `schema`, replacing a group
+  /// already there. Throws as write() does on a bad schema or option.
+  static DatasetWriter create(std::string url, const DatasetSchema& schema,
+                              WriteOptions options = {});
+  /// Attaches to a store created by create() (in this or another process). commit()
+  /// through this handle writes consolidated metadata. Throws CodecError when there is
+  /// no group at `url`.
+  static DatasetWriter open(std::string url);
+
+  /// Encodes and writes the chunks of `variable` covering `region` (per-dimension
+  /// [start, stop) ranges; dims it does not name are whole), with the elements of
+  /// `block` (shape: the region's extent; dtype: the variable's). Each range must start
+  /// on a chunk boundary and stop on one or at the array's edge. Thread-safe; regions
+  /// written concurrently must not share chunks. Throws CodecError naming the variable
+  /// and region on an unknown variable, a misaligned or out-of-range region, or a block
+  /// of the wrong shape or dtype; StorageError when the store fails.
+  void write_region(const std::string& variable, const Selection& region, const NDArray& block);
+
+  /// Writes the group's metadata again, consolidated unless the writer was created with
+  /// `consolidated = false`; after this the store is complete. Call once all regions are
+  /// written (by every process).
+  void commit();
+
+ private:
+  struct State;
+  explicit DatasetWriter(std::shared_ptr<const State> state) : state_(std::move(state)) {}
+  std::shared_ptr<const State> state_;
+};
 
 }  // namespace nuthatch::zarr

@@ -23,6 +23,7 @@
 #include <cstring>
 
 #include "codecs/zarr/chunk_codec.hpp"
+#include "codecs/zarr/sharding.hpp"
 #include "nuthatch/error.hpp"
 
 namespace nuthatch::zarr {
@@ -63,27 +64,77 @@ Box padded_box(const ArrayMeta& meta, const Index& index) {
   return b;
 }
 
-ChunkData extract_chunk(const ArrayMeta& meta, const NDArray& data, const Index& index) {
+/// The chunk at `index`, taken from `data` (which covers `box`), padded with the fill.
+ChunkData extract_chunk(const ArrayMeta& meta, const NDArray& data, const Box& box,
+                        const Index& index) {
   ChunkData chunk = fill_chunk(meta);
   const Box padded = padded_box(meta, index);
-  const Box region = chunk_box(index, meta.chunks, meta.shape);
-  const Box whole = full_box(meta.shape);
+  const Box region = intersect(box, chunk_box(index, meta.chunks, meta.shape));
   if (meta.dtype == DType::string) {
-    copy_strings(region, data.string_values().data(), whole, chunk.strings.data(), padded);
+    copy_strings(region, data.string_values().data(), box, chunk.strings.data(), padded);
   } else {
-    copy_region(meta, region, data.data(), whole, chunk.bytes.data(), padded);
+    copy_region(meta, region, data.data(), box, chunk.bytes.data(), padded);
   }
   return chunk;
+}
+
+/// Copies the part of `box` that chunk `index` (decoded as `chunk`) covers into `out`.
+void place_chunk(const ArrayMeta& meta, const Index& index, const ChunkData& chunk,
+                 const Box& box, void* raw, std::string* strings) {
+  const Box region = intersect(box, chunk_box(index, meta.chunks, meta.shape));
+  const Box padded = padded_box(meta, index);
+  if (strings != nullptr) {
+    copy_strings(region, chunk.strings.data(), padded, strings, box);
+  } else {
+    copy_region(meta, region, chunk.bytes.data(), padded, raw, box);
+  }
+}
+
+/// Reads the inner chunks of one shard that `box` needs, each with its own ranged read.
+void read_shard(Storage& storage, const std::string& key, const ArrayMeta& meta,
+                const Index& shard, const Box& box, void* raw, std::string* strings) {
+  const ShardingSpec& spec = *meta.sharding;
+  const std::optional<ShardIndex> index = read_shard_index(storage, key, meta);
+  const Box wanted = intersect(box, chunk_box(shard, meta.chunks, meta.shape));
+  const std::vector<Index> inner = chunks_touching(wanted, spec.inner.chunks);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, inner.size(), 1),
+                    [&](const tbb::blocked_range<std::size_t>& range) {
+    for (std::size_t i = range.begin(); i != range.end(); ++i) {
+      const std::size_t pos = inner_position(spec, shard, inner[i]);
+      const std::optional<ShardEntry> entry = index ? (*index)[pos] : std::nullopt;
+      ChunkData chunk;
+      if (!entry) {
+        chunk = fill_chunk(spec.inner);
+      } else {
+        std::optional<std::string> stored = storage.read(key, {entry->offset, entry->nbytes});
+        const std::string where = "zarr array '" + meta.name + "', shard '" + key +
+                                  "', inner chunk " + std::to_string(pos) + ": ";
+        if (!stored || stored->size() != entry->nbytes) throw CodecError(where + "truncated");
+        try {
+          chunk = decode_chunk(spec.inner, *stored);
+        } catch (const CodecError& e) {
+          throw CodecError(where + e.what());
+        }
+      }
+      place_chunk(spec.inner, inner[i], chunk, box, raw, strings);
+    }
+  });
 }
 
 }  // namespace
 
 std::uint64_t write_chunks(Storage& storage, const std::string& array_prefix,
                            const ArrayMeta& meta, const NDArray& data) {
-  if (data.shape() != meta.shape) {
-    chunk_error(meta, array_prefix, "data shape does not match metadata");
+  return write_box(storage, array_prefix, meta, data, full_box(meta.shape));
+}
+
+std::uint64_t write_box(Storage& storage, const std::string& array_prefix,
+                        const ArrayMeta& meta, const NDArray& data, const Box& box) {
+  if (data.shape() != box.extent()) {
+    chunk_error(meta, array_prefix, "data shape does not match the region written");
   }
-  const std::vector<Index> indices = chunks_touching(full_box(meta.shape), meta.chunks);
+  if (meta.sharding) chunk_error(meta, array_prefix, "writing sharded arrays is not supported");
+  const std::vector<Index> indices = chunks_touching(box, meta.chunks);
   std::atomic<std::uint64_t> written{0};
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, indices.size(), 1),
                     [&](const tbb::blocked_range<std::size_t>& range) {
@@ -91,7 +142,7 @@ std::uint64_t write_chunks(Storage& storage, const std::string& array_prefix,
       const std::string key = array_prefix + meta.chunk_key(indices[i]);
       std::string stored;
       try {
-        stored = encode_chunk(meta, extract_chunk(meta, data, indices[i]));
+        stored = encode_chunk(meta, extract_chunk(meta, data, box, indices[i]));
       } catch (const CodecError& e) {
         chunk_error(meta, key, e.what());
       }
@@ -115,6 +166,11 @@ NDArray read_box(Storage& storage, const std::string& array_prefix, const ArrayM
                     [&](const tbb::blocked_range<std::size_t>& range) {
     for (std::size_t i = range.begin(); i != range.end(); ++i) {
       const std::string key = array_prefix + meta.chunk_key(indices[i]);
+      std::string* string_ptr = strings ? string_out.data() : nullptr;
+      if (meta.sharding) {
+        read_shard(storage, key, meta, indices[i], box, raw, string_ptr);
+        continue;
+      }
       std::optional<std::string> stored = storage.read(key);
       ChunkData chunk;
       try {
@@ -122,13 +178,7 @@ NDArray read_box(Storage& storage, const std::string& array_prefix, const ArrayM
       } catch (const CodecError& e) {
         chunk_error(meta, key, e.what());
       }
-      const Box region = intersect(box, chunk_box(indices[i], meta.chunks, meta.shape));
-      const Box padded = padded_box(meta, indices[i]);
-      if (strings) {
-        copy_strings(region, chunk.strings.data(), padded, string_out.data(), box);
-      } else {
-        copy_region(meta, region, chunk.bytes.data(), padded, raw, box);
-      }
+      place_chunk(meta, indices[i], chunk, box, raw, string_ptr);
     }
   });
   if (strings) return NDArray::strings(std::move(string_out), extent);

@@ -17,8 +17,16 @@ namespace nuthatch::zarr {
 std::uint64_t write_chunks(Storage& storage, const std::string& array_prefix,
                            const ArrayMeta& meta, const NDArray& data);
 
+/// Encodes and writes the chunks `box` touches, taking their elements from `data` (whose
+/// shape is the box's extent); parts of those chunks outside the box are written as the
+/// fill value, so the box should be aligned to chunk boundaries. Returns bytes written.
+/// Throws CodecError / StorageError naming the array and chunk key.
+std::uint64_t write_box(Storage& storage, const std::string& array_prefix,
+                        const ArrayMeta& meta, const NDArray& data, const Box& box);
+
 /// Reads the elements of `box` (clipped to nothing outside the array: the caller checks
-/// bounds), fetching and decoding only the chunks it intersects, in parallel. Missing
+/// bounds), fetching and decoding only the chunks it intersects, in parallel; for a
+/// sharded array, the shard indexes and inner chunks it needs, by ranged reads. Missing
 /// chunks read as the fill value. The result has dtype meta.dtype and the box's extent.
 /// Throws CodecError naming the array, chunk key and cause.
 NDArray read_box(Storage& storage, const std::string& array_prefix, const ArrayMeta& meta,

@@ -199,6 +199,7 @@ ChunkData decode_chunk(const ArrayMeta& meta, std::string_view stored) {
                        std::to_string(expected));
     }
     if (meta.fixed_unicode) {
+      if (meta.big_endian) byte_swap(data, sizeof(char32_t));
       chunk.strings = utf32_items(data, meta.item_size);
     } else {
       if (meta.big_endian) byte_swap(data, meta.item_size);

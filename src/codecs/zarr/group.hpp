@@ -8,6 +8,7 @@
 #include "nuthatch/ndarray.hpp"
 #include "nuthatch/storage.hpp"
 #include "nuthatch/zarr.hpp"
+#include "codecs/zarr/metadata.hpp"
 
 namespace nuthatch::zarr {
 
@@ -15,6 +16,28 @@ namespace nuthatch::zarr {
 /// written by nuthatch (xarray decodes them as CF times too).
 inline constexpr std::string_view kDatetimeUnits = "nanoseconds since 1970-01-01";
 inline constexpr std::string_view kDatetimeCalendar = "proleptic_gregorian";
+
+/// A group's attributes and its arrays' metadata.
+struct GroupPlan {
+  Value attrs = Value::object();
+  std::vector<ArrayMeta> arrays;
+};
+
+/// The metadata a schema is written with (xarray's conventions applied). Throws
+/// ConfigError on bad options, CodecError naming the variable on a bad schema.
+GroupPlan plan_group(const DatasetSchema& schema, const WriteOptions& options);
+
+/// Writes the arrays' metadata, then the group's (consolidated when options say so).
+/// Returns the bytes written.
+std::uint64_t write_metadata(Storage& storage, const std::string& prefix, const GroupPlan& plan,
+                             const WriteOptions& options);
+
+/// Removes the group under `prefix`, if there is one.
+void remove_group(Storage& storage, const std::string& prefix);
+
+/// The metadata of the group under `prefix` (consolidated when present), conventions not
+/// undone. Throws CodecError when there is no group or its metadata is bad.
+GroupPlan list_group(Storage& storage, const std::string& prefix);
 
 /// Writes `dataset` as a group under `prefix` ("" or a folder ending in '/'), replacing
 /// a group already there. Returns the bytes written. Throws ConfigError on bad options,

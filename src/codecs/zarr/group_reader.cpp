@@ -7,21 +7,16 @@
 
 #include "codecs/zarr/array_io.hpp"
 #include "codecs/zarr/group.hpp"
-#include "common/json.hpp"
+#include "codecs/zarr/zarr_json.hpp"
 #include "nuthatch/error.hpp"
 
 namespace nuthatch::zarr {
 namespace {
 
-struct GroupListing {
-  Value attrs = Value::object();
-  std::vector<ArrayMeta> arrays;
-};
-
 std::optional<Value> read_json(Storage& storage, const std::string& path) {
   std::optional<std::string> text = storage.read(path);
   if (!text) return std::nullopt;
-  return from_json(*text, storage.url_of(path));
+  return parse_metadata_json(*text, storage.url_of(path));
 }
 
 /// Names X of the objects "<prefix>X/<leaf>" (direct children of the group).
@@ -38,8 +33,8 @@ std::vector<std::string> children_with(Storage& storage, const std::string& pref
   return out;
 }
 
-GroupListing list_v3(Storage& storage, const std::string& prefix, const Value& group) {
-  GroupListing g;
+GroupPlan list_v3(Storage& storage, const std::string& prefix, const Value& group) {
+  GroupPlan g;
   if (const Value* a = group.find("attributes"); a && a->is_object()) g.attrs = *a;
   const Value* consolidated = group.find("consolidated_metadata");
   if (consolidated && consolidated->is_object() && consolidated->contains("metadata")) {
@@ -62,8 +57,8 @@ GroupListing list_v3(Storage& storage, const std::string& prefix, const Value& g
   return g;
 }
 
-GroupListing list_v2(Storage& storage, const std::string& prefix) {
-  GroupListing g;
+GroupPlan list_v2(Storage& storage, const std::string& prefix) {
+  GroupPlan g;
   if (std::optional<Value> z = read_json(storage, prefix + ".zmetadata")) {
     const Value& md = (*z)["metadata"];
     if (const Value* a = md.find(".zattrs"); a && a->is_object()) g.attrs = *a;
@@ -87,7 +82,9 @@ GroupListing list_v2(Storage& storage, const std::string& prefix) {
   return g;
 }
 
-GroupListing list_group(Storage& storage, const std::string& prefix) {
+}  // namespace
+
+GroupPlan list_group(Storage& storage, const std::string& prefix) {
   if (std::optional<Value> group = read_json(storage, prefix + "zarr.json")) {
     return list_v3(storage, prefix, *group);
   }
@@ -96,6 +93,8 @@ GroupListing list_group(Storage& storage, const std::string& prefix) {
   }
   throw CodecError("no Zarr group at '" + storage.url_of(prefix) + "'");
 }
+
+namespace {
 
 /// Removes `key` from an object of attributes and returns it (null when absent).
 Value take_attr(Value& attrs, std::string_view key) {
@@ -143,6 +142,33 @@ void undo_conventions(ArrayMeta& m, std::set<std::string>& coords) {
   if (m.dims.size() == 1 && m.dims[0] == m.name) coords.insert(m.name);
 }
 
+/// How the array is stored, so that writing the variable again keeps it: chunk shape
+/// (a sharded array's shard shape), the format its fill value belongs to, the fill value
+/// (null: none, v2 only) and the compressor when it is one nuthatch writes.
+Value encoding_of(const ArrayMeta& m) {
+  Value enc = Value::object();
+  enc["chunks"] = Value(Value::Array(m.chunks.begin(), m.chunks.end()));
+  enc["zarr_format"] = m.zarr_format;
+  const DType stored = m.dtype == DType::datetime64_ns ? DType::int64 : m.dtype;
+  enc["fill_value"] = m.fill_null ? Value() : fill_to_json(stored, m.fill);
+  if (m.byte_codecs.empty()) {
+    enc["compressor"] = "none";
+  } else {
+    const Value codec = m.byte_codecs.front()->v3_metadata();
+    const std::string& name = codec["name"].string_ref();
+    if (name == "zstd" || name == "gzip" || name == "blosc") {
+      enc["compressor"] = name;
+      const Value* config = codec.find("configuration");
+      if (const Value* level = config ? config->find(name == "blosc" ? "clevel" : "level")
+                                      : nullptr) {
+        enc["level"] = *level;
+      }
+      if (const Value* cname = config ? config->find("cname") : nullptr) enc["cname"] = *cname;
+    }
+  }
+  return enc;
+}
+
 Box selected_box(const ArrayMeta& m, const Selection* selection) {
   Box box = full_box(m.shape);
   if (selection == nullptr) return box;
@@ -164,7 +190,7 @@ Box selected_box(const ArrayMeta& m, const Selection* selection) {
 }  // namespace
 
 Dataset read_group(Storage& storage, const std::string& prefix, const Selection* selection) {
-  GroupListing g = list_group(storage, prefix);
+  GroupPlan g = list_group(storage, prefix);
   Dataset ds;
   ds.attrs = std::move(g.attrs);
   std::set<std::string> coords;
@@ -174,6 +200,7 @@ Dataset read_group(Storage& storage, const std::string& prefix, const Selection*
     Variable var;
     var.dims = m.dims;
     var.attrs = m.attrs;
+    var.encoding = encoding_of(m);
     var.data = read_box(storage, prefix + m.name + "/", m, selected_box(m, selection));
     ds.variables.emplace(m.name, std::move(var));
   }

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 
+#include "codecs/zarr/sharding.hpp"
 #include "nuthatch/error.hpp"
 
 namespace nuthatch::zarr {
@@ -202,7 +203,8 @@ Value render_v2(const ArrayMeta& m) {
   return Value::object({{"chunks", Value(Value::Array(m.chunks.begin(), m.chunks.end()))},
                         {"compressor", compressor},
                         {"dtype", dtype},
-                        {"fill_value", d == DType::string ? Value() : fill_to_json(d, m.fill)},
+                        {"fill_value", d == DType::string || m.fill_null ? Value()
+                                                                       : fill_to_json(d, m.fill)},
                         {"filters", filters},
                         {"order", "C"},
                         {"shape", Value(Value::Array(m.shape.begin(), m.shape.end()))},
@@ -210,11 +212,10 @@ Value render_v2(const ArrayMeta& m) {
                         {"dimension_separator", "."}});
 }
 
-namespace {
-
 void parse_v3_codecs(ArrayMeta& m, const Value& codecs) {
   if (!codecs.is_array()) fail(m.name, "'codecs' is not a list");
   for (const auto& c : codecs.array_items()) {
+    if (m.sharding) fail(m.name, "no codec may follow sharding_indexed");
     std::string cname =
         c.is_string() ? c.string_ref() : member(c, "name", m.name).as<std::string>();
     const Value* found = c.find("configuration");
@@ -224,6 +225,9 @@ void parse_v3_codecs(ArrayMeta& m, const Value& codecs) {
       m.big_endian = endian != nullptr && endian->is_string() && endian->string_ref() == "big";
     } else if (cname == "transpose") {
       m.transpose = int_list(member(config, "order", m.name), m.name, "transpose order");
+    } else if (cname == "sharding_indexed") {
+      if (!m.transpose.empty()) fail(m.name, "transpose before sharding_indexed is not supported");
+      m.sharding = parse_sharding(m, config);
     } else if (cname == "vlen-utf8") {
       if (m.dtype != DType::string) fail(m.name, "vlen-utf8 codec on a non-string array");
     } else if (has_compressor(cname)) {
@@ -234,7 +238,24 @@ void parse_v3_codecs(ArrayMeta& m, const Value& codecs) {
   }
 }
 
+namespace {
+
 void parse_v3_dtype(ArrayMeta& m, const Value& type) {
+  // zarr-python's numpy "<U n": {"name": "fixed_length_utf32", "configuration":
+  // {"length_bytes": 4 n}}, code points stored in the `bytes` codec's byte order.
+  if (const Value* n = type.is_object() ? type.find("name") : nullptr;
+      n && n->is_string() && n->string_ref() == "fixed_length_utf32") {
+    const Value* cfg = type.find("configuration");
+    const Value* length = cfg ? cfg->find("length_bytes") : nullptr;
+    if (!length || !length->is_int() || length->as<std::int64_t>() < 0 ||
+        length->as<std::int64_t>() % 4 != 0) {
+      fail(m.name, "fixed_length_utf32 needs a length_bytes multiple of 4");
+    }
+    m.dtype = DType::string;
+    m.fixed_unicode = true;
+    m.item_size = static_cast<std::size_t>(length->as<std::int64_t>());
+    return;
+  }
   std::string t = type.is_string() ? type.string_ref() : type.to_string();
   for (const auto& d : kDTypes) {
     if (d.v3 == t) {
@@ -340,7 +361,9 @@ ArrayMeta parse_v2(const Value& zarray, const Value& zattrs, const std::string& 
     m.shape = int_list(member(zarray, "shape", name), name, "shape");
     m.chunks = int_list(member(zarray, "chunks", name), name, "chunks");
     parse_v2_dtype(m, member(zarray, "dtype", name).as<std::string>());
-    m.fill = fill_from_json(m.dtype, member(zarray, "fill_value", name));
+    const Value& fill = member(zarray, "fill_value", name);
+    m.fill = fill_from_json(m.dtype, fill);
+    m.fill_null = fill.is_null();
     if (const Value* order = zarray.find("order"); order && order->as<std::string>() == "F") {
       for (auto i = static_cast<std::int64_t>(m.shape.size()) - 1; i >= 0; --i) {
         m.transpose.push_back(i);

@@ -57,8 +57,12 @@ class ZarrCodec final : public Codec {
     return write_group(value.as<Dataset>(), storage, path, options_from(kwargs));
   }
 
+  /// A recalled dataset equals the one the function returned: the storage details
+  /// read_group puts in each variable's encoding are the cache's business, not the value's.
   Boxed read_tree(Storage& storage, const std::string& path, const Value& kwargs) const override {
-    return Boxed::make(read_group(storage, path, nullptr));
+    Dataset ds = read_group(storage, path, nullptr);
+    for (auto& [name, var] : ds.variables) var.encoding = Value::object();
+    return Boxed::make(std::move(ds));
   }
 };
 

@@ -7,9 +7,11 @@
 #include <string>
 
 #include "common/json.hpp"
+#include "codecs/zarr/zarr_test_support.hpp"
 #include "nuthatch/nuthatch.hpp"
 
 namespace nh = nuthatch;
+using nh::zarr::testing::without_encoding;
 
 namespace {
 
@@ -29,11 +31,11 @@ TEST(ZarrCopyTool, CopiesAcrossFormatsAndCompressors) {
   nh::zarr::write(ds, (dir / "src").string());
   ASSERT_EQ(run((dir / "src").string() + " " + (dir / "v2").string() +
                 " --zarr-format 2 --compressor gzip --no-consolidated"), 0);
-  EXPECT_EQ(nh::zarr::read((dir / "v2").string()), ds);
+  EXPECT_EQ(without_encoding(nh::zarr::read((dir / "v2").string())), ds);
   EXPECT_TRUE(std::filesystem::exists(dir / "v2" / ".zgroup"));
   EXPECT_FALSE(std::filesystem::exists(dir / "v2" / ".zmetadata"));
   ASSERT_EQ(run((dir / "v2").string() + " " + (dir / "v3").string() + " --compressor blosc"), 0);
-  EXPECT_EQ(nh::zarr::read((dir / "v3").string()), ds);
+  EXPECT_EQ(without_encoding(nh::zarr::read((dir / "v3").string())), ds);
   EXPECT_EQ(run((dir / "missing").string() + " " + (dir / "out").string()), 1);
   EXPECT_EQ(run((dir / "src").string() + " " + (dir / "out").string() + " --zarr-format 4"), 1);
   std::filesystem::remove_all(dir);

@@ -78,7 +78,7 @@ TEST_P(ZarrRoundTrip, EveryDtypeAndRank) {
     const std::string url = memory_url("roundtrip");
     write(ds, url, {.zarr_format = GetParam().format, .consolidated = consolidated});
     Dataset back = read(url);
-    EXPECT_EQ(back, without_encoding(ds)) << "consolidated=" << consolidated;
+    EXPECT_EQ(without_encoding(back), without_encoding(ds)) << "consolidated=" << consolidated;
     EXPECT_EQ(back.variables.at("t").data.dtype(), DType::datetime64_ns);
   }
 }
@@ -99,7 +99,7 @@ TEST(ZarrRoundTrip, LargeArrayUsesAutomaticChunksAndRoundTrips) {
   ds.variables["v"] = var({"time", "lat", "lon"}, ramp<float>({40, 180, 360}, 0.1));
   const std::string url = memory_url("auto");
   write(ds, url);
-  EXPECT_EQ(read(url), ds);
+  EXPECT_EQ(without_encoding(read(url)), ds);
   EXPECT_EQ(auto_chunks({40, 180, 360}, DType::float32), (std::vector<std::int64_t>{16, 180, 360}));
   EXPECT_EQ(auto_chunks({2, 2048, 2048}, DType::float64), (std::vector<std::int64_t>{1, 256, 2048}));
   EXPECT_EQ(auto_chunks({10}, DType::int8), (std::vector<std::int64_t>{10}));
@@ -118,7 +118,7 @@ TEST(ZarrRoundTrip, NonDimensionCoordinatesAndPlainCfTimes) {
     const std::string url = memory_url("coords");
     write(ds, url, {.zarr_format = format});
     Dataset back = read(url);
-    EXPECT_EQ(back, ds);
+    EXPECT_EQ(without_encoding(back), ds);
     EXPECT_EQ(back.variables.at("days").data.dtype(), DType::int64);  // CF time is data
   }
 }
@@ -128,10 +128,10 @@ TEST(ZarrRoundTrip, EmptyArraysAndEmptyDataset) {
   ds.variables["e"] = var({"x", "y"}, NDArray::zeros(DType::float32, {0, 4}));
   const std::string url = memory_url("empty");
   write(ds, url);
-  EXPECT_EQ(read(url), ds);
+  EXPECT_EQ(without_encoding(read(url)), ds);
   const std::string url2 = memory_url("nothing");
   write(Dataset{}, url2, {.zarr_format = 2});
-  EXPECT_EQ(read(url2), Dataset{});
+  EXPECT_EQ(without_encoding(read(url2)), Dataset{});
 }
 
 TEST(ZarrRoundTrip, FileDriverAndOverwrite) {
@@ -142,7 +142,7 @@ TEST(ZarrRoundTrip, FileDriverAndOverwrite) {
   Dataset smaller;
   smaller.variables["only"] = var({"x"}, ramp<double>({3}));
   write(smaller, dir, {.zarr_format = 2});
-  EXPECT_EQ(read(dir), smaller);
+  EXPECT_EQ(without_encoding(read(dir)), smaller);
   std::filesystem::remove_all(std::filesystem::path(dir).parent_path());
 }
 

@@ -18,7 +18,7 @@ inline std::string memory_url(const std::string& tag) {
          std::to_string(counter++);
 }
 
-/// The same dataset with every variable's encoding cleared (read() returns none).
+/// The same dataset with every variable's encoding cleared (read() fills it in).
 inline Dataset without_encoding(Dataset ds) {
   for (auto& [name, var] : ds.variables) var.encoding = Value::object();
   return ds;
