@@ -5,10 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Zarr interoperability tests (tests/interop, pytest in build/venv). Off by default until
-# the C++ zarr codec's nh_zarr_copy tool passes them; then this default becomes 1.
-# RUN_INTEROP=1 ./scripts/test.sh runs them now.
-RUN_INTEROP=${RUN_INTEROP:-0}
+# Zarr interoperability tests (tests/interop: pytest against xarray and zarr-python in
+# build/venv). On by default; RUN_INTEROP=0 skips them for a quick C++-only run.
+RUN_INTEROP=${RUN_INTEROP:-1}
 
 ./scripts/setup.sh
 for preset in release asan; do
