@@ -42,8 +42,9 @@ struct Found {
 /// What a level held that the caller may replace (stale, corrupt, rejected, or valid).
 struct Seen {
   std::string location;
-  std::optional<ManifestRecord> record;
-  bool stale = false;  ///< replace without asking
+  std::optional<ManifestRecord> record;  ///< nullopt: looked up and absent
+  bool stale = false;                    ///< replace without asking
+  std::string backend;                   ///< the manifest looked up
 };
 
 class Call {
@@ -88,7 +89,11 @@ std::vector<std::string> Call::read_levels() const {
 std::optional<Found> Call::lookup_in(const std::shared_ptr<EntryStore>& store,
                                      const std::string& key) {
   std::optional<ManifestRecord> rec;
-  if (!r_.backend.empty()) rec = store->find(r_.ns, key, r_.backend);
+  if (!r_.backend.empty()) {
+    rec = store->find(r_.ns, key, r_.backend);
+    // Known absent: a write to this level then needs no second look.
+    if (!rec) seen_.push_back(Seen{store->location(), std::nullopt, false, r_.backend});
+  }
   if (!rec) rec = store->find(r_.ns, key, std::string(kNullBackend));
   if (!rec && r_.backend.empty()) {
     for (const std::string& b : store->backends(r_.ns, key)) {
@@ -97,7 +102,8 @@ std::optional<Found> Call::lookup_in(const std::shared_ptr<EntryStore>& store,
   }
   if (!rec) return std::nullopt;
   // Remembered (without copies: seen_ is a deque) so a write to this level can replace it.
-  Seen& seen = seen_.emplace_back(Seen{store->location(), std::move(rec), false});
+  std::string backend = rec->manifest.backend;
+  Seen& seen = seen_.emplace_back(Seen{store->location(), std::move(rec), false, std::move(backend)});
   ManifestRecord& record = *seen.record;
   const Manifest& m = record.manifest;
   if (m.version != fn_.options.version) {
@@ -176,7 +182,7 @@ void Call::write(const std::string& location, const Boxed& result,
   std::optional<ManifestRecord> existing;
   bool stale = false;
   auto it = std::find_if(seen_.begin(), seen_.end(), [&](const Seen& s) {
-    return s.location == location && s.record && s.record->manifest.backend == backend;
+    return s.location == location && s.backend == backend;
   });
   if (it != seen_.end()) {
     existing = it->record;

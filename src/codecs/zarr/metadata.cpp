@@ -30,6 +30,18 @@ constexpr std::array<DTypeName, 12> kDTypes = {{
     {DType::float64, "float64", "f8"}, {DType::string, "string", "O"},
 }};
 
+/// Sets m's dtype from the table entry whose `name` (v3 or v2 spelling) equals `text`.
+bool set_dtype(ArrayMeta& m, std::string_view DTypeName::*name, std::string_view text) {
+  for (const auto& d : kDTypes) {
+    if (d.*name == text) {
+      m.dtype = d.dtype;
+      m.item_size = dtype_size(d.dtype);
+      return true;
+    }
+  }
+  return false;
+}
+
 /// Datetimes are stored as int64 (xarray's CF encoding); the group layer marks them.
 DType stored_dtype(DType d) { return d == DType::datetime64_ns ? DType::int64 : d; }
 
@@ -257,14 +269,7 @@ void parse_v3_dtype(ArrayMeta& m, const Value& type) {
     return;
   }
   std::string t = type.is_string() ? type.string_ref() : type.to_string();
-  for (const auto& d : kDTypes) {
-    if (d.v3 == t) {
-      m.dtype = d.dtype;
-      m.item_size = dtype_size(d.dtype);
-      return;
-    }
-  }
-  fail(m.name, "unsupported data_type '" + t + "'");
+  if (!set_dtype(m, &DTypeName::v3, t)) fail(m.name, "unsupported data_type '" + t + "'");
 }
 
 }  // namespace
@@ -325,14 +330,7 @@ void parse_v2_dtype(ArrayMeta& m, const std::string& dtype) {
     m.item_size = 4 * static_cast<std::size_t>(std::stoul(body.substr(1)));
     return;
   }
-  for (const auto& d : kDTypes) {
-    if (d.v2 == body) {
-      m.dtype = d.dtype;
-      m.item_size = dtype_size(d.dtype);
-      return;
-    }
-  }
-  fail(m.name, "unsupported dtype '" + dtype + "'");
+  if (!set_dtype(m, &DTypeName::v2, body)) fail(m.name, "unsupported dtype '" + dtype + "'");
 }
 
 void parse_v2_filters(ArrayMeta& m, const Value& filters) {

@@ -15,6 +15,8 @@
 namespace nuthatch::zarr {
 namespace {
 
+using testing::var;
+
 using testing::memory_url;
 using testing::without_encoding;
 
@@ -25,14 +27,6 @@ NDArray ramp(std::vector<std::int64_t> shape, double scale = 1.0) {
   std::vector<T> v(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) v[static_cast<std::size_t>(i)] = static_cast<T>(i * scale);
   return NDArray::from_vector(std::move(v), std::move(shape));
-}
-
-Variable var(std::vector<std::string> dims, NDArray data, Value encoding = Value::object()) {
-  Variable v;
-  v.dims = std::move(dims);
-  v.data = std::move(data);
-  v.encoding = std::move(encoding);
-  return v;
 }
 
 Value chunks(std::initializer_list<Value> c) { return Value::object({{"chunks", Value::array(c)}}); }

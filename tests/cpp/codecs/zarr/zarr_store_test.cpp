@@ -18,17 +18,11 @@
 namespace nuthatch::zarr {
 namespace {
 
+using testing::var;
+
 using ::testing::HasSubstr;
 using testing::CountingStorage;
 using testing::memory_url;
-
-Variable var(std::vector<std::string> dims, NDArray data, Value encoding = Value::object()) {
-  Variable v;
-  v.dims = std::move(dims);
-  v.data = std::move(data);
-  v.encoding = std::move(encoding);
-  return v;
-}
 
 NDArray floats(std::int64_t n) {
   std::vector<double> v(static_cast<std::size_t>(n));

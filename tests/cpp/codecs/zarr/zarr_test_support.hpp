@@ -52,4 +52,13 @@ class CountingStorage final : public Storage {
   StoragePtr inner_;
 };
 
+/// A variable with dims, data and (optionally) encoding.
+inline Variable var(std::vector<std::string> dims, NDArray data, Value encoding = Value::object()) {
+  Variable v;
+  v.dims = std::move(dims);
+  v.data = std::move(data);
+  v.encoding = std::move(encoding);
+  return v;
+}
+
 }  // namespace nuthatch::zarr::testing
