@@ -58,6 +58,10 @@ class Codec {
   virtual std::uint64_t write_tree(const Boxed& value, Storage& storage, const std::string& path,
                                    const Value& kwargs) const;
   virtual Boxed read_tree(Storage& storage, const std::string& path, const Value& kwargs) const;
+  /// Reads part of a tree: at least the elements `range` names (CoordinateRange). The
+  /// default reads the whole tree.
+  virtual Boxed read_tree(Storage& storage, const std::string& path, const Value& kwargs,
+                          const CoordinateRange& range) const;
 };
 
 using CodecPtr = std::shared_ptr<const Codec>;

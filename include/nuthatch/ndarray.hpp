@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -154,6 +155,17 @@ struct Selection {
     std::int64_t stop = 0;
   };
   std::vector<Range> ranges;
+};
+
+/// A range of labels on a 1-D integer or datetime64 coordinate: the part of a dataset a
+/// call needs along `dim`, for codecs that can read part of a stored value. A codec that
+/// honours it reads the elements whose label lies in [start, stop] (an absent bound is
+/// open) plus one neighbour on each side, so that a processor can still tell whether the
+/// stored data covers the range; a codec that cannot, reads everything.
+struct CoordinateRange {
+  std::string dim;
+  std::optional<std::int64_t> start;
+  std::optional<std::int64_t> stop;
 };
 
 }  // namespace nuthatch

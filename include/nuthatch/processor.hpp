@@ -9,11 +9,13 @@
 /// freshly *computed* result, the call fails with an Error naming the processor.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "nuthatch/boxed.hpp"
+#include "nuthatch/ndarray.hpp"
 #include "nuthatch/value.hpp"
 
 namespace nuthatch {
@@ -38,6 +40,14 @@ class Processor {
   virtual bool validate(const Boxed& result, const Arguments& args) const { return true; }
   /// Shapes the result the call returns (e.g. slices it).
   virtual Boxed post_process(Boxed result, const Arguments& args) const { return result; }
+  /// The part of a recalled result this call needs, when validate() and post_process()
+  /// look at no more than that range (and one neighbour on each side of it); nullopt,
+  /// the default, when they need the whole result. When a function's only processor
+  /// names a range, the engine asks the codec to read just that part of a root or mirror
+  /// entry (the zarr codec reads only the chunks it touches).
+  virtual std::optional<CoordinateRange> read_range(const Arguments& args) const {
+    return std::nullopt;
+  }
 };
 
 /// Slices a Dataset along the datetime64 coordinate `dim` to [start_time, end_time] (the

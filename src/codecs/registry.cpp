@@ -47,7 +47,12 @@ std::uint64_t Codec::write_tree(const Boxed& value, Storage& storage, const std:
 }
 
 Boxed Codec::read_tree(Storage& storage, const std::string& path, const Value& kwargs) const {
-  throw CodecError("backend " + std::string(name()) + " does not write trees");
+  throw CodecError("backend " + std::string(name()) + " does not read trees");
+}
+
+Boxed Codec::read_tree(Storage& storage, const std::string& path, const Value& kwargs,
+                       const CoordinateRange&) const {
+  return read_tree(storage, path, kwargs);
 }
 
 void CodecRegistry::add(CodecPtr codec) {

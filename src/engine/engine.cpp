@@ -50,7 +50,9 @@ struct Seen {
 class Call {
  public:
   Call(const FunctionSpec& fn, ResolvedCall r, const std::function<Boxed()>& compute)
-      : fn_(fn), r_(std::move(r)), compute_(compute) {}
+      : fn_(fn), r_(std::move(r)), compute_(compute) {
+    if (r_.processors.size() == 1) range_ = r_.processors.front()->read_range(r_.arguments);
+  }
 
   Boxed run(std::string* uri_out);
 
@@ -72,6 +74,8 @@ class Call {
   const FunctionSpec& fn_;
   ResolvedCall r_;
   const std::function<Boxed()>& compute_;
+  /// The part of the result the call needs (the processor's read_range), if it names one.
+  std::optional<CoordinateRange> range_;
   std::deque<Seen> seen_;  // stable addresses: Found points into it
   std::string written_uri_;
 };
@@ -126,7 +130,14 @@ std::optional<Found> Call::lookup_in(const std::shared_ptr<EntryStore>& store,
     seen_.pop_back();
     return std::nullopt;
   }
-  std::optional<Boxed> stored = store->read(record, *codec, r_.backend_kwargs);  // follows replacements
+  // Part of the value is enough where the raw value is not copied to another level: a
+  // root entry, or a mirror's when the mode does not write root. Local entries hold the
+  // processed result, which is returned as it is.
+  const std::string& level = store->location();
+  const bool partial = range_ && level != kLocalLocation &&
+                       (level == kRootLocation || !r_.policy.write_root);
+  std::optional<Boxed> stored = store->read(record, *codec, r_.backend_kwargs,
+                                            partial ? &*range_ : nullptr);  // follows replacements
   if (!stored) {
     seen.stale = true;
     return std::nullopt;

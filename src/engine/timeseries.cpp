@@ -81,6 +81,10 @@ class Timeseries final : public Processor {
     }
   }
 
+  std::optional<CoordinateRange> read_range(const Arguments& args) const override {
+    return CoordinateRange{dim_, time_argument(args, "start_time"), time_argument(args, "end_time")};
+  }
+
   bool validate(const Boxed& result, const Arguments& args) const override {
     if (!validate_) return true;
     const Dataset* ds = result.get<Dataset>();

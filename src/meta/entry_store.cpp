@@ -71,7 +71,7 @@ std::vector<std::string> EntryStore::backends(const std::string& ns,
 }
 
 std::optional<Boxed> EntryStore::read(ManifestRecord& record, const Codec& codec,
-                                      const Value& kwargs) const {
+                                      const Value& kwargs, const CoordinateRange* range) const {
   for (int attempt = 0; attempt < kReadAttempts; ++attempt) {
     const Manifest& m = record.manifest;
     if (m.is_null()) return Boxed();
@@ -88,7 +88,8 @@ std::optional<Boxed> EntryStore::read(ManifestRecord& record, const Codec& codec
           return codec.decode(*bytes, kwargs);
         }
       } else {
-        Boxed value = codec.read_tree(*storage_, m.payload + "/", kwargs);
+        Boxed value = range ? codec.read_tree(*storage_, m.payload + "/", kwargs, *range)
+                            : codec.read_tree(*storage_, m.payload + "/", kwargs);
         auto info = storage_->stat(manifest_path(m.ns, m.key, m.backend));
         if (info && info->generation == record.generation) return value;
         problem = "the entry was replaced while it was read";

@@ -60,9 +60,9 @@ class EntryStore {
   /// is reported (warning naming key, location and cause) and gives std::nullopt, never
   /// wrong data. When the payload vanished because a writer replaced the entry
   /// meanwhile, the current manifest is read again (bounded retries) and `record` is
-  /// updated to it.
-  std::optional<Boxed> read(ManifestRecord& record, const Codec& codec,
-                            const Value& kwargs) const;
+  /// updated to it. With a `range`, a tree codec may read only that part of the value.
+  std::optional<Boxed> read(ManifestRecord& record, const Codec& codec, const Value& kwargs,
+                            const CoordinateRange* range = nullptr) const;
 
   /// Commits a value (stored type of `codec`) or, when `stored` is empty, a null entry.
   /// `m` carries the descriptive fields (name, key, ns, backend, version, args, code,

@@ -49,6 +49,11 @@ std::uint64_t write_group(const Dataset& dataset, Storage& storage, const std::s
 /// Throws CodecError when there is no group, or naming the array, chunk and cause.
 Dataset read_group(Storage& storage, const std::string& prefix, const Selection* selection);
 
+/// Reads the group under `prefix`, along `range.dim` only the part CoordinateRange
+/// describes (its labels in [start, stop] and one neighbour on each side). When the group
+/// has no sorted 1-D integer or datetime64 coordinate of that name, reads it all.
+Dataset read_group(Storage& storage, const std::string& prefix, const CoordinateRange& range);
+
 /// The automatic chunk shape for an array: about 4 MiB per chunk, full extent on
 /// trailing dimensions where possible, the leading dimensions split.
 std::vector<std::int64_t> auto_chunks(const std::vector<std::int64_t>& shape, DType dtype);

@@ -3,6 +3,7 @@
 // `coordinates` attributes and dimension variables, datetimes from nuthatch's marker
 // attributes. Only direct children of the group are read; nested groups are ignored.
 
+#include <algorithm>
 #include <sstream>
 
 #include "codecs/zarr/array_io.hpp"
@@ -189,13 +190,13 @@ Box selected_box(const ArrayMeta& m, const Selection* selection) {
 
 }  // namespace
 
-Dataset read_group(Storage& storage, const std::string& prefix, const Selection* selection) {
-  GroupPlan g = list_group(storage, prefix);
+namespace {
+
+/// The dataset of a listed group `g` (conventions undone, coordinate names gathered).
+Dataset read_listed(Storage& storage, const std::string& prefix, GroupPlan g,
+                    std::set<std::string> coords, const Selection* selection) {
   Dataset ds;
   ds.attrs = std::move(g.attrs);
-  std::set<std::string> coords;
-  add_coordinate_names(take_attr(ds.attrs, "coordinates"), coords);
-  for (auto& m : g.arrays) undo_conventions(m, coords);
   for (const auto& m : g.arrays) {
     Variable var;
     var.dims = m.dims;
@@ -208,6 +209,67 @@ Dataset read_group(Storage& storage, const std::string& prefix, const Selection*
     if (ds.variables.contains(c)) ds.coords.insert(c);
   }
   return ds;
+}
+
+/// Lists the group and undoes the conventions on its arrays.
+GroupPlan list_undone(Storage& storage, const std::string& prefix, std::set<std::string>& coords) {
+  GroupPlan g = list_group(storage, prefix);
+  add_coordinate_names(take_attr(g.attrs, "coordinates"), coords);
+  for (auto& m : g.arrays) undo_conventions(m, coords);
+  return g;
+}
+
+/// Labels of a 1-D coordinate as int64, or nullopt when it is not an integer or
+/// datetime64 array.
+std::optional<std::vector<std::int64_t>> integer_labels(const NDArray& a) {
+  switch (a.dtype()) {
+    case DType::int64:
+    case DType::datetime64_ns: {
+      auto v = a.values<std::int64_t>();
+      return std::vector<std::int64_t>(v.begin(), v.end());
+    }
+    case DType::int32: {
+      auto v = a.values<std::int32_t>();
+      return std::vector<std::int64_t>(v.begin(), v.end());
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
+Dataset read_group(Storage& storage, const std::string& prefix, const Selection* selection) {
+  std::set<std::string> coords;
+  GroupPlan g = list_undone(storage, prefix, coords);
+  return read_listed(storage, prefix, std::move(g), std::move(coords), selection);
+}
+
+Dataset read_group(Storage& storage, const std::string& prefix, const CoordinateRange& range) {
+  std::set<std::string> coords;
+  GroupPlan g = list_undone(storage, prefix, coords);
+  auto coord = std::find_if(g.arrays.begin(), g.arrays.end(), [&](const ArrayMeta& m) {
+    return m.name == range.dim && m.dims.size() == 1 && m.dims[0] == range.dim;
+  });
+  if (coord == g.arrays.end()) {
+    return read_listed(storage, prefix, std::move(g), std::move(coords), nullptr);
+  }
+  NDArray labels_array = read_box(storage, prefix + coord->name + "/", *coord, full_box(coord->shape));
+  std::optional<std::vector<std::int64_t>> labels = integer_labels(labels_array);
+  if (!labels || !std::is_sorted(labels->begin(), labels->end())) {
+    return read_listed(storage, prefix, std::move(g), std::move(coords), nullptr);
+  }
+  // [lo, hi): the labels in [start, stop], widened by one neighbour on each side.
+  auto lo = range.start ? std::lower_bound(labels->begin(), labels->end(), *range.start)
+                        : labels->begin();
+  auto hi = range.stop ? std::upper_bound(labels->begin(), labels->end(), *range.stop)
+                       : labels->end();
+  const auto n = static_cast<std::int64_t>(labels->size());
+  std::int64_t begin = std::max<std::int64_t>(0, (lo - labels->begin()) - 1);
+  std::int64_t end = std::min<std::int64_t>(n, (hi - labels->begin()) + 1);
+  end = std::max(begin, end);
+  Selection selection{{{range.dim, begin, end}}};
+  return read_listed(storage, prefix, std::move(g), std::move(coords), &selection);
 }
 
 }  // namespace nuthatch::zarr

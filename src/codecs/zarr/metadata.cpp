@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "codecs/zarr/sharding.hpp"
 #include "nuthatch/error.hpp"
@@ -82,13 +83,20 @@ std::string element_bytes(T v) {
   return out;
 }
 
-double float_from_json(const Value& fill) {
-  if (fill.is_number()) return fill.as<double>();
+/// A float fill value: a number, "NaN", "Infinity", "-Infinity", or (v3) "0x" and the
+/// hex of the element's bytes in big-endian order, which keeps a NaN's payload.
+template <class F>
+F float_from_json(const Value& fill) {
+  if (fill.is_number()) return static_cast<F>(fill.as<double>());
   const std::string& s = fill.string_ref();
-  if (s == "NaN") return std::numeric_limits<double>::quiet_NaN();
-  if (s == "Infinity") return std::numeric_limits<double>::infinity();
-  if (s == "-Infinity") return -std::numeric_limits<double>::infinity();
-  if (s.rfind("0x", 0) == 0) return std::bit_cast<double>(std::stoull(s, nullptr, 16));
+  if (s == "NaN") return std::numeric_limits<F>::quiet_NaN();
+  if (s == "Infinity") return std::numeric_limits<F>::infinity();
+  if (s == "-Infinity") return -std::numeric_limits<F>::infinity();
+  if (s.rfind("0x", 0) == 0 && s.size() == 2 + 2 * sizeof(F) &&
+      s.find_first_not_of("0123456789abcdefABCDEF", 2) == std::string::npos) {
+    using Bits = std::conditional_t<sizeof(F) == 4, std::uint32_t, std::uint64_t>;
+    return std::bit_cast<F>(static_cast<Bits>(std::stoull(s, nullptr, 16)));
+  }
   throw CodecError("fill_value '" + s + "' is not a number");
 }
 
@@ -113,9 +121,8 @@ std::string fill_from_json(DType dtype, const Value& fill) {
       case DType::string: return fill.is_string() ? fill.string_ref() : std::string();
       case DType::bool_: return element_bytes<std::uint8_t>(fill.is_bool() ? fill.as<bool>() :
                                                   fill.is_int() && fill.as<std::int64_t>() != 0);
-      case DType::float32: return element_bytes(fill.is_null() ? 0.0f :
-                                                static_cast<float>(float_from_json(fill)));
-      case DType::float64: return element_bytes(fill.is_null() ? 0.0 : float_from_json(fill));
+      case DType::float32: return element_bytes(fill.is_null() ? 0.0f : float_from_json<float>(fill));
+      case DType::float64: return element_bytes(fill.is_null() ? 0.0 : float_from_json<double>(fill));
       default: break;
     }
     std::int64_t i = fill.is_null() ? 0 : fill.is_double() ? static_cast<std::int64_t>(

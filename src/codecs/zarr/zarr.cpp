@@ -60,7 +60,17 @@ class ZarrCodec final : public Codec {
   /// A recalled dataset equals the one the function returned: the storage details
   /// read_group puts in each variable's encoding are the cache's business, not the value's.
   Boxed read_tree(Storage& storage, const std::string& path, const Value& kwargs) const override {
-    Dataset ds = read_group(storage, path, nullptr);
+    return recalled(read_group(storage, path, nullptr));
+  }
+
+  /// Only the chunks along range.dim that the range touches.
+  Boxed read_tree(Storage& storage, const std::string& path, const Value& kwargs,
+                  const CoordinateRange& range) const override {
+    return recalled(read_group(storage, path, range));
+  }
+
+ private:
+  static Boxed recalled(Dataset ds) {
     for (auto& [name, var] : ds.variables) var.encoding = Value::object();
     return Boxed::make(std::move(ds));
   }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -44,6 +45,40 @@ std::string v2_store(const std::string& dtype, const std::string& fill, std::str
 template <class T>
 std::string raw(std::vector<T> v) {
   return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+}
+
+/// A v3 store with one float array "a" of 4 elements in chunks of 2, only chunk 0 stored.
+std::string v3_float_store(const std::string& dtype, const std::string& fill, std::string chunk0) {
+  const std::string url = memory_url("xrfill3");
+  auto storage = StorageRegistry::open(url);
+  storage->write("zarr.json", R"({"zarr_format":3,"node_type":"group","attributes":{}})");
+  storage->write("a/zarr.json",
+                 R"({"zarr_format":3,"node_type":"array","shape":[4],"data_type":")" + dtype +
+                     R"(","chunk_grid":{"name":"regular","configuration":{"chunk_shape":[2]}},)"
+                     R"("chunk_key_encoding":{"name":"default","configuration":{"separator":"/"}},)"
+                     R"("fill_value":")" + fill +
+                     R"(","codecs":[{"name":"bytes","configuration":{"endian":"little"}}],)"
+                     R"("dimension_names":["x"],"attributes":{}})");
+  storage->write("a/c/0", chunk0);
+  return url;
+}
+
+TEST(ZarrXarrayFill, V3HexFillValuesAreTheElementsBits) {
+  Dataset f32 = read(v3_float_store("float32", "0x3f800000", raw<float>({5, 6})));
+  EXPECT_EQ(f32.variables.at("a").data.values<float>()[3], 1.0f);
+  Dataset f64 = read(v3_float_store("float64", "0x4000000000000000", raw<double>({5, 6})));
+  EXPECT_EQ(f64.variables.at("a").data.values<double>()[2], 2.0);
+  // A NaN with a payload keeps it.
+  Dataset nan = read(v3_float_store("float32", "0x7fc00001", raw<float>({5, 6})));
+  EXPECT_EQ(std::bit_cast<std::uint32_t>(nan.variables.at("a").data.values<float>()[3]),
+            0x7fc00001u);
+  // A hex string of the wrong width is an error naming it.
+  try {
+    read(v3_float_store("float32", "0x4000000000000000", raw<float>({5, 6})));
+    FAIL() << "a float64-wide hex fill on float32 was accepted";
+  } catch (const CodecError& e) {
+    EXPECT_NE(std::string(e.what()).find("0x4000000000000000"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ZarrXarrayFill, NullV2FillValueStaysNull) {
