@@ -5,8 +5,10 @@
 /// Thread-safe: any number of threads may call cached functions concurrently.
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +35,24 @@ class ResultAdapter {
   /// Stored value -> result (`engine` is the engine= read hint).
   virtual Boxed from_stored(const Boxed& stored, const Codec& codec,
                             const std::string& engine) const = 0;
+  /// Opens a stored multi-file entry (e.g. a Zarr store) by its payload URL instead of
+  /// letting the engine read it, for front ends that load such results lazily (Python:
+  /// a dask-backed xarray Dataset). std::nullopt, the default, makes the engine read the
+  /// payload through the codec. Not asked for partial reads (Processor::read_range).
+  virtual std::optional<Boxed> open(const std::string& payload_url, const Codec& codec,
+                                    const std::string& engine) const {
+    return std::nullopt;
+  }
+  /// Writes a result's multi-file payload (e.g. a Zarr store) at `payload_url` itself, for
+  /// front ends that stream results too large to hold (Python: a dask-backed Dataset
+  /// written block by block through nh::zarr::DatasetWriter), and returns the bytes
+  /// written; the engine then commits the manifest as usual. std::nullopt, the default,
+  /// makes the engine store to_stored()'s value through the codec.
+  virtual std::optional<std::uint64_t> write(const Boxed& result, const Codec& codec,
+                                             const std::string& payload_url,
+                                             const Value& kwargs) const {
+    return std::nullopt;
+  }
   /// Approximate bytes held by a result, for the memoizer's budget.
   virtual std::size_t memory_size(const Boxed& result) const = 0;
 };

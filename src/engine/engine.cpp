@@ -136,6 +136,11 @@ std::optional<Found> Call::lookup_in(const std::shared_ptr<EntryStore>& store,
   const std::string& level = store->location();
   const bool partial = range_ && level != kLocalLocation &&
                        (level == kRootLocation || !r_.policy.write_root);
+  if (!partial && !codec->single_file()) {
+    if (std::optional<Boxed> opened = fn_.adapter->open(store->payload_url(m), *codec, r_.engine)) {
+      return Found{store, &record, std::move(*opened)};
+    }
+  }
   std::optional<Boxed> stored = store->read(record, *codec, r_.backend_kwargs,
                                             partial ? &*range_ : nullptr);  // follows replacements
   if (!stored) {
@@ -229,13 +234,26 @@ void Call::write(const std::string& location, const Boxed& result,
   if (r_.frame->lineage) m.inputs = r_.frame->lineage->take();
   Boxed stored;
   const Codec* codec = nullptr;
+  std::optional<CommitOutcome> outcome;
+  Manifest committed;
   if (!result.empty()) {
     codec = &CodecRegistry::get(backend);
-    stored = fn_.adapter->to_stored(result, *codec);
+    if (!codec->single_file()) {  // the front end may write the tree itself (streaming)
+      Manifest prepared = m;
+      store->prepare(prepared, codec);
+      if (std::optional<std::uint64_t> bytes = fn_.adapter->write(
+              result, *codec, store->storage().url_of(prepared.payload), r_.backend_kwargs)) {
+        prepared.bytes = *bytes;
+        outcome = store->publish(std::move(prepared), existing, replace, &committed);
+      }
+    }
+    if (!outcome) stored = fn_.adapter->to_stored(result, *codec);
   }
-  Manifest committed;
-  if (store->commit(std::move(m), stored, codec, r_.backend_kwargs, existing, replace,
-                    &committed) == CommitOutcome::committed) {
+  if (!outcome) {
+    outcome = store->commit(std::move(m), stored, codec, r_.backend_kwargs, existing, replace,
+                            &committed);
+  }
+  if (*outcome == CommitOutcome::committed) {
     note_input(*store, committed);
     if (written_uri_.empty()) written_uri_ = store->payload_url(committed);
   }

@@ -1,6 +1,7 @@
 // Opaque byte payloads stored as they are. The same codec serves every backend whose
-// bytes are produced elsewhere: "blob" for C++ nh::Bytes, and "pickle" and "parquet",
-// whose payloads the Python layer encodes (pickle, pyarrow) before calling the engine.
+// bytes are produced elsewhere: "blob" for C++ nh::Bytes, and "pickle", whose payloads
+// the Python layer encodes before calling the engine. (Tables, encoded by pyarrow, are
+// the folder-of-partitions backend in codecs/parquet/.)
 
 #include <memory>
 #include <string>
@@ -42,7 +43,6 @@ class BlobCodec final : public Codec {
 
 const CodecRegistrar kBlob(std::make_shared<BlobCodec>("blob", ".bin"));
 const CodecRegistrar kPickle(std::make_shared<BlobCodec>("pickle", ".pkl"));
-const CodecRegistrar kParquet(std::make_shared<BlobCodec>("parquet", ".parquet"));
 
 }  // namespace
 }  // namespace nuthatch

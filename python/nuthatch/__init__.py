@@ -1,0 +1,30 @@
+"""nuthatch: cacheable big-data pipelines.
+
+Tag a function with ``@cache(...)`` and its result is stored — keyed by the arguments
+named in ``cache_args``, in the format that suits its type — and recalled instead of
+recomputed. The caching engine is C++ (``nuthatch._core``); this package binds
+arguments, converts Python types and calls it.
+"""
+import atexit
+
+from . import _core, _types
+from ._core import (CacheKeyError, CacheMissError, CodecError, ConfigError, NuthatchError,
+                    StorageError)
+from .cache import cache
+from .config import config_parameter, get_parameter, set_parameter
+
+__version__ = "0.1.0"
+__all__ = ["cache", "set_parameter", "config_parameter", "get_parameter", "clear_memoizer",
+           "NuthatchError", "ConfigError", "StorageError", "CodecError", "CacheKeyError",
+           "CacheMissError"]
+
+_core.set_types(_types)
+
+
+def clear_memoizer():
+    """Empties the in-process memoizer (results kept by ``memoize=True``)."""
+    _core.clear_memoizer()
+
+
+# Memoized results are Python objects: release them while the interpreter still runs.
+atexit.register(_core.clear_memoizer)

@@ -1,0 +1,4 @@
+"""Processors shipped with nuthatch."""
+from .timeseries import timeseries
+
+__all__ = ["timeseries"]

@@ -1,0 +1,204 @@
+// nuthatch._core: the nanobind module. It binds the engine (a cached function's
+// declaration and its calls), configuration, the memoizer, the call context and direct
+// Zarr access; the pure-Python package (python/nuthatch/) holds the decorator, argument
+// binding and type adapters. Every entry point that does I/O or computes releases the GIL;
+// the engine takes it back to call Python (compute, type adapters, processors, secret
+// providers). nuthatch errors become the Python exceptions declared here, in one place.
+
+#include <nanobind/nanobind.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nuthatch/cache.hpp"
+#include "nuthatch/config.hpp"
+#include "nuthatch/engine.hpp"
+#include "nuthatch/keys.hpp"
+#include "nuthatch/version.hpp"
+#include "py_adapter.hpp"
+#include "py_object.hpp"
+#include "py_options.hpp"
+#include "py_value.hpp"
+#include "py_zarr.hpp"
+
+namespace nb = nanobind;
+
+namespace nuthatch::python {
+namespace {
+
+std::shared_ptr<const ResultAdapter>& type_adapter() {
+  static std::shared_ptr<const ResultAdapter> adapter;
+  return adapter;
+}
+
+/// One cached function's declaration.
+class Function {
+ public:
+  Function(std::string name, std::vector<std::string> params, nb::dict options, std::string code) {
+    if (!type_adapter()) throw nb::type_error("nuthatch._core.set_types() was not called");
+    CacheOptions o = cache_options_from(options);
+    spec_ = detail::make_spec(std::move(name), params, std::move(o), type_adapter(),
+                              std::move(code), params.size());
+  }
+
+  const std::string& name() const { return spec_->name; }
+
+  /// Calls through the cache; `compute` is called (with the GIL) on a miss. Returns the
+  /// result, or the payload's URL when filepath_only is set.
+  nb::object call(nb::list args, nb::dict options, nb::object compute) const {
+    CallArgs call_args = to_call_args(args);
+    CallOptions call_options = call_options_from(options);
+    auto run = [&]() -> Boxed {
+      nb::gil_scoped_acquire gil;
+      return box(compute());
+    };
+    if (call_options.filepath_only) {
+      std::string where;
+      {
+        nb::gil_scoped_release nogil;
+        where = engine::uri(*spec_, std::move(call_args), call_options, run);
+      }
+      return nb::str(where.data(), where.size());
+    }
+    Boxed out;
+    {
+      nb::gil_scoped_release nogil;
+      out = engine::call(*spec_, std::move(call_args), call_options, run);
+    }
+    return unbox(out);
+  }
+
+ private:
+  /// Arguments that cannot be turned into Values are named as unkeyable (the engine warns
+  /// and turns caching off when they key the entry).
+  CallArgs to_call_args(nb::list args) const {
+    CallArgs out;
+    std::size_t i = 0;
+    for (nb::handle a : args) {
+      try {
+        out.values.push_back(to_value(a));
+      } catch (const nb::builtin_exception&) {
+        out.values.emplace_back();
+        out.unkeyable.push_back(i < spec_->params.size() ? spec_->params[i] : std::to_string(i));
+      } catch (const nb::python_error&) {
+        out.values.emplace_back();
+        out.unkeyable.push_back(i < spec_->params.size() ? spec_->params[i] : std::to_string(i));
+      }
+      ++i;
+    }
+    return out;
+  }
+
+  std::shared_ptr<const FunctionSpec> spec_;
+};
+
+ParamOptions param_options(const std::string& location, const std::optional<std::string>& backend,
+                           bool secret) {
+  return ParamOptions{location, backend.value_or(""), secret};
+}
+
+/// A captured nested-call context, entered with `with`.
+class Context {
+ public:
+  Context() : context_(CallContext::capture()) {}
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+  void enter() { scopes_.push_back(std::make_unique<CallContext::Scope>(context_)); }
+  void exit() {
+    if (!scopes_.empty()) scopes_.pop_back();
+  }
+
+ private:
+  CallContext context_;
+  std::vector<std::unique_ptr<CallContext::Scope>> scopes_;
+};
+
+void register_errors(nb::module_& m) {
+  static nb::exception<Error> error(m, "NuthatchError");
+  static nb::exception<ConfigError> config(m, "ConfigError", error);
+  static nb::exception<StorageError> storage(m, "StorageError", error);
+  static nb::exception<CodecError> codec(m, "CodecError", error);
+  static nb::exception<KeyError> key(m, "CacheKeyError", error);
+  static nb::exception<CacheMissError> miss(m, "CacheMissError", error);
+}
+
+}  // namespace
+}  // namespace nuthatch::python
+
+NB_MODULE(_core, m) {
+  using namespace nuthatch;
+  using namespace nuthatch::python;
+  m.doc() = "nuthatch's C++ engine (use the `nuthatch` package, not this module)";
+  m.attr("__engine_version__") = NUTHATCH_VERSION_STRING;
+  register_errors(m);
+
+  m.def("set_types", [](nb::object types) {
+    type_adapter() = std::make_shared<PyAdapter>(std::move(types));
+  }, "Registers the Python type adapter (nuthatch._types).");
+
+  nb::class_<Function>(m, "Function")
+      .def(nb::init<std::string, std::vector<std::string>, nb::dict, std::string>(),
+           nb::arg("name"), nb::arg("params"), nb::arg("options"), nb::arg("code"))
+      .def_prop_ro("name", &Function::name)
+      .def("call", &Function::call, nb::arg("args"), nb::arg("options"), nb::arg("compute"));
+
+  m.def("set_parameter", [](const std::string& name, nb::handle value, const std::string& location,
+                            std::optional<std::string> backend, bool secret) {
+    Value v = to_value(value);
+    nb::gil_scoped_release nogil;
+    set_parameter(name, std::move(v), param_options(location, backend, secret));
+  }, nb::arg("name"), nb::arg("value"), nb::arg("location") = "root",
+     nb::arg("backend") = nb::none(), nb::arg("secret") = false);
+  m.def("config_parameter", [](const std::string& name, nb::object provider,
+                               const std::string& location, std::optional<std::string> backend,
+                               bool secret) {
+    auto fn = std::make_shared<PyRef>(std::move(provider));
+    nb::gil_scoped_release nogil;
+    config_parameter(name, [fn]() -> Value {
+      nb::gil_scoped_acquire gil;
+      return to_value(fn->object()());
+    }, param_options(location, backend, secret));
+  }, nb::arg("name"), nb::arg("provider"), nb::arg("location") = "root",
+     nb::arg("backend") = nb::none(), nb::arg("secret") = false);
+  m.def("get_parameter", [](const std::string& name, const std::string& location,
+                            std::optional<std::string> backend) -> nb::object {
+    std::optional<Value> v;
+    {
+      nb::gil_scoped_release nogil;
+      v = get_parameter(name, location, backend.value_or(""));
+    }
+    return v ? from_value(*v) : nb::none();
+  }, nb::arg("name"), nb::arg("location") = "root", nb::arg("backend") = nb::none());
+  m.def("reset_config", [] {
+    nb::gil_scoped_release nogil;
+    reset_config();
+  });
+  m.def("keyable", [](nb::handle value) {
+    try {
+      (void)to_value(value);
+      return true;
+    } catch (const nb::builtin_exception&) {
+      return false;
+    } catch (const nb::python_error&) {
+      return false;
+    }
+  }, "Whether a (normalised) argument value can be keyed.");
+  m.def("format_time_ns", [](std::int64_t ns) { return format_time_ns(ns); },
+        "ISO 8601 UTC text of a time point, as the engine renders it in keys.");
+  m.def("redact", [](std::string text) { return redact(std::move(text)); });
+  m.def("clear_memoizer", [] {
+    nb::gil_scoped_release nogil;
+    clear_memoizer();
+  });
+
+  nb::class_<Context>(m, "CallContext")
+      .def(nb::init<>())
+      .def("__enter__", [](Context& c) { c.enter(); return &c; }, nb::rv_policy::reference)
+      .def("__exit__", [](Context& c, nb::args) { c.exit(); });
+
+  bind_zarr(m);
+}

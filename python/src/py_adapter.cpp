@@ -1,0 +1,102 @@
+#include "py_adapter.hpp"
+
+#include <nanobind/stl/string.h>
+
+#include "py_dataset.hpp"
+#include "py_value.hpp"
+
+namespace nuthatch::python {
+
+std::string PyAdapter::backend_for(const Boxed& result) const {
+  nb::gil_scoped_acquire gil;
+  return nb::cast<std::string>(types_->object().attr("backend_for")(unbox(result)));
+}
+
+Boxed PyAdapter::to_stored(const Boxed& result, const Codec& codec) const {
+  nb::gil_scoped_acquire gil;
+  const std::string backend(codec.name());
+  nb::object plain = types_->object().attr("encode")(unbox(result), backend);
+  const std::type_info& stored = codec.stored_type();
+  if (stored == typeid(Value)) return Boxed::make(to_value(plain));
+  if (stored == typeid(Bytes)) {
+    if (!nb::isinstance<nb::bytes>(plain)) {
+      throw CodecError("backend '" + backend + "' stores bytes; the Python encoder returned " +
+                       std::string(nb::type_name(plain.type()).c_str()));
+    }
+    nb::bytes b = nb::borrow<nb::bytes>(plain);
+    return Boxed::make(Bytes(b.c_str(), b.size()));
+  }
+  if (stored == typeid(Dataset)) return Boxed::make(dataset_from_py(plain));
+  throw CodecError("backend '" + backend + "' stores " + type_name(stored) +
+                   ", which Python results cannot be converted to");
+}
+
+Boxed PyAdapter::from_stored(const Boxed& stored, const Codec& codec,
+                             const std::string& engine) const {
+  nb::gil_scoped_acquire gil;
+  nb::object plain;
+  if (const Value* v = stored.get<Value>()) {
+    plain = from_value(*v);
+  } else if (const Bytes* b = stored.get<Bytes>()) {
+    plain = nb::bytes(b->view().data(), b->size());
+  } else if (const Dataset* d = stored.get<Dataset>()) {
+    plain = dataset_to_py(*d);
+  } else {
+    throw CodecError("backend '" + std::string(codec.name()) + "' returned " +
+                     type_name(stored.type()) + ", which has no Python form");
+  }
+  return box(types_->object().attr("decode")(plain, std::string(codec.name()), engine));
+}
+
+std::optional<Boxed> PyAdapter::open(const std::string& payload_url, const Codec& codec,
+                                     const std::string& engine) const {
+  nb::gil_scoped_acquire gil;
+  nb::object opened =
+      types_->object().attr("open_payload")(payload_url, std::string(codec.name()), engine);
+  if (opened.is_none()) return std::nullopt;
+  return box(std::move(opened));
+}
+
+std::optional<std::uint64_t> PyAdapter::write(const Boxed& result, const Codec& codec,
+                                              const std::string& payload_url,
+                                              const Value& kwargs) const {
+  nb::gil_scoped_acquire gil;
+  nb::object bytes = types_->object().attr("write_payload")(
+      unbox(result), std::string(codec.name()), payload_url, from_value(kwargs));
+  if (bytes.is_none()) return std::nullopt;
+  return nb::cast<std::uint64_t>(bytes);
+}
+
+std::size_t PyAdapter::memory_size(const Boxed& result) const {
+  nb::gil_scoped_acquire gil;
+  return nb::cast<std::size_t>(types_->object().attr("memory_size")(unbox(result)));
+}
+
+std::string PyProcessor::name() const {
+  nb::gil_scoped_acquire gil;
+  return nb::cast<std::string>(nb::type_name(processor_->object().type()));
+}
+
+namespace {
+bool truthy(nb::handle h) {
+  int r = PyObject_IsTrue(h.ptr());
+  if (r < 0) throw nb::python_error();
+  return r == 1;
+}
+}  // namespace
+
+bool PyProcessor::validate(const Boxed& result, const Arguments&) const {
+  nb::gil_scoped_acquire gil;
+  const nb::object& p = processor_->object();
+  if (!nb::hasattr(p, "validate_data") || !truthy(p.attr("validate_data"))) {
+    return true;
+  }
+  return truthy(p.attr("validate")(unbox(result)));
+}
+
+Boxed PyProcessor::post_process(Boxed result, const Arguments&) const {
+  nb::gil_scoped_acquire gil;
+  return box(processor_->object().attr("post_process")(unbox(result)));
+}
+
+}  // namespace nuthatch::python

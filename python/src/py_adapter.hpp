@@ -1,0 +1,60 @@
+#pragma once
+// The engine's view of Python results (nh::ResultAdapter) and Python processors
+// (nh::Processor). Both call into the pure-Python package (nuthatch/_types.py, the
+// processor objects) under the GIL; the engine calls them without it.
+
+#include <nanobind/nanobind.h>
+
+#include <memory>
+
+#include "nuthatch/engine.hpp"
+#include "nuthatch/processor.hpp"
+#include "py_object.hpp"
+
+namespace nuthatch::python {
+
+namespace nb = nanobind;
+
+/// Results are Python objects; the backend depends on the value. `types` is the Python
+/// object with backend_for(obj), encode(obj, backend), decode(stored, backend, engine)
+/// open_payload(url, backend, engine) (a lazily loaded result, or None to read it),
+/// write_payload(obj, backend, url, kwargs) (bytes written, or None to store encode()'s
+/// form) and
+/// memory_size(obj): it converts between Python objects and the plain forms the
+/// binding turns into stored types (basic: a Value-like object; blob backends: bytes;
+/// zarr: the dataset dict of py_dataset.hpp).
+class PyAdapter final : public ResultAdapter {
+ public:
+  explicit PyAdapter(nb::object types) : types_(std::make_shared<PyRef>(std::move(types))) {}
+  std::string default_backend() const override { return ""; }
+  std::string backend_for(const Boxed& result) const override;
+  Boxed to_stored(const Boxed& result, const Codec& codec) const override;
+  Boxed from_stored(const Boxed& stored, const Codec& codec,
+                    const std::string& engine) const override;
+  std::optional<Boxed> open(const std::string& payload_url, const Codec& codec,
+                            const std::string& engine) const override;
+  std::optional<std::uint64_t> write(const Boxed& result, const Codec& codec,
+                                     const std::string& payload_url,
+                                     const Value& kwargs) const override;
+  std::size_t memory_size(const Boxed& result) const override;
+
+ private:
+  std::shared_ptr<PyRef> types_;
+};
+
+/// A Python processor object (nuthatch.processor.NuthatchProcessor) for one call: its
+/// process_arguments has already run in Python; the engine calls validate (when the
+/// object's validate_data is true) and post_process.
+class PyProcessor final : public Processor {
+ public:
+  explicit PyProcessor(nb::object processor)
+      : processor_(std::make_shared<PyRef>(std::move(processor))) {}
+  std::string name() const override;
+  bool validate(const Boxed& result, const Arguments& args) const override;
+  Boxed post_process(Boxed result, const Arguments& args) const override;
+
+ private:
+  std::shared_ptr<PyRef> processor_;
+};
+
+}  // namespace nuthatch::python
