@@ -14,3 +14,8 @@ pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 pkg_check_modules(BLOSC REQUIRED IMPORTED_TARGET blosc)
 pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
 find_package(TBB REQUIRED)
+# Object-store drivers (storage/http, storage/s3): the shared curl transport, SigV4 and
+# digests from OpenSSL, S3's XML answers through expat.
+find_package(CURL REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(EXPAT REQUIRED)

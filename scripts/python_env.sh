@@ -5,20 +5,28 @@
 # pins, it installs nothing and prints one line.
 #
 #   ./scripts/python_env.sh           # test environment
+#   ./scripts/python_env.sh --servers # also the test servers (tests/servers/requirements.txt:
+#                                     # moto); used by scripts/test_servers.sh
 #   ./scripts/python_env.sh --bench   # also the benchmark extras (bench/python/requirements.txt);
 #                                     # a package that does not install is a warning, not a failure
+#   ./scripts/python_env.sh --package # build/pyvenv for the Python package's tests
+#                                     # (tests/python/requirements.txt: build backend, pyarrow, distributed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=build/venv
 TEST_REQUIREMENTS=tests/interop/requirements.txt
 BENCH_REQUIREMENTS=bench/python/requirements.txt
+SERVER_REQUIREMENTS=tests/servers/requirements.txt
 
 with_bench=0
+with_servers=0
 case "${1:-}" in
   "") ;;
   --bench) with_bench=1 ;;
-  *) echo "usage: $0 [--bench]" >&2; exit 2 ;;
+  --servers) with_servers=1 ;;
+  --package) VENV=build/pyvenv; TEST_REQUIREMENTS=tests/python/requirements.txt ;;
+  *) echo "usage: $0 [--bench | --servers | --package]" >&2; exit 2 ;;
 esac
 
 if [ ! -x "$VENV/bin/python" ]; then
@@ -40,6 +48,9 @@ install_pinned() {
 }
 
 install_pinned "$TEST_REQUIREMENTS" tests
+if ((with_servers)); then
+  install_pinned "$SERVER_REQUIREMENTS" servers
+fi
 if ((with_bench)); then
   install_pinned "$BENCH_REQUIREMENTS" bench ||
     echo "python_env: warning: $BENCH_REQUIREMENTS did not install; its benchmark columns are skipped" >&2

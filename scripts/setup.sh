@@ -8,7 +8,7 @@ APT_PACKAGES=(
   libcurl4-openssl-dev libssl-dev libzstd-dev libblosc-dev liblz4-dev zlib1g-dev
   libtomlplusplus-dev nlohmann-json3-dev libmsgpack-cxx-dev libxxhash-dev libfmt-dev
   libspdlog-dev libcli11-dev libtbb-dev libsqlite3-dev libpq-dev
-  libsimdjson-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libsimdjson-dev libgtest-dev libgmock-dev libbenchmark-dev libexpat1-dev
 )
 
 missing=()

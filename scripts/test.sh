@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: set up, then build and run every test in the release build and
-# in the sanitizer build (ASan + UBSan), then (when enabled) the Zarr interoperability
-# tests against xarray and zarr-python.
+# The whole test suite: set up (including the S3 test servers, scripts/test_servers.sh),
+# then build and run every test in the release build and in the sanitizer build (ASan +
+# UBSan), then (when enabled) the Zarr interoperability tests against xarray and
+# zarr-python.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,10 @@ cd "$(dirname "$0")/.."
 RUN_INTEROP=${RUN_INTEROP:-1}
 
 ./scripts/setup.sh
+# The S3 servers the storage tests start (MinIO, moto): built / installed once, cached.
+# Exported so that every server test runs; one that cannot start its server fails.
+server_env=$(./scripts/test_servers.sh --env)  # a failure stops the suite (set -e)
+eval "$server_env"
 for preset in release asan; do
   echo "== $preset: build"
   cmake --preset "$preset" > /dev/null
@@ -25,4 +30,17 @@ if [ "$RUN_INTEROP" = 1 ]; then
   # collected): an interop run that tests nothing is a failure.
   NUTHATCH_ZARR_COPY=build/release/tests/cpp/nh_zarr_copy \
     build/venv/bin/python -m pytest tests/interop -q
+fi
+
+# The Python package (tests/python): pip builds and installs it (the engine,
+# nuthatch._core and the `nuthatch` command) into build/pyvenv, then pytest runs; the
+# cross-language tests use the release build's nh_cross_lang. RUN_PYTHON=0 skips them.
+if [ "${RUN_PYTHON:-1}" = 1 ]; then
+  echo "== python: the nuthatch package"
+  ./scripts/python_env.sh --package
+  CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2} \
+    build/pyvenv/bin/python -m pip install --quiet --disable-pip-version-check \
+    --no-build-isolation --no-deps .
+  NUTHATCH_CROSS_TOOL=build/release/tests/cpp/nh_cross_lang \
+    build/pyvenv/bin/python -m pytest tests/python -q
 fi

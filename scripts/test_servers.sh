@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs the S3 servers the storage tests start on 127.0.0.1 (DESIGN §10), idempotently
+# and cached, and prints where they are:
+#   - MinIO, built once from its Go module with the machine's Go toolchain into
+#     ${XDG_CACHE_HOME:-~/.cache}/nuthatch-test/bin (skipped when the binary is there);
+#   - moto's server, from PyPI into build/venv (pinned in tests/servers/requirements.txt).
+#
+#   ./scripts/test_servers.sh          # install; print NH_TEST_MINIO=... and NH_TEST_MOTO=...
+#   eval "$(./scripts/test_servers.sh --env)"   # ... and export them into this shell
+#
+# scripts/test.sh exports both before ctest, so every server test runs there. A test whose
+# variable is set but whose server does not start fails; unset, it is skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# A MinIO revision that builds with Go 1.26 (MinIO tags are not semver: a pseudo-version).
+MINIO_MODULE=github.com/minio/minio
+MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+
+CACHE_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/nuthatch-test
+BIN_DIR=$CACHE_DIR/bin
+MINIO=$BIN_DIR/minio
+MINIO_STAMP=$BIN_DIR/minio.version
+MOTO=$PWD/build/venv/bin/moto_server
+
+print_env=0
+case "${1:-}" in
+  "") ;;
+  --env) print_env=1 ;;
+  *) echo "usage: $0 [--env]" >&2; exit 2 ;;
+esac
+
+# Progress goes to stderr, so --env prints only the exports.
+if [ ! -x "$MINIO" ] || [ "$(cat "$MINIO_STAMP" 2>/dev/null)" != "$MINIO_VERSION" ]; then
+  if ! command -v go > /dev/null; then
+    echo "test_servers: 'go' is not on PATH; install Go (1.24 or later) to build MinIO" >&2
+    exit 1
+  fi
+  echo "test_servers: building MinIO $MINIO_VERSION with $(go version) (once; a few minutes)" >&2
+  mkdir -p "$BIN_DIR"
+  start=$(date +%s)
+  GOBIN=$BIN_DIR GOTOOLCHAIN=local GOFLAGS=-buildvcs=false \
+    go install "$MINIO_MODULE@$MINIO_VERSION" >&2
+  echo "$MINIO_VERSION" > "$MINIO_STAMP"
+  echo "test_servers: MinIO built in $(( $(date +%s) - start )) s" >&2
+fi
+
+./scripts/python_env.sh --servers >&2
+if [ ! -x "$MOTO" ]; then
+  echo "test_servers: $MOTO is missing after installing tests/servers/requirements.txt" >&2
+  exit 1
+fi
+
+if ((print_env)); then
+  echo "export NH_TEST_MINIO='$MINIO'"
+  echo "export NH_TEST_MOTO='$MOTO'"
+else
+  echo "NH_TEST_MINIO=$MINIO"
+  echo "NH_TEST_MOTO=$MOTO"
+fi

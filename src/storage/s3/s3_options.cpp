@@ -1,0 +1,230 @@
+#include "storage/s3/s3_options.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+
+#include "common/strings.hpp"
+#include "nuthatch/error.hpp"
+#include "storage/storage_paths.hpp"
+
+namespace nuthatch::s3 {
+namespace {
+
+constexpr std::string_view kUrlPrefix = "s3://";
+constexpr std::string_view kDefaultProfile = "default";
+constexpr int kMaxKeysLimit = 1000;
+
+std::optional<std::string> env(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') return std::nullopt;
+  return std::string(value);
+}
+
+// Reads option `name` of `options` for the location `url`.
+class OptionReader {
+ public:
+  OptionReader(const Value& options, std::string_view url) : options_(options), url_(url) {}
+
+  const Value* find(std::string_view name) const {
+    return options_.is_object() ? options_.find(name) : nullptr;
+  }
+
+  std::optional<std::string> text(std::string_view name) const {
+    const Value* v = find(name);
+    if (v == nullptr || v->is_null()) return std::nullopt;
+    if (!v->is_string()) fail(name, "a string");
+    return v->as<std::string>();
+  }
+
+  std::optional<bool> boolean(std::string_view name) const {
+    const Value* v = find(name);
+    if (v == nullptr || v->is_null()) return std::nullopt;
+    if (v->is_bool()) return v->as<bool>();
+    if (v->is_string()) {
+      const std::string s = to_lower(v->as<std::string>());
+      if (s == "true" || s == "1" || s == "yes") return true;
+      if (s == "false" || s == "0" || s == "no") return false;
+    }
+    fail(name, "a boolean");
+  }
+
+  std::optional<std::uint64_t> count(std::string_view name) const {
+    const Value* v = find(name);
+    if (v == nullptr || v->is_null()) return std::nullopt;
+    if (v->is_int() && v->as<std::int64_t>() > 0) return v->as<std::uint64_t>();
+    if (v->is_string()) {
+      const std::string s = v->as<std::string>();
+      if (!s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+            return std::isdigit(static_cast<unsigned char>(c));
+          })) {
+        return std::stoull(s);
+      }
+    }
+    fail(name, "a positive integer");
+  }
+
+  [[noreturn]] void fail(std::string_view name, std::string_view expected) const {
+    throw ConfigError("filesystem_options." + std::string(name) + " of '" + std::string(url_) +
+                      "' must be " + std::string(expected));
+  }
+
+ private:
+  const Value& options_;
+  std::string_view url_;
+};
+
+std::string home_file(const char* override_variable, std::string_view relative) {
+  if (auto path = env(override_variable)) return expand_home(*path);
+  try {
+    return expand_home("~/" + std::string(relative));
+  } catch (const ConfigError&) {
+    return {};  // no home directory: no file
+  }
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+// The key = value pairs of section `section` of an INI file (empty when absent).
+std::map<std::string, std::string> ini_section(const std::string& path, std::string_view section) {
+  std::map<std::string, std::string> out;
+  if (path.empty()) return out;
+  std::ifstream in(path);
+  std::string line;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    const std::string_view l = trim(line);
+    if (l.empty() || l.front() == '#' || l.front() == ';') continue;
+    if (l.front() == '[' && l.back() == ']') {
+      inside = trim(l.substr(1, l.size() - 2)) == section;
+      continue;
+    }
+    const std::size_t eq = l.find('=');
+    if (inside && eq != std::string_view::npos) {
+      out[to_lower(trim(l.substr(0, eq)))] = std::string(trim(l.substr(eq + 1)));
+    }
+  }
+  return out;
+}
+
+std::optional<Credentials> find_credentials(const OptionReader& reader,
+                                            const std::string& profile) {
+  const auto key = reader.text("key");
+  const auto secret = reader.text("secret");
+  if (key || secret) {
+    if (!key || !secret) reader.fail(key ? "secret" : "key", "set together with the other");
+    return Credentials{*key, *secret, reader.text("token").value_or("")};
+  }
+  const auto env_key = env("AWS_ACCESS_KEY_ID");
+  const auto env_secret = env("AWS_SECRET_ACCESS_KEY");
+  if (env_key && env_secret) {
+    return Credentials{*env_key, *env_secret, env("AWS_SESSION_TOKEN").value_or("")};
+  }
+  auto section = ini_section(home_file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"), profile);
+  if (section.contains("aws_access_key_id") && section.contains("aws_secret_access_key")) {
+    return Credentials{section["aws_access_key_id"], section["aws_secret_access_key"],
+                       section["aws_session_token"]};
+  }
+  return std::nullopt;
+}
+
+std::string find_region(const OptionReader& reader, const std::string& profile) {
+  if (auto region = reader.text("region")) return *region;
+  if (auto region = env("AWS_REGION")) return *region;
+  if (auto region = env("AWS_DEFAULT_REGION")) return *region;
+  const std::string config = home_file("AWS_CONFIG_FILE", ".aws/config");
+  auto section = ini_section(config, profile == kDefaultProfile ? profile : "profile " + profile);
+  if (auto it = section.find("region"); it != section.end() && !it->second.empty())
+    return it->second;
+  return "us-east-1";
+}
+
+// Bucket names that can be a DNS label: lower-case letters, digits and '-', no dots (dots
+// break TLS wildcard certificates).
+bool is_dns_compatible(std::string_view bucket) {
+  return bucket.size() >= 3 && bucket.size() <= 63 &&
+         std::all_of(bucket.begin(), bucket.end(), [](char c) {
+           return std::islower(static_cast<unsigned char>(c)) ||
+                  std::isdigit(static_cast<unsigned char>(c)) || c == '-';
+         });
+}
+
+// "s3://bucket/a/b/" -> bucket "bucket", prefix "a/b".
+void split_location(const std::string& url, S3Options& out) {
+  if (!url.starts_with(kUrlPrefix)) throw ConfigError("'" + url + "' is not an s3:// URL");
+  std::string_view rest = std::string_view(url).substr(kUrlPrefix.size());
+  const std::size_t slash = std::min(rest.find('/'), rest.size());
+  out.bucket = std::string(rest.substr(0, slash));
+  if (out.bucket.empty()) throw ConfigError("'" + url + "' names no bucket (s3://bucket/prefix)");
+  std::string_view prefix = rest.substr(slash);
+  while (prefix.starts_with('/')) prefix.remove_prefix(1);
+  while (prefix.ends_with('/')) prefix.remove_suffix(1);
+  out.prefix = std::string(prefix);
+  if (!out.prefix.empty()) check_storage_key(out.prefix, url);
+}
+
+bool virtual_hosted(const OptionReader& reader, bool custom_endpoint, std::string_view bucket) {
+  const std::string style = to_lower(reader.text("addressing_style").value_or("auto"));
+  if (style == "path") return false;
+  if (style == "virtual") return true;
+  if (style != "auto") reader.fail("addressing_style", "\"auto\", \"path\" or \"virtual\"");
+  return !custom_endpoint && is_dns_compatible(bucket);
+}
+
+ConditionalWrites conditional_writes_option(const OptionReader& reader) {
+  const std::string mode = to_lower(reader.text("conditional_writes").value_or("auto"));
+  if (mode == "auto") return ConditionalWrites::automatic;
+  if (mode == "native") return ConditionalWrites::native;
+  if (mode == "emulate" || mode == "emulated") return ConditionalWrites::emulated;
+  reader.fail("conditional_writes", "\"auto\", \"native\" or \"emulate\"");
+}
+
+}  // namespace
+
+S3Options resolve_s3_options(const std::string& url, const Value& options) {
+  S3Options out;
+  split_location(url, out);
+  const OptionReader reader(options, url);
+  const std::string profile =
+      reader.text("profile").value_or(env("AWS_PROFILE").value_or(std::string(kDefaultProfile)));
+  out.region = find_region(reader, profile);
+
+  std::optional<std::string> endpoint = reader.text("endpoint_url");
+  if (!endpoint) endpoint = env("AWS_ENDPOINT_URL_S3");
+  if (!endpoint) endpoint = env("AWS_ENDPOINT_URL");
+  out.endpoint = http::parse_url(endpoint.value_or("https://s3." + out.region + ".amazonaws.com"),
+                                 "endpoint_url");
+  while (out.endpoint.path.size() > 1 && out.endpoint.path.ends_with('/')) {
+    out.endpoint.path.pop_back();
+  }
+  out.virtual_hosted = virtual_hosted(reader, endpoint.has_value(), out.bucket);
+
+  if (!reader.boolean("anon").value_or(false)) {
+    out.credentials = find_credentials(reader, profile);
+    if (!out.credentials) {
+      throw ConfigError(
+          "no S3 credentials for '" + url +
+          "': set filesystem_options key and secret, AWS_ACCESS_KEY_ID and "
+          "AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials; or anon = true for a "
+          "public bucket");
+    }
+  }
+
+  out.multipart_threshold = reader.count("multipart_threshold").value_or(out.multipart_threshold);
+  out.part_size = std::max(kMinPartSize, reader.count("part_size").value_or(out.part_size));
+  out.part_concurrency =
+      static_cast<int>(reader.count("part_concurrency").value_or(out.part_concurrency));
+  out.max_keys = static_cast<int>(
+      std::min<std::uint64_t>(kMaxKeysLimit, reader.count("max_keys").value_or(out.max_keys)));
+  out.conditional_writes = conditional_writes_option(reader);
+  out.client = http::parse_client_options(options, url);
+  return out;
+}
+
+}  // namespace nuthatch::s3
