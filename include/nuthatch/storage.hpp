@@ -38,6 +38,12 @@ struct ByteRange {
   std::optional<std::uint64_t> length;
 };
 
+/// An object's bytes and the generation they belong to.
+struct VersionedObject {
+  std::string data;
+  std::string generation;
+};
+
 /// Precondition of a conditional write.
 struct WriteCondition {
   enum class Kind { none, if_absent, if_generation };
@@ -59,6 +65,11 @@ class Storage {
 
   /// Reads an object, or a byte range of it. std::nullopt when it does not exist.
   virtual std::optional<std::string> read(std::string_view path, ByteRange range = {}) = 0;
+  /// Reads a whole object with its generation; std::nullopt when it does not exist. The
+  /// generation is never newer than the bytes, so a compare-and-swap against it fails
+  /// safely when the object changed. The default stats, then reads (two requests on an
+  /// object store); drivers whose GET answers with the version override it (one).
+  virtual std::optional<VersionedObject> read_versioned(std::string_view path);
   /// Size, time and generation of an object; std::nullopt when it does not exist.
   virtual std::optional<ObjectInfo> stat(std::string_view path) = 0;
   /// Writes (creates or replaces) an object atomically.

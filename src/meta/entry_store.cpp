@@ -42,15 +42,14 @@ EntryStore::EntryStore(StoragePtr storage, std::string location, bool read_only)
 std::optional<ManifestRecord> EntryStore::find(const std::string& ns, const std::string& key,
                                                const std::string& backend) const {
   std::string path = manifest_path(ns, key, backend);
-  // Generation first, text second: if the manifest is replaced in between, the
-  // generation is older than the text, so a compare-and-swap against it fails safely
-  // (the writer re-reads), and a tree read validated against it is retried (invariant 4).
-  std::optional<ObjectInfo> info = storage_->stat(path);
-  if (!info) return std::nullopt;
-  std::optional<std::string> text = storage_->read(path);
-  if (!text) return std::nullopt;
+  // The generation is never newer than the text (Storage::read_versioned): if the
+  // manifest is replaced meanwhile, a compare-and-swap against it fails safely (the
+  // writer re-reads), and a tree read validated against it is retried (invariant 4).
+  std::optional<VersionedObject> object = storage_->read_versioned(path);
+  if (!object) return std::nullopt;
   try {
-    ManifestRecord rec{manifest_from_json(*text, storage_->url_of(path)), info->generation};
+    ManifestRecord rec{manifest_from_json(object->data, storage_->url_of(path)),
+                       std::move(object->generation)};
     return rec;
   } catch (const CodecError& e) {
     log::warn(fmt::format("ignoring unreadable manifest for key '{}' at {}: {}", key, location_,

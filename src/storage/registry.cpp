@@ -121,6 +121,16 @@ StoragePtr StorageRegistry::open(const std::string& url, const Value& options) {
   return storage;
 }
 
+std::optional<VersionedObject> Storage::read_versioned(std::string_view path) {
+  // Generation first, bytes second: if the object is replaced in between, the generation
+  // is older than the bytes, and a compare-and-swap against it fails (the writer re-reads).
+  std::optional<ObjectInfo> info = stat(path);
+  if (!info) return std::nullopt;
+  std::optional<std::string> data = read(path);
+  if (!data) return std::nullopt;
+  return VersionedObject{std::move(*data), std::move(info->generation)};
+}
+
 std::size_t Storage::remove_prefix(std::string_view prefix) {
   std::vector<std::string> paths;
   for (auto& info : list(prefix)) paths.push_back(std::move(info.path));

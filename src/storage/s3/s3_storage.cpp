@@ -83,6 +83,18 @@ std::optional<std::string> S3Storage::read(std::string_view path, ByteRange rang
   return body.substr(range.offset, std::min(range.length.value_or(available), available));
 }
 
+std::optional<VersionedObject> S3Storage::read_versioned(std::string_view path) {
+  check_storage_key(path, url_);
+  const std::string key = key_of(path);
+  http::Response response = client_.send({.method = "GET", .key = key});
+  if (response.status == kNotFound && s3::s3_error_code(response.body) != "NoSuchBucket") {
+    return std::nullopt;
+  }
+  if (response.status != kOk) client_.fail("cannot read", key, response);
+  std::string generation = unquote(response.header("etag").value_or(""));
+  return VersionedObject{std::move(response.body), std::move(generation)};
+}
+
 std::optional<ObjectInfo> S3Storage::head(const std::string& key, std::string_view path) const {
   const http::Response response = client_.send({.method = "HEAD", .key = key});
   if (response.status == kNotFound) return std::nullopt;

@@ -117,6 +117,22 @@ TEST_P(StorageConformanceTest, OverwriteReplacesDataAndGeneration) {
   EXPECT_NE(before->generation, after->generation);
 }
 
+TEST_P(StorageConformanceTest, ReadVersionedGivesBytesAndTheirGeneration) {
+  EXPECT_EQ(storage_->read_versioned("v/none"), std::nullopt);
+  storage_->write("v/o", "first");
+  auto first = storage_->read_versioned("v/o");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->data, "first");
+  EXPECT_EQ(first->generation, storage_->stat("v/o")->generation);
+  // The generation it gives is one a compare-and-swap accepts.
+  EXPECT_TRUE(storage_->write_if("v/o", "other", WriteCondition::if_generation(first->generation)));
+  auto second = storage_->read_versioned("v/o");
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->data, "other");
+  EXPECT_NE(second->generation, first->generation);
+  EXPECT_FALSE(storage_->write_if("v/o", "late", WriteCondition::if_generation(first->generation)));
+}
+
 TEST_P(StorageConformanceTest, WriteIfAbsentSucceedsOnce) {
   EXPECT_TRUE(storage_->write_if("m/a.json", "one", WriteCondition::if_absent()));
   EXPECT_FALSE(storage_->write_if("m/a.json", "two", WriteCondition::if_absent()));
