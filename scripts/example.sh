@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job: set up, build, and run the example pipeline twice on the zero-config
-# default (entries in .nuthatch/ of a fresh working directory). The second run recalls
-# both stages instead of recomputing them.
+# The main job: set up, build, and run the example pipelines twice on the zero-config
+# default (entries in .nuthatch/ of a fresh working directory): the C++ one
+# (examples/pipeline.cpp), then the original Nuthatch README's example on the Python
+# package (examples/seed_example.py). The second run recalls instead of recomputing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -17,3 +18,17 @@ for run in first second; do
 done
 echo "== what is cached (nuthatch list -v)"
 ../release/src/nuthatch list -v
+cd ../..
+
+echo "== Python: the original Nuthatch README's example (examples/seed_example.py)"
+./scripts/python_package.sh
+run_dir=build/example-run-python
+rm -rf "$run_dir" && mkdir -p "$run_dir" && cd "$run_dir"
+for run in first second; do
+  echo "== $run run"
+  start=$(date +%s%N)
+  ../pyvenv/bin/python ../../examples/seed_example.py
+  echo "($run run: $(( ($(date +%s%N) - start) / 1000000 )) ms including interpreter start)"
+done
+echo "== what is cached (nuthatch list -v)"
+../pyvenv/bin/nuthatch list -v
