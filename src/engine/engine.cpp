@@ -18,6 +18,8 @@
 #include <algorithm>
 #include <atomic>
 #include <deque>
+#include <mutex>
+#include <unordered_map>
 
 #include "common/log.hpp"
 #include "config/config.hpp"
@@ -31,6 +33,38 @@
 
 namespace nuthatch {
 namespace {
+
+/// Per function, the backend its entries were last found or written in, for front ends
+/// that cannot name the backend before computing (ResultAdapter::default_backend() ""):
+/// the lookup tries that backend's manifest first instead of listing the key. A wrong
+/// hint costs one missed read; the listing follows as before.
+class BackendHints {
+ public:
+  std::optional<std::string> get(const std::string& function) const {
+    std::lock_guard lock(mutex_);
+    auto it = hints_.find(function);
+    if (it == hints_.end()) return std::nullopt;
+    return it->second;
+  }
+  void put(const std::string& function, const std::string& backend) {
+    std::lock_guard lock(mutex_);
+    auto it = hints_.find(function);
+    if (it == hints_.end()) {
+      hints_.emplace(function, backend);
+    } else if (it->second != backend) {
+      it->second = backend;
+    }
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::string> hints_;
+};
+
+BackendHints& backend_hints() {
+  static BackendHints* hints = new BackendHints();  // never destroyed: used at exit
+  return *hints;
+}
 
 /// An entry found at one level.
 struct Found {
@@ -97,6 +131,9 @@ std::optional<Found> Call::lookup_in(const std::shared_ptr<EntryStore>& store,
     rec = store->find(r_.ns, key, r_.backend);
     // Known absent: a write to this level then needs no second look.
     if (!rec) seen_.push_back(Seen{store->location(), std::nullopt, false, r_.backend});
+  } else if (std::optional<std::string> hint = backend_hints().get(fn_.name)) {
+    // The backend this function's entries had last: one read instead of a listing.
+    rec = store->find(r_.ns, key, *hint);
   }
   if (!rec) rec = store->find(r_.ns, key, std::string(kNullBackend));
   if (!rec && r_.backend.empty()) {
@@ -105,6 +142,7 @@ std::optional<Found> Call::lookup_in(const std::shared_ptr<EntryStore>& store,
     }
   }
   if (!rec) return std::nullopt;
+  if (r_.backend.empty() && !rec->manifest.is_null()) backend_hints().put(fn_.name, rec->manifest.backend);
   // Remembered (without copies: seen_ is a deque) so a write to this level can replace it.
   std::string backend = rec->manifest.backend;
   Seen& seen = seen_.emplace_back(Seen{store->location(), std::move(rec), false, std::move(backend)});
@@ -254,6 +292,7 @@ void Call::write(const std::string& location, const Boxed& result,
                             &committed);
   }
   if (*outcome == CommitOutcome::committed) {
+    if (r_.backend.empty() && !result.empty()) backend_hints().put(fn_.name, backend);
     note_input(*store, committed);
     if (written_uri_.empty()) written_uri_ = store->payload_url(committed);
   }

@@ -512,3 +512,50 @@ TEST_F(EngineTest, DynamicSecretProviderIsLazyAndMasked) {
 }
 
 }  // namespace
+
+namespace {
+
+/// Like the Python layer's: the backend depends on the value (ints -> basic, strings ->
+/// blob), so the engine is told "" and discovers the stored backend.
+class ValueDependentAdapter final : public nh::ResultAdapter {
+ public:
+  std::string default_backend() const override { return ""; }
+  std::string backend_for(const nh::Boxed& r) const override {
+    return r.as<nh::Value>().is_string() ? "blob" : "basic";
+  }
+  nh::Boxed to_stored(const nh::Boxed& r, const nh::Codec& codec) const override {
+    if (codec.name() == "blob") return nh::Boxed::make(nh::Bytes(r.as<nh::Value>().as<std::string>()));
+    return r;
+  }
+  nh::Boxed from_stored(const nh::Boxed& stored, const nh::Codec& codec,
+                        const std::string&) const override {
+    if (const auto* b = stored.get<nh::Bytes>()) {
+      return nh::Boxed::make(nh::Value(b->str()));
+    }
+    return stored;
+  }
+  std::size_t memory_size(const nh::Boxed&) const override { return 64; }
+};
+
+TEST_F(EngineTest, DiscoveredBackendsAreFoundWhicheverBackendTheLastEntryUsed) {
+  nh::FunctionSpec fn{"mixed", {"x"}, {.cache_args = {"x"}},
+                      std::make_shared<ValueDependentAdapter>(), ""};
+  int computed = 0;
+  auto call = [&](std::int64_t x) {
+    return nh::engine::call(fn, nh::CallArgs{{nh::Value(x)}, {}}, {}, [&] {
+      ++computed;
+      return x == 2 ? nh::Boxed::make(nh::Value("two")) : nh::Boxed::make(nh::Value(x));
+    }).as<nh::Value>();
+  };
+  EXPECT_EQ(call(1), nh::Value(1));      // basic
+  EXPECT_EQ(call(2), nh::Value("two"));  // blob: the hint is now blob
+  EXPECT_EQ(computed, 2);
+  EXPECT_EQ(call(1), nh::Value(1));      // the blob hint misses; the listing finds basic
+  EXPECT_EQ(call(2), nh::Value("two"));
+  EXPECT_EQ(call(1), nh::Value(1));
+  EXPECT_EQ(computed, 2);
+  EXPECT_TRUE(manifest(project_.root(), "mixed/x=1", "basic"));
+  EXPECT_TRUE(manifest(project_.root(), "mixed/x=2", "blob"));
+}
+
+}  // namespace
