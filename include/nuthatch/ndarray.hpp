@@ -80,6 +80,11 @@ class NDArray {
                         std::size_t bytes, std::shared_ptr<const void> owner);
   /// A zero-filled array of the given dtype and shape (empty strings for string).
   static NDArray zeros(DType dtype, std::vector<std::int64_t> shape);
+  /// An array of the given dtype and shape whose elements are not initialised (empty
+  /// strings for string), for a producer that writes every element before anyone reads
+  /// one: it saves zeros()'s pass over the buffer. Write through data() while this is
+  /// the only copy.
+  static NDArray uninitialized(DType dtype, std::vector<std::int64_t> shape);
 
   DType dtype() const { return dtype_; }
   const std::vector<std::int64_t>& shape() const { return shape_; }

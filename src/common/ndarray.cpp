@@ -106,6 +106,19 @@ NDArray NDArray::zeros(DType dtype, std::vector<std::int64_t> shape) {
   return a;
 }
 
+NDArray NDArray::uninitialized(DType dtype, std::vector<std::int64_t> shape) {
+  if (dtype == DType::string) return zeros(dtype, std::move(shape));
+  const std::size_t bytes = static_cast<std::size_t>(element_count(shape)) * dtype_size(dtype);
+  // new[] of a scalar type leaves the memory as the allocator returns it: no fill pass.
+  // (Asking for transparent huge pages here was tried: slower, compaction costs more
+  // than the page faults it saves.)
+  std::shared_ptr<std::uint64_t[]> owner(new std::uint64_t[(bytes + 7) / 8]);
+  const void* data = owner.get();
+  NDArray a;
+  a.init(dtype, std::move(shape), data, bytes, std::move(owner));
+  return a;
+}
+
 const std::vector<std::string>& NDArray::string_values() const {
   if (dtype_ != DType::string || !strings_) check_dtype(DType::string);
   return *strings_;

@@ -160,6 +160,15 @@ std::vector<std::string> vlen_utf8_decode(std::string_view data, std::size_t exp
   return out;
 }
 
+void fill_elements(const ArrayMeta& meta, char* out, std::size_t count) {
+  const std::size_t item = meta.item_size;
+  if (std::all_of(meta.fill.begin(), meta.fill.end(), [](char b) { return b == 0; })) {
+    std::memset(out, 0, count * item);
+    return;
+  }
+  for (std::size_t i = 0; i < count; ++i) std::memcpy(out + i * item, meta.fill.data(), item);
+}
+
 ChunkData fill_chunk(const ArrayMeta& meta) {
   ChunkData c;
   const auto n = static_cast<std::size_t>(meta.chunk_elements());
@@ -168,20 +177,62 @@ ChunkData fill_chunk(const ArrayMeta& meta) {
     return c;
   }
   c.bytes.resize(n * meta.item_size);
-  if (std::all_of(meta.fill.begin(), meta.fill.end(), [](char b) { return b == 0; })) return c;
-  for (std::size_t i = 0; i < n; ++i) {
-    std::memcpy(c.bytes.data() + i * meta.item_size, meta.fill.data(), meta.item_size);
-  }
+  fill_elements(meta, c.bytes.data(), n);
   return c;
 }
 
-std::string encode_chunk(const ArrayMeta& meta, const ChunkData& chunk) {
-  std::string data = meta.dtype == DType::string ? vlen_utf8_encode(chunk.strings) : chunk.bytes;
-  for (const auto& codec : meta.byte_codecs) data = codec->encode(data);
+bool decodes_in_place(const ArrayMeta& meta) {
+  return meta.dtype != DType::string && !meta.fixed_unicode && !meta.big_endian &&
+         meta.transpose.empty() && !meta.sharding;
+}
+
+std::string_view encode_chunk_bytes(const ArrayMeta& meta, std::string_view raw,
+                                    CodecScratch& scratch) {
+  std::string_view data = raw;
+  std::string* buffers[2] = {&scratch.a, &scratch.b};
+  for (std::size_t i = 0; i < meta.byte_codecs.size(); ++i) {
+    std::string& out = *buffers[i % 2];  // never the buffer `data` views
+    data = std::string_view(out.data(), meta.byte_codecs[i]->encode_into(data, out));
+  }
   return data;
 }
 
+std::string encode_chunk(const ArrayMeta& meta, const ChunkData& chunk) {
+  CodecScratch scratch;
+  const std::string items = meta.dtype == DType::string ? vlen_utf8_encode(chunk.strings) : "";
+  const std::string& raw = meta.dtype == DType::string ? items : chunk.bytes;
+  return std::string(encode_chunk_bytes(meta, raw, scratch));
+}
+
+void decode_chunk_into(const ArrayMeta& meta, std::string_view stored, std::span<char> out) {
+  const auto& codecs = meta.byte_codecs;
+  std::size_t decoded = stored.size();
+  if (codecs.empty()) {
+    if (decoded == out.size()) std::memcpy(out.data(), stored.data(), decoded);
+  } else {
+    // Codecs after the first (checksums, usually) decode into a temporary; the first one,
+    // the compressor, writes the elements where they belong.
+    std::string held;
+    std::string_view data = stored;
+    for (std::size_t i = codecs.size(); i-- > 1;) {
+      held = codecs[i]->decode(data, out.size());
+      data = held;
+    }
+    decoded = codecs.front()->decode_into(data, out);
+  }
+  if (decoded != out.size()) {
+    throw CodecError("decoded chunk has " + std::to_string(decoded) +
+                     " bytes, the chunk shape needs " + std::to_string(out.size()));
+  }
+}
+
 ChunkData decode_chunk(const ArrayMeta& meta, std::string_view stored) {
+  if (decodes_in_place(meta)) {
+    ChunkData chunk;
+    chunk.bytes.resize(meta.chunk_bytes());
+    decode_chunk_into(meta, stored, chunk.bytes);
+    return chunk;
+  }
   const std::size_t expected = meta.dtype == DType::string && !meta.fixed_unicode
                                    ? 0 : meta.chunk_bytes();
   std::string data(stored);

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,15 @@ class Compressor {
   /// Decodes one chunk's bytes; `expected_size` is the decoded size the array expects
   /// (a hint: the caller checks it). Throws CodecError naming the cause.
   virtual std::string decode(std::string_view packed, std::size_t expected_size) const = 0;
+  /// encode(), into out[0, n), returning n. `out` grows as needed and never shrinks, so
+  /// a buffer reused from chunk to chunk is allocated (and zero-filled) once. The
+  /// default calls encode() and copies.
+  virtual std::size_t encode_into(std::string_view raw, std::string& out) const;
+  /// decode() straight into `out`, whose size is the decoded size the array expects.
+  /// Returns the decoded size; when it differs from out.size(), `out` holds nothing
+  /// useful and the caller reports the mismatch. Throws CodecError naming the cause.
+  /// The default decodes with decode() and copies.
+  virtual std::size_t decode_into(std::string_view packed, std::span<char> out) const;
   /// The v3 codec entry: {"name": ..., "configuration": {...}}.
   virtual Value v3_metadata() const = 0;
   /// The numcodecs (v2) entry: {"id": ..., ...}.

@@ -1,6 +1,8 @@
-// The registry of bytes-to-bytes codecs. Compressors add themselves from static
-// registrars, possibly before main(), so the table is a function-local static.
+// The registry of bytes-to-bytes codecs, and the default Compressor::encode_into /
+// decode_into. Compressors add themselves from static registrars, possibly before main(),
+// so the table is a function-local static.
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 
@@ -48,6 +50,19 @@ CompressorPtr make_compressor(std::string_view name, const Value& params,
     throw CodecError("unsupported codec '" + std::string(name) + "' (supported: " + known + ")");
   }
   return factory(params.is_object() ? params : Value::object(), element_size);
+}
+
+std::size_t Compressor::encode_into(std::string_view raw, std::string& out) const {
+  const std::string encoded = encode(raw);
+  if (out.size() < encoded.size()) out.resize(encoded.size());
+  std::copy(encoded.begin(), encoded.end(), out.begin());
+  return encoded.size();
+}
+
+std::size_t Compressor::decode_into(std::string_view packed, std::span<char> out) const {
+  const std::string decoded = decode(packed, out.size());
+  if (decoded.size() == out.size()) std::copy(decoded.begin(), decoded.end(), out.begin());
+  return decoded.size();
 }
 
 std::int64_t int_param(const Value& params, std::string_view key, std::int64_t fallback) {

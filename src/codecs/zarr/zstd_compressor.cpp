@@ -1,7 +1,15 @@
 // zstd (libzstd): the default compressor. v3 {"name":"zstd","configuration":{"level":3,
 // "checksum":false}}, numcodecs {"id":"zstd","level":3}.
+//
+// Each thread keeps one compression and one decompression context for its lifetime:
+// creating a context allocates (and the kernel zero-fills) several MiB of tables, which
+// cost as much as compressing a small chunk. A context is used by one call at a time
+// (thread_local), and its parameters are reset before each use.
 
 #include <zstd.h>
+#include <zstd_errors.h>
+
+#include <memory>
 
 #include "codecs/zarr/compressor.hpp"
 #include "nuthatch/error.hpp"
@@ -11,31 +19,78 @@ namespace {
 
 constexpr int kDefaultLevel = 3;
 
+struct CCtxFree {
+  void operator()(ZSTD_CCtx* ctx) const { ZSTD_freeCCtx(ctx); }
+};
+struct DCtxFree {
+  void operator()(ZSTD_DCtx* ctx) const { ZSTD_freeDCtx(ctx); }
+};
+
+[[noreturn]] void zstd_error(std::size_t code) {
+  throw CodecError(std::string("zstd: ") + ZSTD_getErrorName(code));
+}
+
+ZSTD_CCtx* thread_cctx() {
+  thread_local std::unique_ptr<ZSTD_CCtx, CCtxFree> ctx(ZSTD_createCCtx());
+  if (!ctx) throw CodecError("zstd: cannot create a compression context");
+  return ctx.get();
+}
+
+ZSTD_DCtx* thread_dctx() {
+  thread_local std::unique_ptr<ZSTD_DCtx, DCtxFree> ctx(ZSTD_createDCtx());
+  if (!ctx) throw CodecError("zstd: cannot create a decompression context");
+  return ctx.get();
+}
+
+/// The decoded size a frame declares; `fallback` when the frame does not say.
+std::size_t content_size(std::string_view packed, std::size_t fallback) {
+  const unsigned long long size = ZSTD_getFrameContentSize(packed.data(), packed.size());
+  if (size == ZSTD_CONTENTSIZE_ERROR) throw CodecError("zstd: not a zstd frame");
+  if (size == ZSTD_CONTENTSIZE_UNKNOWN) return fallback;
+  return static_cast<std::size_t>(size);
+}
+
 class ZstdCompressor final : public Compressor {
  public:
   ZstdCompressor(int level, bool checksum) : level_(level), checksum_(checksum) {}
 
   std::string encode(std::string_view raw) const override {
-    std::string out(ZSTD_compressBound(raw.size()), '\0');
-    ZSTD_CCtx* ctx = ZSTD_createCCtx();
+    std::string out;
+    out.resize(encode_into(raw, out));
+    return out;
+  }
+
+  std::size_t encode_into(std::string_view raw, std::string& out) const override {
+    ZSTD_CCtx* ctx = thread_cctx();
+    ZSTD_CCtx_reset(ctx, ZSTD_reset_session_and_parameters);
     ZSTD_CCtx_setParameter(ctx, ZSTD_c_compressionLevel, level_);
     ZSTD_CCtx_setParameter(ctx, ZSTD_c_checksumFlag, checksum_ ? 1 : 0);
-    std::size_t n = ZSTD_compress2(ctx, out.data(), out.size(), raw.data(), raw.size());
-    ZSTD_freeCCtx(ctx);
-    if (ZSTD_isError(n)) throw CodecError(std::string("zstd: ") + ZSTD_getErrorName(n));
+    const std::size_t bound = ZSTD_compressBound(raw.size());
+    if (out.size() < bound) out.resize(bound);
+    const std::size_t n = ZSTD_compress2(ctx, out.data(), out.size(), raw.data(), raw.size());
+    if (ZSTD_isError(n)) zstd_error(n);
+    return n;
+  }
+
+  std::string decode(std::string_view packed, std::size_t expected_size) const override {
+    std::string out(content_size(packed, expected_size), '\0');
+    const std::size_t n =
+        ZSTD_decompressDCtx(thread_dctx(), out.data(), out.size(), packed.data(), packed.size());
+    if (ZSTD_isError(n)) zstd_error(n);
     out.resize(n);
     return out;
   }
 
-  std::string decode(std::string_view packed, std::size_t expected_size) const override {
-    unsigned long long size = ZSTD_getFrameContentSize(packed.data(), packed.size());
-    if (size == ZSTD_CONTENTSIZE_ERROR) throw CodecError("zstd: not a zstd frame");
-    if (size == ZSTD_CONTENTSIZE_UNKNOWN) size = expected_size;
-    std::string out(size, '\0');
-    std::size_t n = ZSTD_decompress(out.data(), out.size(), packed.data(), packed.size());
-    if (ZSTD_isError(n)) throw CodecError(std::string("zstd: ") + ZSTD_getErrorName(n));
-    out.resize(n);
-    return out;
+  std::size_t decode_into(std::string_view packed, std::span<char> out) const override {
+    const std::size_t declared = content_size(packed, out.size());
+    if (declared != out.size()) return declared;
+    const std::size_t n =
+        ZSTD_decompressDCtx(thread_dctx(), out.data(), out.size(), packed.data(), packed.size());
+    if (ZSTD_isError(n)) {
+      if (ZSTD_getErrorCode(n) == ZSTD_error_dstSize_tooSmall) return out.size() + 1;
+      zstd_error(n);
+    }
+    return n;
   }
 
   Value v3_metadata() const override {

@@ -1,9 +1,13 @@
 // nh_zarr_copy SRC DST [--zarr-format 2|3] [--compressor zstd|blosc|gzip|none]
-//              [--no-consolidated]
+//              [--no-consolidated] [--time]
 // Reads the Zarr store at SRC into an nh::Dataset and writes it to DST, applying the
 // compressor to every variable. Used by the Python interop tests: exit 0 on success,
-// 1 with the error message on stderr.
+// 1 with the error message on stderr. With --time (bench/python/zarr_bench.py), prints
+// one JSON line on stdout: {"read_s": ..., "write_s": ..., "bytes": ...}, the wall-clock
+// seconds of the full read and of the full write, and the bytes of the variables.
 
+#include <chrono>
+#include <cstdint>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -19,6 +23,7 @@ struct Arguments {
   std::string dst;
   nh::zarr::WriteOptions options;
   std::string compressor;  // empty: the default
+  bool time = false;
 };
 
 Arguments parse(int argc, char** argv) {
@@ -42,6 +47,8 @@ Arguments parse(int argc, char** argv) {
       }
     } else if (arg == "--no-consolidated") {
       a.options.consolidated = false;
+    } else if (arg == "--time") {
+      a.time = true;
     } else if (arg.rfind("--", 0) == 0) {
       throw nh::ConfigError("unknown option " + arg);
     } else {
@@ -51,11 +58,15 @@ Arguments parse(int argc, char** argv) {
   if (positional.size() != 2) {
     throw nh::ConfigError(
         "usage: nh_zarr_copy SRC DST [--zarr-format 2|3] "
-        "[--compressor zstd|blosc|gzip|none] [--no-consolidated]");
+        "[--compressor zstd|blosc|gzip|none] [--no-consolidated] [--time]");
   }
   a.src = positional[0];
   a.dst = positional[1];
   return a;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 }  // namespace
@@ -63,11 +74,21 @@ Arguments parse(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     Arguments args = parse(argc, argv);
+    const auto read_start = std::chrono::steady_clock::now();
     nh::Dataset ds = nh::zarr::read(args.src);
+    const double read_s = seconds_since(read_start);
     if (!args.compressor.empty()) {
       for (auto& [name, var] : ds.variables) var.encoding["compressor"] = args.compressor;
     }
+    const auto write_start = std::chrono::steady_clock::now();
     nh::zarr::write(ds, args.dst, args.options);
+    const double write_s = seconds_since(write_start);
+    if (args.time) {
+      std::uint64_t bytes = 0;
+      for (const auto& [name, var] : ds.variables) bytes += var.data.nbytes();
+      std::cout << "{\"read_s\": " << read_s << ", \"write_s\": " << write_s
+                << ", \"bytes\": " << bytes << "}\n";
+    }
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "nh_zarr_copy: " << e.what() << "\n";
