@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: set up (including the S3 test servers, scripts/test_servers.sh),
+# The whole test suite: set up (including the S3, GCS and Azure test servers:
+# scripts/test_servers.sh, scripts/test_servers_gcs_azure.sh),
 # then build and run every test in the release build and in the sanitizer build (ASan +
 # UBSan), then (when enabled) the Zarr interoperability tests against xarray and
 # zarr-python.
@@ -14,6 +15,9 @@ RUN_INTEROP=${RUN_INTEROP:-1}
 # The S3 servers the storage tests start (MinIO, moto): built / installed once, cached.
 # Exported so that every server test runs; one that cannot start its server fails.
 server_env=$(./scripts/test_servers.sh --env)  # a failure stops the suite (set -e)
+eval "$server_env"
+# The GCS and Azure emulators (fake-gcs-server from its Go module, Azurite from npm).
+server_env=$(./scripts/test_servers_gcs_azure.sh --env)
 eval "$server_env"
 for preset in release asan; do
   echo "== $preset: build"

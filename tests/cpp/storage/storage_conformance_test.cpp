@@ -16,16 +16,21 @@
 #include "nuthatch/error.hpp"
 #include "nuthatch/storage.hpp"
 #include "storage/temp_dir.hpp"
+#include "support/gcs_azure_servers.hpp"
+#include "support/s3_server.hpp"
 
 namespace nuthatch {
 namespace {
 
 using testing::TempDir;
 
-// A fresh, empty location of one driver, and whatever keeps it alive.
+// A fresh, empty location of one driver, and whatever keeps it alive. A driver whose test
+// server is not configured gives a skip reason; one whose server failed, an error.
 struct TestLocation {
   StoragePtr storage;
   std::shared_ptr<void> keep_alive;
+  std::string skip_reason;
+  std::string error;
 };
 
 struct DriverCase {
@@ -51,6 +56,8 @@ class StorageConformanceTest : public ::testing::TestWithParam<DriverCase> {
  protected:
   void SetUp() override {
     location_ = GetParam().make();
+    if (!location_.skip_reason.empty()) GTEST_SKIP() << location_.skip_reason;
+    ASSERT_EQ(location_.error, "");
     storage_ = location_.storage;
     ASSERT_NE(storage_, nullptr);
   }
@@ -326,8 +333,37 @@ DriverCase memory_driver() {
           }};
 }
 
+// s3 on a real server (MinIO, moto), each test in a fresh prefix of the test bucket.
+DriverCase s3_driver(testing::S3ServerKind kind) {
+  return {std::string("s3_") + testing::kind_name(kind), [kind] {
+            const testing::S3ServerLookup lookup = testing::s3_server(kind);
+            if (!lookup.server) {
+              return TestLocation{nullptr, nullptr, lookup.skip_reason, lookup.error};
+            }
+            static std::atomic<int> counter{0};
+            const std::string prefix = "conformance-" + std::to_string(::getpid()) + "-" +
+                                       std::to_string(++counter);
+            return TestLocation{StorageRegistry::open(testing::S3Server::url(prefix),
+                                                      lookup.server->options()),
+                                lookup.server};
+          }};
+}
+
+// gs on fake-gcs-server and az on Azurite, each test in a fresh prefix of the test bucket.
+DriverCase emulator_driver(const std::string& name, testing::EmulatorKind kind) {
+  return {name, [kind] {
+            auto location = testing::emulator_location(kind, "conformance");
+            return TestLocation{location.storage, location.server, location.skip_reason,
+                                location.error};
+          }};
+}
+
 INSTANTIATE_TEST_SUITE_P(Drivers, StorageConformanceTest,
-                         ::testing::Values(file_driver(), memory_driver()),
+                         ::testing::Values(file_driver(), memory_driver(),
+                                           s3_driver(testing::S3ServerKind::minio),
+                                           s3_driver(testing::S3ServerKind::moto),
+                                           emulator_driver("gcs_fake", testing::EmulatorKind::fake_gcs),
+                                           emulator_driver("azure_azurite", testing::EmulatorKind::azurite)),
                          [](const ::testing::TestParamInfo<DriverCase>& info) {
                            return info.param.name;
                          });

@@ -1,0 +1,39 @@
+#pragma once
+// Reading a location's `filesystem_options` (an object Value) in the object-store drivers:
+// typed members with messages that name the member and the location, never its value
+// (options hold secrets), and environment fallbacks.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "nuthatch/value.hpp"
+
+namespace nuthatch {
+
+/// A non-empty environment variable, or std::nullopt.
+std::optional<std::string> env_var(const char* name);
+
+/// Typed access to the members of `filesystem_options` of the location `url`. A missing or
+/// null member is std::nullopt; a member of the wrong type is a ConfigError naming it and
+/// the location (but not its value).
+class OptionReader {
+ public:
+  OptionReader(const Value& options, std::string_view url) : options_(options), url_(url) {}
+
+  const Value* find(std::string_view name) const;
+  std::optional<std::string> text(std::string_view name) const;
+  /// true / false, or the strings "true" / "false" / "1" / "0" / "yes" / "no".
+  std::optional<bool> boolean(std::string_view name) const;
+  /// A positive integer, or a string of digits.
+  std::optional<std::uint64_t> count(std::string_view name) const;
+
+  [[noreturn]] void fail(std::string_view name, std::string_view expected) const;
+
+ private:
+  const Value& options_;
+  std::string url_;
+};
+
+}  // namespace nuthatch
