@@ -65,8 +65,12 @@ AzureClient::AzureClient(AzureOptions options, http::TransportPtr transport)
 std::string AzureClient::path_of(const std::optional<std::string>& blob) const {
   const http::Url& e = options_.endpoint;
   std::string path = e.path == "/" ? std::string() : e.path;
-  path += "/" + http::uri_encode(options_.container, false);
-  if (blob) path += "/" + http::uri_encode(*blob, true);
+  path += '/';
+  path += http::uri_encode(options_.container, false);
+  if (blob) {
+    path += '/';
+    path += http::uri_encode(*blob, true);
+  }
   return path;
 }
 
@@ -81,11 +85,14 @@ std::string AzureClient::az_url(std::string_view blob) const {
 http::Response AzureClient::send(const AzureCall& call) const {
   const std::string path = path_of(call.blob);
   std::string query;
+  auto add = [&query](std::string_view part) {
+    if (!query.empty()) query += '&';
+    query += part;
+  };
   for (const auto& [name, value] : call.query) {
-    query += (query.empty() ? "" : "&") + http::uri_encode(name, false) + "=" +
-             http::uri_encode(value, false);
+    add(http::uri_encode(name, false) + "=" + http::uri_encode(value, false));
   }
-  if (!options_.sas_token.empty()) query += (query.empty() ? "" : "&") + options_.sas_token;
+  if (!options_.sas_token.empty()) add(options_.sas_token);
   http::Request request{.method = call.method,
                         .url = options_.endpoint.origin() + path + (query.empty() ? "" : "?" + query),
                         .body = call.body};
