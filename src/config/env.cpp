@@ -81,7 +81,8 @@ EnvParameter split_location_rest(std::string location, const std::string& rest) 
 std::optional<EnvParameter> split_mirror_rest(const std::string& rest,
                                               const std::set<std::string>& mirrors) {
   for (std::string_view param : known_parameter_names()) {
-    const std::string suffix = "_" + std::string(param);
+    std::string suffix(1, '_');
+    suffix += param;
     if (!ends_with(rest, suffix) || rest.size() == suffix.size()) continue;
     const std::string head = rest.substr(0, rest.size() - suffix.size());
     auto known_mirror = [&](std::string_view token) -> const std::string* {

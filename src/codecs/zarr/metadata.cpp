@@ -214,7 +214,10 @@ Value render_v2(const ArrayMeta& m) {
   DType d = stored_dtype(m.dtype);
   std::string dtype;
   for (const auto& t : kDTypes) {
-    if (t.dtype == d) dtype = std::string(dtype_size(d) <= 1 ? "|" : "<") + std::string(t.v2);
+    if (t.dtype == d) {
+      dtype = dtype_size(d) <= 1 ? '|' : '<';
+      dtype += t.v2;
+    }
   }
   Value compressor = m.byte_codecs.empty() ? Value() : m.byte_codecs.front()->v2_metadata();
   Value filters =

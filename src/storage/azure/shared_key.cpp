@@ -51,7 +51,9 @@ std::string string_to_sign(const SharedKeyRequest& request) {
   }
   for (const auto& [name, value] : ms_headers) out += name + ":" + value + "\n";
 
-  out += "/" + std::string(request.account) + std::string(request.path);
+  out += '/';
+  out += request.account;
+  out += request.path;
   std::map<std::string, std::vector<std::string>> params;
   for (const auto& [name, value] : request.query ? *request.query : kNoQuery) {
     params[to_lower(name)].push_back(value);
