@@ -57,6 +57,8 @@ inline constexpr std::string_view kAzuriteKey =
 /// A bearer token the GCS tests send (fake-gcs-server accepts any).
 inline constexpr std::string_view kFakeGcsToken = "ya29.nuthatch-test-token-Kq3z";
 inline constexpr auto kEmulatorStartTimeout = std::chrono::seconds(60);
+/// Ports tried before giving up when another server takes the free port first.
+inline constexpr int kEmulatorStartAttempts = 5;
 
 inline const char* emulator_name(EmulatorKind kind) {
   return kind == EmulatorKind::fake_gcs ? "fake-gcs-server" : "azurite";
@@ -70,9 +72,18 @@ class EmulatorServer {
         (std::filesystem::temp_directory_path() / "nuthatch-emulator-XXXXXX").string();
     if (::mkdtemp(dir_template.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     dir_ = dir_template;
-    port_ = free_loopback_port();
-    start(binary);
-    wait_until_answering();
+    // A free port can be taken by another test program's server before ours binds it
+    // (ctest runs programs in parallel): then ours exits, or someone else answers. Start
+    // again on another port.
+    for (int attempt = 1;; ++attempt) {
+      port_ = free_loopback_port();
+      start(binary);
+      if (wait_until_answering()) break;
+      kill_process();
+      if (attempt == kEmulatorStartAttempts) {
+        fail("found its port taken " + std::to_string(attempt) + " times");
+      }
+    }
     create_bucket();
   }
   EmulatorServer(const EmulatorServer&) = delete;
@@ -149,7 +160,8 @@ class EmulatorServer {
                              std::to_string(port_) + " " + why + "; its log:\n" + tail);
   }
 
-  void wait_until_answering() {
+  /// Whether our emulator answers on port_ (false: it exited, or another server answers).
+  bool wait_until_answering() {
     const auto deadline = std::chrono::steady_clock::now() + kEmulatorStartTimeout;
     http::ClientOptions probe;
     probe.retry.max_attempts = 1;
@@ -160,11 +172,17 @@ class EmulatorServer {
       int status = 0;
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
-        fail("exited while starting");
+        return false;  // most likely the port was taken; the caller tries another
       }
       try {
-        client.send({.method = "GET", .url = origin() + "/"});  // any HTTP answer: it is up
-        return;
+        // Ours, not another program's server that got the port first: Azurite names
+        // itself; fake-gcs-server answers the JSON API's bucket listing.
+        if (kind_ == EmulatorKind::azurite) {
+          const http::Response r = client.send({.method = "GET", .url = origin() + "/"});
+          return r.header("server").value_or("").starts_with("Azurite");
+        }
+        const http::Response r = client.send({.method = "GET", .url = origin() + "/storage/v1/b"});
+        return r.ok() && r.body.find("storage#buckets") != std::string::npos;
       } catch (const std::exception&) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
@@ -193,6 +211,15 @@ class EmulatorServer {
   }
 
   void stop() {
+    kill_process();
+    if (!dir_.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir_, ignored);
+      dir_.clear();
+    }
+  }
+
+  void kill_process() {
     if (pid_ > 0) {
       ::kill(-pid_, SIGTERM);
       for (int i = 0; i < 50; ++i) {
@@ -207,11 +234,6 @@ class EmulatorServer {
         ::waitpid(pid_, nullptr, 0);
         pid_ = -1;
       }
-    }
-    if (!dir_.empty()) {
-      std::error_code ignored;
-      std::filesystem::remove_all(dir_, ignored);
-      dir_.clear();
     }
   }
 

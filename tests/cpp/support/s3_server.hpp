@@ -52,6 +52,8 @@ inline constexpr std::string_view kTestBucket = "nuthatch-test";
 inline constexpr std::string_view kTestAccessKey = "nuthatch-test-key";
 inline constexpr std::string_view kTestSecretKey = "nuthatch-test-secret-Xq7v";
 inline constexpr auto kServerStartTimeout = std::chrono::seconds(60);
+/// Ports tried before giving up when another server takes the free port first.
+inline constexpr int kStartAttempts = 5;
 
 inline const char* kind_name(S3ServerKind kind) {
   return kind == S3ServerKind::minio ? "minio" : "moto";
@@ -64,9 +66,16 @@ class S3Server {
     char dir_template[] = "/tmp/nuthatch-s3-XXXXXX";
     if (::mkdtemp(dir_template) == nullptr) throw std::runtime_error("mkdtemp failed");
     dir_ = dir_template;
-    port_ = free_loopback_port();
-    start(binary);
-    wait_until_answering();
+    // A free port can be taken by another test program's server before ours binds it
+    // (ctest runs programs in parallel): then ours exits, or someone else answers. Start
+    // again on another port.
+    for (int attempt = 1;; ++attempt) {
+      port_ = free_loopback_port();
+      start(binary);
+      if (wait_until_answering()) break;
+      kill_process();
+      if (attempt == kStartAttempts) fail("found its port taken " + std::to_string(attempt) + " times");
+    }
     create_bucket();
   }
   S3Server(const S3Server&) = delete;
@@ -144,7 +153,8 @@ class S3Server {
                              std::to_string(port_) + " " + why + "; its log:\n" + tail);
   }
 
-  void wait_until_answering() {
+  /// Whether our server answers on port_ (false: it exited, or another server answers).
+  bool wait_until_answering() {
     const auto deadline = std::chrono::steady_clock::now() + kServerStartTimeout;
     s3::S3Options probe;
     probe.bucket = "nuthatch-health";
@@ -157,11 +167,14 @@ class S3Server {
       int status = 0;
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
-        fail("exited while starting");
+        return false;  // most likely the port was taken; the caller tries another
       }
       try {
-        client.send({.method = "HEAD"});  // any HTTP answer means it is up
-        return;
+        const http::Response r = client.send({.method = "HEAD"});
+        // Ours, not another program's server that got the port first.
+        const std::string server = r.header("server").value_or("");
+        auto says = [&server](std::string_view name) { return server.find(name) != std::string::npos; };
+        return kind_ == S3ServerKind::minio ? says("MinIO") : says("Werkzeug") || says("amazon.com");
       } catch (const std::exception&) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
@@ -180,6 +193,15 @@ class S3Server {
   }
 
   void stop() {
+    kill_process();
+    if (!dir_.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir_, ignored);
+      dir_.clear();
+    }
+  }
+
+  void kill_process() {
     if (pid_ > 0) {
       ::kill(-pid_, SIGTERM);
       for (int i = 0; i < 50; ++i) {
@@ -194,11 +216,6 @@ class S3Server {
         ::waitpid(pid_, nullptr, 0);
         pid_ = -1;
       }
-    }
-    if (!dir_.empty()) {
-      std::error_code ignored;
-      std::filesystem::remove_all(dir_, ignored);
-      dir_.clear();
     }
   }
 
