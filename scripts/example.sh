@@ -8,8 +8,13 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 cmake --preset release > /dev/null
 cmake --build build/release --target nuthatch_example_pipeline nuthatch_cli
+# Each example runs in a fresh project of its own: an empty nuthatch.toml marks the run
+# directory as the project, so its entries go to its own .nuthatch/ (the zero-config
+# default) and not to the repository's, which the pyproject.toml above would make the
+# project. (Both examples name a function my_first_cache, one returning a dict, the other
+# a dataset: one root shared by both would hand one the other's entry.)
 run_dir=build/example-run
-rm -rf "$run_dir" && mkdir -p "$run_dir" && cd "$run_dir"
+rm -rf "$run_dir" && mkdir -p "$run_dir" && cd "$run_dir" && : > nuthatch.toml
 for run in first second; do
   echo "== $run run"
   start=$(date +%s%N)
@@ -23,7 +28,7 @@ cd ../..
 echo "== Python: the original Nuthatch README's example (examples/seed_example.py)"
 ./scripts/python_package.sh
 run_dir=build/example-run-python
-rm -rf "$run_dir" && mkdir -p "$run_dir" && cd "$run_dir"
+rm -rf "$run_dir" && mkdir -p "$run_dir" && cd "$run_dir" && : > nuthatch.toml
 for run in first second; do
   echo "== $run run"
   start=$(date +%s%N)
