@@ -10,24 +10,14 @@
 // start, the test fails. The variables are read when the program starts, before any test
 // changes the environment.
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "nuthatch/storage.hpp"
@@ -35,6 +25,7 @@
 #include "storage/azure/azure_client.hpp"
 #include "storage/http/client.hpp"
 #include "support/loopback_http.hpp"
+#include "support/server_process.hpp"
 
 namespace nuthatch::testing {
 
@@ -67,32 +58,27 @@ inline const char* emulator_name(EmulatorKind kind) {
 /// A running emulator; stopped by the destructor.
 class EmulatorServer {
  public:
-  EmulatorServer(EmulatorKind kind, const std::string& binary) : kind_(kind) {
-    std::string dir_template =
-        (std::filesystem::temp_directory_path() / "nuthatch-emulator-XXXXXX").string();
-    if (::mkdtemp(dir_template.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    dir_ = dir_template;
-    // A free port can be taken by another test program's server before ours binds it
-    // (ctest runs programs in parallel): then ours exits, or someone else answers. Start
-    // again on another port.
-    for (int attempt = 1;; ++attempt) {
-      port_ = free_loopback_port();
-      start(binary);
-      if (wait_until_answering()) break;
-      kill_process();
-      if (attempt == kEmulatorStartAttempts) {
-        fail("found its port taken " + std::to_string(attempt) + " times");
+  EmulatorServer(EmulatorKind kind, const std::string& binary)
+      : kind_(kind), process_(emulator_name(kind)) {
+    const std::string data = process_.dir() + "/data";
+    auto args = [&](int port) -> std::vector<std::string> {
+      if (kind_ == EmulatorKind::fake_gcs) {
+        return {binary, "-scheme", "http", "-host", "127.0.0.1", "-port", std::to_string(port),
+                "-backend", "memory", "-log-level", "warn"};
       }
-    }
+      return {binary, "--blobHost", "127.0.0.1", "--blobPort", std::to_string(port),
+              "--location", data, "--skipApiVersionCheck", "--loose", "--silent"};
+    };
+    process_.start(args, {}, [this](int port) { return answers_as_ours(port); },
+                   kEmulatorStartTimeout, kEmulatorStartAttempts);
     create_bucket();
   }
   EmulatorServer(const EmulatorServer&) = delete;
   EmulatorServer& operator=(const EmulatorServer&) = delete;
-  ~EmulatorServer() { stop(); }
 
   EmulatorKind kind() const { return kind_; }
-  int port() const { return port_; }
-  std::string origin() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int port() const { return process_.port(); }
+  std::string origin() const { return "http://127.0.0.1:" + std::to_string(port()); }
   /// The endpoint_url of the service (Azurite's is path-style: it names the account).
   std::string endpoint() const {
     return kind_ == EmulatorKind::fake_gcs ? origin() : origin() + "/" + std::string(kAzuriteAccount);
@@ -116,78 +102,26 @@ class EmulatorServer {
            std::string(kEmulatorBucket) + "/" + prefix;
   }
 
-  std::string log_tail() const {
-    std::ifstream in(dir_ + "/server.log");
-    std::stringstream all;
-    all << in.rdbuf();
-    std::string text = all.str();
-    return text.size() > 2000 ? text.substr(text.size() - 2000) : text;
-  }
-
  private:
-  void start(const std::string& binary) {
-    const std::string log = dir_ + "/server.log";
-    std::vector<std::string> args;
-    if (kind_ == EmulatorKind::fake_gcs) {
-      args = {binary, "-scheme", "http", "-host", "127.0.0.1", "-port", std::to_string(port_),
-              "-backend", "memory", "-log-level", "warn"};
-    } else {
-      args = {binary, "--blobHost", "127.0.0.1", "--blobPort", std::to_string(port_),
-              "--location", dir_ + "/data", "--skipApiVersionCheck", "--loose", "--silent"};
-    }
-    pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      ::setpgid(0, 0);                     // its own process group: stop() kills it all
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // and it dies with the test program
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      ::setenv("NO_PROXY", "127.0.0.1,localhost", 1);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    ::setpgid(pid_, pid_);
-  }
-
-  [[noreturn]] void fail(const std::string& why) {
-    const std::string tail = log_tail();
-    stop();
-    throw std::runtime_error(std::string(emulator_name(kind_)) + " test server on port " +
-                             std::to_string(port_) + " " + why + "; its log:\n" + tail);
-  }
-
-  /// Whether our emulator answers on port_ (false: it exited, or another server answers).
-  bool wait_until_answering() {
-    const auto deadline = std::chrono::steady_clock::now() + kEmulatorStartTimeout;
+  /// nullopt while nothing answers on `port`; whether the answer is this emulator's
+  /// (Azurite names itself; fake-gcs-server answers the JSON API's bucket listing).
+  std::optional<bool> answers_as_ours(int port) const {
     http::ClientOptions probe;
     probe.retry.max_attempts = 1;
     probe.timeouts.connect_seconds = 1;
     probe.timeouts.request_seconds = 2;
     const http::HttpClient client(probe);
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return false;  // most likely the port was taken; the caller tries another
+    const std::string at = "http://127.0.0.1:" + std::to_string(port);
+    try {
+      if (kind_ == EmulatorKind::azurite) {
+        const http::Response r = client.send({.method = "GET", .url = at + "/"});
+        return r.header("server").value_or("").starts_with("Azurite");
       }
-      try {
-        // Ours, not another program's server that got the port first: Azurite names
-        // itself; fake-gcs-server answers the JSON API's bucket listing.
-        if (kind_ == EmulatorKind::azurite) {
-          const http::Response r = client.send({.method = "GET", .url = origin() + "/"});
-          return r.header("server").value_or("").starts_with("Azurite");
-        }
-        const http::Response r = client.send({.method = "GET", .url = origin() + "/storage/v1/b"});
-        return r.ok() && r.body.find("storage#buckets") != std::string::npos;
-      } catch (const std::exception&) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
+      const http::Response r = client.send({.method = "GET", .url = at + "/storage/v1/b"});
+      return r.ok() && r.body.find("storage#buckets") != std::string::npos;
+    } catch (const std::exception&) {
+      return std::nullopt;
     }
-    fail("did not answer within " + std::to_string(kEmulatorStartTimeout.count()) + " s");
   }
 
   void create_bucket() {
@@ -205,42 +139,13 @@ class EmulatorServer {
       response = client.send({.method = "PUT", .query = {{"restype", "container"}}});
     }
     if (!response.ok()) {
-      fail("did not create bucket '" + std::string(kEmulatorBucket) + "' (HTTP " +
-           std::to_string(response.status) + ": " + response.body + ")");
-    }
-  }
-
-  void stop() {
-    kill_process();
-    if (!dir_.empty()) {
-      std::error_code ignored;
-      std::filesystem::remove_all(dir_, ignored);
-      dir_.clear();
-    }
-  }
-
-  void kill_process() {
-    if (pid_ > 0) {
-      ::kill(-pid_, SIGTERM);
-      for (int i = 0; i < 50; ++i) {
-        if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-          pid_ = -1;
-          break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-      if (pid_ > 0) {
-        ::kill(-pid_, SIGKILL);
-        ::waitpid(pid_, nullptr, 0);
-        pid_ = -1;
-      }
+      process_.fail("did not create bucket '" + std::string(kEmulatorBucket) + "' (HTTP " +
+                    std::to_string(response.status) + ": " + response.body + ")");
     }
   }
 
   EmulatorKind kind_;
-  std::string dir_;
-  int port_ = 0;
-  pid_t pid_ = -1;
+  ServerProcess process_;
 };
 
 /// The outcome of asking for an emulator: the server, or why there is none.

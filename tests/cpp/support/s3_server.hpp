@@ -12,28 +12,19 @@
 // (TempProject clears NUTHATCH_* variables; these are named NH_TEST_* so configuration
 // never mistakes them for parameters).
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "nuthatch/value.hpp"
 #include "storage/s3/s3_client.hpp"
 #include "support/loopback_http.hpp"
+#include "support/server_process.hpp"
 
 namespace nuthatch::testing {
 
@@ -62,29 +53,27 @@ inline const char* kind_name(S3ServerKind kind) {
 /// A running server process; stopped by the destructor.
 class S3Server {
  public:
-  S3Server(S3ServerKind kind, const std::string& binary) : kind_(kind) {
-    char dir_template[] = "/tmp/nuthatch-s3-XXXXXX";
-    if (::mkdtemp(dir_template) == nullptr) throw std::runtime_error("mkdtemp failed");
-    dir_ = dir_template;
-    // A free port can be taken by another test program's server before ours binds it
-    // (ctest runs programs in parallel): then ours exits, or someone else answers. Start
-    // again on another port.
-    for (int attempt = 1;; ++attempt) {
-      port_ = free_loopback_port();
-      start(binary);
-      if (wait_until_answering()) break;
-      kill_process();
-      if (attempt == kStartAttempts) fail("found its port taken " + std::to_string(attempt) + " times");
-    }
+  S3Server(S3ServerKind kind, const std::string& binary) : kind_(kind), process_(kind_name(kind)) {
+    const std::string data = process_.dir() + "/data";
+    auto args = [&](int port) -> std::vector<std::string> {
+      if (kind_ == S3ServerKind::moto) return {binary, "-H", "127.0.0.1", "-p", std::to_string(port)};
+      return {binary, "server", data, "--quiet", "--address", "127.0.0.1:" + std::to_string(port),
+              "--console-address", "127.0.0.1:" + std::to_string(free_loopback_port())};
+    };
+    const ServerProcess::Env env = {{"MINIO_ROOT_USER", std::string(kTestAccessKey)},
+                                    {"MINIO_ROOT_PASSWORD", std::string(kTestSecretKey)},
+                                    {"MINIO_BROWSER", "off"},
+                                    {"MINIO_UPDATE", "off"}};
+    process_.start(args, env, [this](int port) { return answers_as_ours(port); },
+                   kServerStartTimeout, kStartAttempts);
     create_bucket();
   }
   S3Server(const S3Server&) = delete;
   S3Server& operator=(const S3Server&) = delete;
-  ~S3Server() { stop(); }
 
   S3ServerKind kind() const { return kind_; }
-  int port() const { return port_; }
-  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int port() const { return process_.port(); }
+  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port()); }
 
   /// filesystem_options for a location on this server (with another endpoint, e.g. a
   /// proxy in front of it, when given).
@@ -101,85 +90,23 @@ class S3Server {
   }
 
  private:
-  void start(const std::string& binary) {
-    const std::string log = dir_ + "/server.log";
-    std::vector<std::string> args;
-    if (kind_ == S3ServerKind::minio) {
-      args = {binary,
-              "server",
-              dir_ + "/data",
-              "--quiet",
-              "--address",
-              "127.0.0.1:" + std::to_string(port_),
-              "--console-address",
-              "127.0.0.1:" + std::to_string(free_loopback_port())};
-    } else {
-      args = {binary, "-H", "127.0.0.1", "-p", std::to_string(port_)};
-    }
-    pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      ::setpgid(0, 0);                     // its own process group: stop() kills it all
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // and it dies with the test program
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      ::setenv("MINIO_ROOT_USER", std::string(kTestAccessKey).c_str(), 1);
-      ::setenv("MINIO_ROOT_PASSWORD", std::string(kTestSecretKey).c_str(), 1);
-      ::setenv("MINIO_BROWSER", "off", 1);
-      ::setenv("MINIO_UPDATE", "off", 1);
-      ::setenv("NO_PROXY", "127.0.0.1,localhost", 1);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    ::setpgid(pid_, pid_);
-  }
-
-  std::string log_tail() const {
-    std::ifstream in(dir_ + "/server.log");
-    std::stringstream all;
-    all << in.rdbuf();
-    std::string text = all.str();
-    return text.size() > 2000 ? text.substr(text.size() - 2000) : text;
-  }
-
-  [[noreturn]] void fail(const std::string& why) {
-    const std::string tail = log_tail();
-    stop();
-    throw std::runtime_error(std::string(kind_name(kind_)) + " test server on port " +
-                             std::to_string(port_) + " " + why + "; its log:\n" + tail);
-  }
-
-  /// Whether our server answers on port_ (false: it exited, or another server answers).
-  bool wait_until_answering() {
-    const auto deadline = std::chrono::steady_clock::now() + kServerStartTimeout;
+  /// nullopt while nothing answers on `port`; whether the answer is this kind's server
+  /// (MinIO names itself; moto answers through Werkzeug as "amazon.com").
+  std::optional<bool> answers_as_ours(int port) const {
     s3::S3Options probe;
     probe.bucket = "nuthatch-health";
-    probe.endpoint = http::parse_url(endpoint(), "endpoint");
+    probe.endpoint = http::parse_url("http://127.0.0.1:" + std::to_string(port), "endpoint");
     probe.client.retry.max_attempts = 1;
     probe.client.timeouts.connect_seconds = 1;
     probe.client.timeouts.request_seconds = 2;
     const s3::S3Client client(probe, http::default_transport());
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return false;  // most likely the port was taken; the caller tries another
-      }
-      try {
-        const http::Response r = client.send({.method = "HEAD"});
-        // Ours, not another program's server that got the port first.
-        const std::string server = r.header("server").value_or("");
-        auto says = [&server](std::string_view name) { return server.find(name) != std::string::npos; };
-        return kind_ == S3ServerKind::minio ? says("MinIO") : says("Werkzeug") || says("amazon.com");
-      } catch (const std::exception&) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
+    try {
+      const std::string server = client.send({.method = "HEAD"}).header("server").value_or("");
+      auto says = [&server](std::string_view name) { return server.find(name) != std::string::npos; };
+      return kind_ == S3ServerKind::minio ? says("MinIO") : says("Werkzeug") || says("amazon.com");
+    } catch (const std::exception&) {
+      return std::nullopt;
     }
-    fail("did not answer within " + std::to_string(kServerStartTimeout.count()) + " s");
   }
 
   void create_bucket() {
@@ -187,42 +114,13 @@ class S3Server {
                               http::default_transport());
     const http::Response response = client.send({.method = "PUT"});
     if (!response.ok()) {
-      fail("did not create bucket '" + std::string(kTestBucket) + "' (HTTP " +
-           std::to_string(response.status) + ": " + response.body + ")");
-    }
-  }
-
-  void stop() {
-    kill_process();
-    if (!dir_.empty()) {
-      std::error_code ignored;
-      std::filesystem::remove_all(dir_, ignored);
-      dir_.clear();
-    }
-  }
-
-  void kill_process() {
-    if (pid_ > 0) {
-      ::kill(-pid_, SIGTERM);
-      for (int i = 0; i < 50; ++i) {
-        if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-          pid_ = -1;
-          break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-      if (pid_ > 0) {
-        ::kill(-pid_, SIGKILL);
-        ::waitpid(pid_, nullptr, 0);
-        pid_ = -1;
-      }
+      process_.fail("did not create bucket '" + std::string(kTestBucket) + "' (HTTP " +
+                    std::to_string(response.status) + ": " + response.body + ")");
     }
   }
 
   S3ServerKind kind_;
-  std::string dir_;
-  int port_ = 0;
-  pid_t pid_ = -1;
+  ServerProcess process_;
 };
 
 /// The outcome of asking for a server: the server, or why there is none.
