@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdlib>
 #include <fstream>
 #include <map>
 
 #include "common/strings.hpp"
 #include "nuthatch/error.hpp"
+#include "storage/storage_options.hpp"
 #include "storage/storage_paths.hpp"
 
 namespace nuthatch::s3 {
@@ -17,67 +17,8 @@ constexpr std::string_view kUrlPrefix = "s3://";
 constexpr std::string_view kDefaultProfile = "default";
 constexpr int kMaxKeysLimit = 1000;
 
-std::optional<std::string> env(const char* name) {
-  const char* value = std::getenv(name);
-  if (value == nullptr || *value == '\0') return std::nullopt;
-  return std::string(value);
-}
-
-// Reads option `name` of `options` for the location `url`.
-class OptionReader {
- public:
-  OptionReader(const Value& options, std::string_view url) : options_(options), url_(url) {}
-
-  const Value* find(std::string_view name) const {
-    return options_.is_object() ? options_.find(name) : nullptr;
-  }
-
-  std::optional<std::string> text(std::string_view name) const {
-    const Value* v = find(name);
-    if (v == nullptr || v->is_null()) return std::nullopt;
-    if (!v->is_string()) fail(name, "a string");
-    return v->as<std::string>();
-  }
-
-  std::optional<bool> boolean(std::string_view name) const {
-    const Value* v = find(name);
-    if (v == nullptr || v->is_null()) return std::nullopt;
-    if (v->is_bool()) return v->as<bool>();
-    if (v->is_string()) {
-      const std::string s = to_lower(v->as<std::string>());
-      if (s == "true" || s == "1" || s == "yes") return true;
-      if (s == "false" || s == "0" || s == "no") return false;
-    }
-    fail(name, "a boolean");
-  }
-
-  std::optional<std::uint64_t> count(std::string_view name) const {
-    const Value* v = find(name);
-    if (v == nullptr || v->is_null()) return std::nullopt;
-    if (v->is_int() && v->as<std::int64_t>() > 0) return v->as<std::uint64_t>();
-    if (v->is_string()) {
-      const std::string s = v->as<std::string>();
-      if (!s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-            return std::isdigit(static_cast<unsigned char>(c));
-          })) {
-        return std::stoull(s);
-      }
-    }
-    fail(name, "a positive integer");
-  }
-
-  [[noreturn]] void fail(std::string_view name, std::string_view expected) const {
-    throw ConfigError("filesystem_options." + std::string(name) + " of '" + std::string(url_) +
-                      "' must be " + std::string(expected));
-  }
-
- private:
-  const Value& options_;
-  std::string_view url_;
-};
-
 std::string home_file(const char* override_variable, std::string_view relative) {
-  if (auto path = env(override_variable)) return expand_home(*path);
+  if (auto path = env_var(override_variable)) return expand_home(*path);
   try {
     return expand_home("~/" + std::string(relative));
   } catch (const ConfigError&) {
@@ -121,10 +62,10 @@ std::optional<Credentials> find_credentials(const OptionReader& reader,
     if (!key || !secret) reader.fail(key ? "secret" : "key", "set together with the other");
     return Credentials{*key, *secret, reader.text("token").value_or("")};
   }
-  const auto env_key = env("AWS_ACCESS_KEY_ID");
-  const auto env_secret = env("AWS_SECRET_ACCESS_KEY");
+  const auto env_key = env_var("AWS_ACCESS_KEY_ID");
+  const auto env_secret = env_var("AWS_SECRET_ACCESS_KEY");
   if (env_key && env_secret) {
-    return Credentials{*env_key, *env_secret, env("AWS_SESSION_TOKEN").value_or("")};
+    return Credentials{*env_key, *env_secret, env_var("AWS_SESSION_TOKEN").value_or("")};
   }
   auto section = ini_section(home_file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"), profile);
   if (section.contains("aws_access_key_id") && section.contains("aws_secret_access_key")) {
@@ -136,8 +77,8 @@ std::optional<Credentials> find_credentials(const OptionReader& reader,
 
 std::string find_region(const OptionReader& reader, const std::string& profile) {
   if (auto region = reader.text("region")) return *region;
-  if (auto region = env("AWS_REGION")) return *region;
-  if (auto region = env("AWS_DEFAULT_REGION")) return *region;
+  if (auto region = env_var("AWS_REGION")) return *region;
+  if (auto region = env_var("AWS_DEFAULT_REGION")) return *region;
   const std::string config = home_file("AWS_CONFIG_FILE", ".aws/config");
   auto section = ini_section(config, profile == kDefaultProfile ? profile : "profile " + profile);
   if (auto it = section.find("region"); it != section.end() && !it->second.empty())
@@ -191,13 +132,13 @@ S3Options resolve_s3_options(const std::string& url, const Value& options) {
   S3Options out;
   split_location(url, out);
   const OptionReader reader(options, url);
-  const std::string profile =
-      reader.text("profile").value_or(env("AWS_PROFILE").value_or(std::string(kDefaultProfile)));
+  const std::string profile = reader.text("profile").value_or(
+      env_var("AWS_PROFILE").value_or(std::string(kDefaultProfile)));
   out.region = find_region(reader, profile);
 
   std::optional<std::string> endpoint = reader.text("endpoint_url");
-  if (!endpoint) endpoint = env("AWS_ENDPOINT_URL_S3");
-  if (!endpoint) endpoint = env("AWS_ENDPOINT_URL");
+  if (!endpoint) endpoint = env_var("AWS_ENDPOINT_URL_S3");
+  if (!endpoint) endpoint = env_var("AWS_ENDPOINT_URL");
   out.endpoint = http::parse_url(endpoint.value_or("https://s3." + out.region + ".amazonaws.com"),
                                  "endpoint_url");
   while (out.endpoint.path.size() > 1 && out.endpoint.path.ends_with('/')) {
