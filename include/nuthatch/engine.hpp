@@ -15,6 +15,7 @@
 #include "nuthatch/boxed.hpp"
 #include "nuthatch/codec.hpp"
 #include "nuthatch/options.hpp"
+#include "nuthatch/storage.hpp"
 #include "nuthatch/value.hpp"
 
 namespace nuthatch {
@@ -35,21 +36,23 @@ class ResultAdapter {
   /// Stored value -> result (`engine` is the engine= read hint).
   virtual Boxed from_stored(const Boxed& stored, const Codec& codec,
                             const std::string& engine) const = 0;
-  /// Opens a stored multi-file entry (e.g. a Zarr store) by its payload URL instead of
+  /// Opens a stored multi-file entry (e.g. a Zarr store) by its payload location instead of
   /// letting the engine read it, for front ends that load such results lazily (Python:
   /// a dask-backed xarray Dataset). std::nullopt, the default, makes the engine read the
-  /// payload through the codec. Not asked for partial reads (Processor::read_range).
-  virtual std::optional<Boxed> open(const std::string& payload_url, const Codec& codec,
+  /// payload through the codec (reading only a processor's read_range when it names one).
+  /// Asked first also when a processor names a range: a lazy result reads only what the
+  /// processors touch.
+  virtual std::optional<Boxed> open(const PayloadLocation& payload, const Codec& codec,
                                     const std::string& engine) const {
     return std::nullopt;
   }
-  /// Writes a result's multi-file payload (e.g. a Zarr store) at `payload_url` itself, for
+  /// Writes a result's multi-file payload (e.g. a Zarr store) at `payload` itself, for
   /// front ends that stream results too large to hold (Python: a dask-backed Dataset
   /// written block by block through nh::zarr::DatasetWriter), and returns the bytes
   /// written; the engine then commits the manifest as usual. std::nullopt, the default,
   /// makes the engine store to_stored()'s value through the codec.
   virtual std::optional<std::uint64_t> write(const Boxed& result, const Codec& codec,
-                                             const std::string& payload_url,
+                                             const PayloadLocation& payload,
                                              const Value& kwargs) const {
     return std::nullopt;
   }

@@ -92,6 +92,14 @@ class Storage {
 
 using StoragePtr = std::shared_ptr<Storage>;
 
+/// Where a multi-file payload lives: its URL (StorageRegistry::open(url, storage_options)
+/// opens it as a location of its own) and the `filesystem_options` of the level that
+/// holds it (credentials included: never log them).
+struct PayloadLocation {
+  std::string url;
+  Value storage_options = Value::object();
+};
+
 /// Builds a driver for a URL and its options (`filesystem_options`).
 using StorageFactory = std::function<StoragePtr(const std::string& url, const Value& options)>;
 

@@ -98,6 +98,9 @@ class Value {
   /// Object member access that inserts null when absent (turns a null into an object).
   Value& operator[](std::string_view key);
   const Value& operator[](std::size_t index) const;  ///< array element, range-checked
+  /// Array element, range-checked (never inserts). With the const form, `v[0]` on a
+  /// non-const Value picks an index, not the null pointer as a member name.
+  Value& operator[](std::size_t index);
   const Value* find(std::string_view key) const;     ///< nullptr when absent / not object
   bool contains(std::string_view key) const { return find(key) != nullptr; }
   /// Number of elements (array), members (object), bytes (string, bytes); 0 for scalars.

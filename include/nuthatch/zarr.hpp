@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "nuthatch/ndarray.hpp"
+#include "nuthatch/storage.hpp"
 
 namespace nuthatch::zarr {
 
@@ -24,7 +25,8 @@ struct WriteOptions {
 
 /// Writes `dataset` as a Zarr group at `url` (opened with StorageRegistry::open; a bare
 /// path uses the file driver). Per-variable `encoding` chooses `chunks`, `compressor`
-/// ("zstd" default, "blosc", "gzip", "none"), `level` and `fill_value` (with
+/// ("blosc" default: lz4 with byte shuffle, level 5; "zstd", "gzip", "none"), `level`,
+/// `cname` (blosc's inner compressor) and `fill_value` (with
 /// `zarr_format`, the format whose meaning it has: v2's missing-value marker, null for
 /// none, when absent). Following xarray, the missing-value marker is the `fill_value` in
 /// v2 and the `_FillValue` attribute in v3; writing moves it between them. Chunks are
@@ -76,6 +78,13 @@ class DatasetWriter {
   /// through this handle writes consolidated metadata. Throws CodecError when there is
   /// no group at `url`.
   static DatasetWriter open(std::string url);
+  /// As create(url, ...) and open(url), on a location the caller opened (with its
+  /// `filesystem_options`, e.g. StorageRegistry::open(url, options)): the group is the
+  /// location's root. This is how a process that holds a location's credentials, or was
+  /// handed them, writes to an object store.
+  static DatasetWriter create(StoragePtr storage, const DatasetSchema& schema,
+                              WriteOptions options = {});
+  static DatasetWriter open(StoragePtr storage);
 
   /// Encodes and writes the chunks of `variable` covering `region` (per-dimension
   /// [start, stop) ranges; dims it does not name are whole), with the elements of
@@ -94,6 +103,35 @@ class DatasetWriter {
  private:
   struct State;
   explicit DatasetWriter(std::shared_ptr<const State> state) : state_(std::move(state)) {}
+  std::shared_ptr<const State> state_;
+};
+
+/// Lazy reads: opens a store's metadata once, then reads whole variables or boxes of them
+/// on demand (from any thread; each read fetches only the chunks it needs, in parallel).
+/// This is what lazily loaded recalls (dask-backed in Python) read through. A reader is a
+/// cheap handle; copies share state.
+class DatasetReader {
+ public:
+  /// Reads the metadata of the group at `url` (consolidated when present). Throws
+  /// CodecError when there is no group or its metadata is bad.
+  static DatasetReader open(std::string url);
+  /// As open(url), on a location the caller opened (with its `filesystem_options`): the
+  /// group is the location's root.
+  static DatasetReader open(StoragePtr storage);
+
+  /// The store's layout with xarray's conventions undone, as read() returns it: each
+  /// variable's dims, dtype, shape, attrs and encoding (`chunks`, `zarr_format`,
+  /// `fill_value`, compressor), the coordinate names and the group's attributes.
+  const DatasetSchema& schema() const;
+
+  /// The elements of `variable` in `selection` (per-dimension [start, stop) index
+  /// ranges; dims it does not name are read whole). Throws CodecError naming the variable
+  /// when there is none of that name, on a range outside the array, or on bad chunks.
+  NDArray read(const std::string& variable, const Selection& selection = {}) const;
+
+ private:
+  struct State;
+  explicit DatasetReader(std::shared_ptr<const State> state) : state_(std::move(state)) {}
   std::shared_ptr<const State> state_;
 };
 

@@ -6,15 +6,21 @@ The engine asks, under the GIL:
                                    basic: the value itself; pickle / parquet / blob: bytes;
                                    zarr: the dataset dict of python/src/py_dataset.hpp
   decode(plain, backend, engine)-> the Python result (``engine`` is the engine= hint)
-  open_payload(url, backend, engine)
+  open_payload(url, storage_options, backend, engine)
                                 -> a lazily loaded result, or None to have the engine
-                                   read the payload: a zarr entry on a local filesystem
-                                   opens as a dask-backed xarray object (unless engine= is
-                                   'eager' / 'numpy', or dask is missing)
-  write_payload(obj, backend, url, kwargs)
+                                   read the payload: a zarr entry on any storage opens
+                                   as a dask-backed xarray object read through the C++
+                                   codec (unless engine= is 'eager' / 'numpy', or dask is
+                                   missing); a parquet entry on a local filesystem as a
+                                   dask DataFrame with engine='dask'
+  write_payload(obj, backend, url, storage_options, kwargs)
                                 -> bytes written for a result streamed into its payload
-                                   (a dask-backed xarray object on a local filesystem),
-                                   or None to store encode()'s form
+                                   (a dask-backed xarray object or dask DataFrame, on a
+                                   local filesystem or an object store), or None to
+                                   store encode()'s form
+``storage_options`` are the ``filesystem_options`` of the level holding the payload
+(credentials included): they travel with dask tasks inside a ``_storage.Target``, whose
+repr and token hide them.
   memory_size(obj)              -> bytes, for the memoizer's budget
 
 Default backends: xarray Dataset / DataArray and numpy arrays -> ``zarr``; pandas and
@@ -22,7 +28,6 @@ dask DataFrames -> ``parquet`` (a folder of parquet files, one per partition); v
 str, bytes, and lists / str-keyed dicts of them) -> ``basic``; anything else -> ``pickle``.
 """
 import io
-import os
 import pickle
 import sys
 
@@ -136,51 +141,66 @@ DASK_ENGINES = ("dask", "dask.dataframe")
 DASK_NULL_INDEX = "__null_dask_index__"
 
 
-def _tree_bytes(path):
-    total = 0
-    for root, _, files in os.walk(path):
-        total += sum(os.path.getsize(os.path.join(root, f)) for f in files)
-    return total
-
-
 def _local_path(url):
     path = url[len("file://"):] if url.startswith("file://") else url
     return path if path.startswith("/") else None
 
 
-def write_payload(obj, backend, url, kwargs):
-    """Streams a dask-backed xarray result into a local Zarr payload block by block (dask
-    tasks hand blocks to the C++ DatasetWriter), and a dask DataFrame into a local parquet
-    payload partition by partition (dask's to_parquet); None for everything else."""
-    path = _local_path(url)
-    if backend == "parquet" and kind_of(obj) == "dask_dataframe" and path is not None:
-        obj.to_parquet(path, engine="pyarrow", name_function=lambda i: f"part.{i}.parquet",
-                       write_metadata_file=False)
-        return _tree_bytes(path)
-    if backend != "zarr" or kind_of(obj) != "xarray":
+def write_payload(obj, backend, url, storage_options, kwargs):
+    """Streams a dask-backed xarray result into its Zarr payload block by block (dask
+    tasks hand blocks to the C++ DatasetWriter), and a dask DataFrame into its parquet
+    payload partition by partition (locally dask's to_parquet; elsewhere each task encodes
+    its partition and writes part.<i>.parquet through the engine's storage), on a local
+    path or an object store (with ``storage_options``, those of the level holding ``url``,
+    carried to the tasks); None for everything else, and for process-local storage."""
+    from . import _storage
+    kind = kind_of(obj)
+    if not _storage.writable_by_tasks(url):
+        return None
+    if backend == "parquet" and kind == "dask_dataframe":
+        target = _storage.Target(url, storage_options)
+        path = _local_path(url)
+        if path is not None:
+            obj.to_parquet(path, engine="pyarrow", name_function=lambda i: f"part.{i}.parquet",
+                           write_metadata_file=False)
+        else:
+            import dask
+            dask.compute(*[dask.delayed(_store_part)(part, target, i)
+                           for i, part in enumerate(obj.to_delayed())])
+        return _storage.stored_bytes(target)
+    if backend != "zarr" or kind != "xarray":
         return None
     from . import _xarray
-    if path is None or not _xarray.is_dask_backed(obj):
+    if not _xarray.is_dask_backed(obj):
         return None
-    return _xarray.stream(obj, path, kwargs or {})
+    return _xarray.stream(obj, _storage.Target(url, storage_options), kwargs or {})
 
 
-def open_payload(url, backend, engine):
+def _store_part(df, target, i):
+    """Encodes partition ``i`` of a dask DataFrame and writes it under ``target``."""
+    from . import _core
+    _core.write_object(target.url, f"part.{i}.parquet", _parquet_bytes(df), target.options)
+
+
+def open_payload(url, storage_options, backend, engine):
     path = _local_path(url)
-    if path is None:
-        return None  # an object store: the engine reads it
-    if backend == "parquet" and engine in DASK_ENGINES:
+    if backend == "parquet" and engine in DASK_ENGINES and path is not None:
         import dask.dataframe as dd
         return dd.read_parquet(path, engine="pyarrow")
     if backend != "zarr" or engine in EAGER_ENGINES:
         return None
+    return _open_zarr_lazily(url, storage_options)
+
+
+def _open_zarr_lazily(url, storage_options):
     try:
         import dask  # noqa: F401 - lazily loaded results are dask-backed
         import xarray  # noqa: F401
     except ImportError:
         return None
     from . import _xarray
-    return _xarray.open_lazy(path)
+    from ._storage import Target
+    return _xarray.open_lazy(Target(url, storage_options))
 
 
 def memory_size(obj):

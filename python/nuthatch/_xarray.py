@@ -11,6 +11,7 @@ result is recorded in the group attribute ``_nuthatch_python_type``.
 """
 import base64
 import struct
+import threading
 
 import numpy as np
 
@@ -130,7 +131,10 @@ def to_core(obj):
 
 # --- streaming write (dask) ----------------------------------------------------------
 
-_writers = {}  # path -> DatasetWriter of this process (dask tasks on workers open() it)
+# url -> DatasetWriter of this process (dask tasks on workers open() it); a few at most.
+_writers = {}
+_writers_lock = threading.Lock()
+_MAX_WRITERS = 8
 
 
 def is_dask_backed(obj):
@@ -168,47 +172,61 @@ def _stream_parts(ds):
     return schema, parts
 
 
-def _store_block(block, path, name, dims, dtype, block_info=None):
+def _writer(target):
+    """This process's writer of the store at ``target`` (a nuthatch._storage.Target)."""
     from . import _core
-    writer = _writers.get(path)
+    with _writers_lock:
+        writer = _writers.get(target.url)
     if writer is None:
-        writer = _writers[path] = _core.DatasetWriter.open(path)
+        writer = _core.DatasetWriter.open(target.url, target.options)
+        with _writers_lock:
+            while len(_writers) >= _MAX_WRITERS:  # stores written earlier by this worker
+                _writers.pop(next(iter(_writers)))
+            writer = _writers.setdefault(target.url, writer)
+    return writer
+
+
+def _store_block(block, target, name, dims, dtype, block_info=None):
+    writer = _writer(target)
     loc = block_info[0]["array-location"]
     region = [(d, int(start), int(stop)) for d, (start, stop) in zip(dims, loc)]
     writer.write_region(name, region, dtype, _raw_array(name, block)[1])
     return np.zeros((1,) * block.ndim, dtype=np.int8)
 
 
-def stream(obj, path, kwargs):
-    """Writes a dask-backed Dataset / DataArray as a Zarr store at ``path`` chunk by chunk:
-    each dask task encodes one block and hands it to the C++ DatasetWriter (which
-    compresses and writes it without the GIL). Returns the bytes written."""
+def stream(obj, target, kwargs):
+    """Writes a dask-backed Dataset / DataArray as a Zarr store at ``target`` (a
+    nuthatch._storage.Target: a local path or an object-store URL, with its storage
+    options) chunk by chunk: each dask task, in this process or a worker's, encodes one
+    block and hands it to the C++ DatasetWriter (which compresses and writes it without the
+    GIL), so no more than the blocks in flight are held. Returns the bytes written."""
     import dask
-    from . import _core
+    from . import _core, _storage
     ds, marker = _dataset_of(obj)
     schema_vars, parts = _stream_parts(ds)
     attrs = {str(k): _attr_value(v) for k, v in ds.attrs.items()}
     if marker:
         attrs[TYPE_ATTR] = marker
     schema = {"variables": schema_vars, "coords": [str(c) for c in ds.coords], "attrs": attrs}
-    writer = _core.DatasetWriter.create(path, schema, int(kwargs.get("zarr_format", 3)),
-                                        bool(kwargs.get("consolidated", True)))
-    _writers[path] = writer
+    writer = _core.DatasetWriter.create(target.url, schema, int(kwargs.get("zarr_format", 3)),
+                                        bool(kwargs.get("consolidated", True)), target.options)
+    with _writers_lock:
+        _writers[target.url] = writer
     try:
         tasks = []
         for name, dims, dtype, data in parts:
             if _is_dask(data):
                 tasks.append(data.map_blocks(
-                    _store_block, path, name, dims, dtype, dtype=np.int8,
+                    _store_block, target, name, dims, dtype, dtype=np.int8,
                     chunks=tuple((1,) * len(c) for c in data.chunks)))
             else:
                 writer.write_region(name, [], dtype, data)
         dask.compute(*tasks)
         writer.commit()
     finally:
-        _writers.pop(path, None)
-    from ._types import _tree_bytes
-    return _tree_bytes(path)
+        with _writers_lock:
+            _writers.pop(target.url, None)
+    return _storage.stored_bytes(target)
 
 
 # --- read ------------------------------------------------------------------------------
@@ -224,18 +242,47 @@ def _array(dtype, data):
     return data
 
 
-def _read_attrs(attrs, encoding, data):
+def _read_attrs(attrs, encoding, dtype):
     fill = attrs.get("_FillValue")
-    if isinstance(fill, str) and data.dtype.kind == "f":
+    if isinstance(fill, str) and dtype.kind == "f":
         try:
             attrs["_FillValue"] = struct.unpack("<d", base64.standard_b64decode(fill))[0]
         except Exception:  # noqa: BLE001 - not base64: a plain string fill, keep it
             pass
     elif fill is None and encoding.get("zarr_format") == 2 and \
-            encoding.get("fill_value") is not None and data.dtype.kind != "O":
+            encoding.get("fill_value") is not None and dtype.kind != "O":
         value = encoding["fill_value"]
-        attrs["_FillValue"] = float(value) if data.dtype.kind == "f" else value
+        attrs["_FillValue"] = float(value) if dtype.kind == "f" else value
     return attrs
+
+
+def _nan_fill(var):
+    """The NaN ``_FillValue`` of a float variable with nothing else to decode, taken out of
+    its attributes, or None. Masking NaN with NaN changes nothing, but xarray would still
+    compare and copy every element (twice the memory of a lazily loaded variable)."""
+    fill = var.attrs.get("_FillValue")
+    if var.dtype.kind != "f" or not isinstance(fill, float) or fill == fill:
+        return None
+    if any(k in var.attrs for k in ("missing_value", "scale_factor", "add_offset")):
+        return None
+    return var.attrs.pop("_FillValue")
+
+
+def _decoded(variables, coord_names, attrs, marker):
+    """The xarray object of {name: xarray.Variable} with CF decoding applied; a NaN fill
+    ends up in the encoding, as xarray's decoding puts it."""
+    import xarray as xr
+    nan_fills = {}
+    for name, var in variables.items():
+        fill = _nan_fill(var)
+        if fill is not None:
+            nan_fills[name] = fill
+    coords = {n: v for n, v in variables.items() if n in coord_names}
+    data_vars = {n: v for n, v in variables.items() if n not in coord_names}
+    ds = xr.decode_cf(xr.Dataset(data_vars, coords=coords, attrs=attrs))
+    for name, fill in nan_fills.items():
+        ds.variables[name].encoding["_FillValue"] = fill
+    return _as_dataarray(ds) if marker == "DataArray" else ds
 
 
 def from_core(plain, engine=""):
@@ -245,25 +292,108 @@ def from_core(plain, engine=""):
         (_, dtype, data, _, _), = plain["variables"].values()
         return _array(dtype, data)
     import xarray as xr
-    coords_set = set(plain["coords"])
-    data_vars, coords = {}, {}
+    variables = {}
     for name, (dims, dtype, data, var_attrs, encoding) in plain["variables"].items():
         array = _array(dtype, data)
-        var = xr.Variable(dims, array, _read_attrs(dict(var_attrs), encoding, array))
-        (coords if name in coords_set else data_vars)[name] = var
-    ds = xr.decode_cf(xr.Dataset(data_vars, coords=coords, attrs=attrs))
-    return _as_dataarray(ds) if marker == "DataArray" else ds
+        variables[name] = xr.Variable(dims, array,
+                                      _read_attrs(dict(var_attrs), encoding, array.dtype))
+    return _decoded(variables, set(plain["coords"]), attrs, marker)
 
 
-def open_lazy(path):
-    """The xarray object stored at a local Zarr path, dask-backed with the stored chunks
-    (read by xarray on demand), or None for a numpy result (read eagerly by the engine)."""
+_NUMPY_DTYPES = {"datetime64[ns]": np.dtype("datetime64[ns]"), "str": np.dtype(object)}
+
+
+_readers = {}  # url -> DatasetReader of this process (unpickled arrays on workers share it)
+_MAX_READERS = 256  # metadata only; the oldest is dropped (and reopened when needed)
+
+
+def _reader(target, fresh=False):
+    """The DatasetReader of a payload ``_storage.Target`` (URL and storage options)."""
+    url = target.url
+    reader = None if fresh else _readers.get(url)
+    if reader is None:
+        from . import _core
+        reader = _core.DatasetReader.open(url, target.options)
+        _readers.pop(url, None)
+        if len(_readers) >= _MAX_READERS:
+            _readers.pop(next(iter(_readers)))
+        _readers[url] = reader
+    return reader
+
+
+class _StoredArray:
+    """One variable of a store, read through the C++ DatasetReader when indexed (the
+    source dask's from_array reads blocks from; each read releases the GIL and fetches
+    and decodes its chunks in parallel). Pickles as its Target (dask workers reopen it
+    with the storage options it carries)."""
+
+    def __init__(self, target, name, dims, dtype, shape):
+        self.target, self.name, self.dims, self.dtype_name = target, name, tuple(dims), dtype
+        self.reader = _reader(target)
+        self.dtype = _NUMPY_DTYPES.get(dtype) or np.dtype(dtype)
+        self.shape = tuple(shape)
+        self.ndim = len(self.shape)
+
+    def __getitem__(self, key):
+        key = key if isinstance(key, tuple) else (key,)
+        ranges, squeeze = [], []
+        for axis, (dim, k, n) in enumerate(zip(self.dims, key, self.shape)):
+            if isinstance(k, slice) and k.step in (None, 1):
+                start, stop, _ = k.indices(n)
+                ranges.append((dim, start, stop))
+            else:  # dask hands slices; anything else: read the axis, index in numpy
+                ranges.append((dim, 0, n))
+                squeeze.append(axis)
+        out = _array(self.dtype_name, self.reader.read(self.name, ranges))
+        if squeeze:
+            out = out[tuple(k if i in squeeze else slice(None)
+                            for i, k in enumerate(key + (slice(None),) * (self.ndim - len(key))))]
+        return out
+
+    def __reduce__(self):
+        return (_StoredArray, (self.target, self.name, self.dims, self.dtype_name, self.shape))
+
+
+def _lazy_data(target, name, dims, dtype, shape, chunks):
+    """A dask array over a stored variable: chunks whole multiples of the stored ones, of
+    about dask's array.chunk-size (128 MiB by default), so each task reads many chunks in
+    one parallel C++ read."""
+    import dask.array as da
+    source = _StoredArray(target, name, dims, dtype, shape)
+    dask_chunks = da.core.normalize_chunks("auto", source.shape, dtype=source.dtype,
+                                           previous_chunks=tuple(chunks))
+    return da.from_array(source, chunks=dask_chunks, lock=False, asarray=False,
+                         name=f"nuthatch-read-{target.url}-{name}",
+                         meta=np.empty((0,) * source.ndim, dtype=source.dtype))
+
+
+def open_lazy(target):
+    """The xarray object stored at a Zarr payload (a ``_storage.Target``: URL and storage
+    options, on any storage the engine opens), dask-backed and read through the C++ codec
+    on demand, or None for a numpy result (read eagerly by the engine). Index coordinates
+    and strings are read at once, as xarray.open_zarr does; chunks and preferred_chunks
+    go in each variable's encoding."""
     import xarray as xr
-    ds = xr.open_zarr(path, chunks={})
-    marker = ds.attrs.pop(TYPE_ATTR, None)
+    reader = _reader(target, fresh=True)
+    schema = reader.schema
+    attrs = dict(schema["attrs"])
+    marker = attrs.pop(TYPE_ATTR, None)
     if marker == "numpy":
         return None
-    return _as_dataarray(ds) if marker == "DataArray" else ds
+    variables = {}
+    for name, (dims, dtype, shape, var_attrs, encoding) in schema["variables"].items():
+        chunks = encoding.get("chunks") or list(shape)
+        eager = dtype == "str" or len(shape) == 0 or (len(dims) == 1 and dims[0] == name)
+        if eager:
+            data = _array(dtype, reader.read(name, []))
+        else:
+            data = _lazy_data(target, name, dims, dtype, shape, chunks)
+        np_dtype = _NUMPY_DTYPES.get(dtype) or np.dtype(dtype)
+        var = xr.Variable(dims, data, _read_attrs(dict(var_attrs), encoding, np_dtype))
+        var.encoding = {"chunks": tuple(chunks),
+                        "preferred_chunks": dict(zip(dims, chunks))}
+        variables[name] = var
+    return _decoded(variables, set(schema["coords"]), attrs, marker)
 
 
 def _as_dataarray(ds):

@@ -24,6 +24,7 @@
 #include "py_options.hpp"
 #include "py_value.hpp"
 #include "py_zarr.hpp"
+#include "py_zarr_reader.hpp"
 
 namespace nb = nanobind;
 
@@ -201,4 +202,5 @@ NB_MODULE(_core, m) {
       .def("__exit__", [](Context& c, nb::args) { c.exit(); });
 
   bind_zarr(m);
+  bind_zarr_reader(m);
 }

@@ -48,21 +48,22 @@ Boxed PyAdapter::from_stored(const Boxed& stored, const Codec& codec,
   return box(types_->object().attr("decode")(plain, std::string(codec.name()), engine));
 }
 
-std::optional<Boxed> PyAdapter::open(const std::string& payload_url, const Codec& codec,
+std::optional<Boxed> PyAdapter::open(const PayloadLocation& payload, const Codec& codec,
                                      const std::string& engine) const {
   nb::gil_scoped_acquire gil;
-  nb::object opened =
-      types_->object().attr("open_payload")(payload_url, std::string(codec.name()), engine);
+  nb::object opened = types_->object().attr("open_payload")(
+      payload.url, from_value(payload.storage_options), std::string(codec.name()), engine);
   if (opened.is_none()) return std::nullopt;
   return box(std::move(opened));
 }
 
 std::optional<std::uint64_t> PyAdapter::write(const Boxed& result, const Codec& codec,
-                                              const std::string& payload_url,
+                                              const PayloadLocation& payload,
                                               const Value& kwargs) const {
   nb::gil_scoped_acquire gil;
   nb::object bytes = types_->object().attr("write_payload")(
-      unbox(result), std::string(codec.name()), payload_url, from_value(kwargs));
+      unbox(result), std::string(codec.name()), payload.url,
+      from_value(payload.storage_options), from_value(kwargs));
   if (bytes.is_none()) return std::nullopt;
   return nb::cast<std::uint64_t>(bytes);
 }
@@ -97,6 +98,20 @@ bool PyProcessor::validate(const Boxed& result, const Arguments&) const {
 Boxed PyProcessor::post_process(Boxed result, const Arguments&) const {
   nb::gil_scoped_acquire gil;
   return box(processor_->object().attr("post_process")(unbox(result)));
+}
+
+std::optional<CoordinateRange> PyProcessor::read_range(const Arguments&) const {
+  nb::gil_scoped_acquire gil;
+  // (dim, start, stop) with int64-or-None bounds, or None; the conversion of datetimes and
+  // ISO strings lives in Python, next to the processors.
+  nb::object range = nb::module_::import_("nuthatch.processor")
+                         .attr("core_read_range")(processor_->object());
+  if (range.is_none()) return std::nullopt;
+  nb::tuple t = nb::cast<nb::tuple>(range);
+  CoordinateRange out{.dim = nb::cast<std::string>(t[0])};
+  if (!t[1].is_none()) out.start = nb::cast<std::int64_t>(t[1]);
+  if (!t[2].is_none()) out.stop = nb::cast<std::int64_t>(t[2]);
+  return out;
 }
 
 }  // namespace nuthatch::python

@@ -6,6 +6,7 @@
 #include <nanobind/nanobind.h>
 
 #include <memory>
+#include <optional>
 
 #include "nuthatch/engine.hpp"
 #include "nuthatch/processor.hpp"
@@ -31,10 +32,10 @@ class PyAdapter final : public ResultAdapter {
   Boxed to_stored(const Boxed& result, const Codec& codec) const override;
   Boxed from_stored(const Boxed& stored, const Codec& codec,
                     const std::string& engine) const override;
-  std::optional<Boxed> open(const std::string& payload_url, const Codec& codec,
+  std::optional<Boxed> open(const PayloadLocation& payload, const Codec& codec,
                             const std::string& engine) const override;
   std::optional<std::uint64_t> write(const Boxed& result, const Codec& codec,
-                                     const std::string& payload_url,
+                                     const PayloadLocation& payload,
                                      const Value& kwargs) const override;
   std::size_t memory_size(const Boxed& result) const override;
 
@@ -44,7 +45,9 @@ class PyAdapter final : public ResultAdapter {
 
 /// A Python processor object (nuthatch.processor.NuthatchProcessor) for one call: its
 /// process_arguments has already run in Python; the engine calls validate (when the
-/// object's validate_data is true) and post_process.
+/// object's validate_data is true), post_process, and read_range (the object's
+/// read_range(), when it has one, with its bounds turned into int64 labels by
+/// nuthatch.processor.core_read_range).
 class PyProcessor final : public Processor {
  public:
   explicit PyProcessor(nb::object processor)
@@ -52,6 +55,7 @@ class PyProcessor final : public Processor {
   std::string name() const override;
   bool validate(const Boxed& result, const Arguments& args) const override;
   Boxed post_process(Boxed result, const Arguments& args) const override;
+  std::optional<CoordinateRange> read_range(const Arguments& args) const override;
 
  private:
   std::shared_ptr<PyRef> processor_;

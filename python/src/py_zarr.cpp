@@ -3,9 +3,12 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 
+#include "nuthatch/storage.hpp"
 #include "nuthatch/zarr.hpp"
 #include "py_dataset.hpp"
 #include "py_value.hpp"
@@ -36,6 +39,18 @@ struct Writer {
   zarr::DatasetWriter writer;
 };
 
+/// The `filesystem_options` Value of an optional dict (None: the driver's defaults).
+Value options_from_py(nb::handle options) {
+  return options.is_none() ? Value::object() : to_value(options);
+}
+
+/// The bytes of every object under a location.
+std::uint64_t stored_bytes(Storage& storage) {
+  std::uint64_t total = 0;
+  for (const ObjectInfo& info : storage.list("")) total += info.size;
+  return total;
+}
+
 }  // namespace
 
 void bind_zarr(nb::module_& m) {
@@ -54,18 +69,26 @@ void bind_zarr(nb::module_& m) {
     return dataset_to_py(ds);
   }, nb::arg("url"), "Reads the Zarr group at url (the plain form of py_dataset.hpp).");
 
+  // Streamed payloads are written by dask tasks in any process: each opens the payload's
+  // location itself, with the storage options (credentials, endpoint) it was handed.
   nb::class_<Writer>(m, "DatasetWriter")
-      .def_static("create", [](std::string url, nb::handle schema, int zarr_format, bool consolidated) {
+      .def_static("create", [](const std::string& url, nb::handle schema, int zarr_format,
+                               bool consolidated, nb::handle storage_options) {
         zarr::DatasetSchema s = schema_from_py(schema);
+        Value options = options_from_py(storage_options);
         nb::gil_scoped_release nogil;
-        return Writer{zarr::DatasetWriter::create(std::move(url), s,
+        return Writer{zarr::DatasetWriter::create(StorageRegistry::open(url, options), s,
                                                   zarr::WriteOptions{zarr_format, consolidated})};
       }, nb::arg("url"), nb::arg("schema"), nb::arg("zarr_format") = 3,
-         nb::arg("consolidated") = true)
-      .def_static("open", [](std::string url) {
+         nb::arg("consolidated") = true, nb::arg("storage_options") = nb::none(),
+         "Creates the Zarr group at url (any URL the storage registry opens, with its "
+         "filesystem_options) for regions to be written into.")
+      .def_static("open", [](const std::string& url, nb::handle storage_options) {
+        Value options = options_from_py(storage_options);
         nb::gil_scoped_release nogil;
-        return Writer{zarr::DatasetWriter::open(std::move(url))};
-      }, nb::arg("url"))
+        return Writer{zarr::DatasetWriter::open(StorageRegistry::open(url, options))};
+      }, nb::arg("url"), nb::arg("storage_options") = nb::none(),
+         "Attaches to a group created by create() (in this or another process).")
       .def("write_region", [](Writer& w, const std::string& variable, nb::handle region,
                               const std::string& dtype, nb::handle block) {
         Selection selection;
@@ -83,6 +106,21 @@ void bind_zarr(nb::module_& m) {
         nb::gil_scoped_release nogil;
         w.writer.commit();
       });
+
+  m.def("write_object", [](const std::string& url, const std::string& path, nb::bytes data,
+                           nb::handle storage_options) {
+    Value options = options_from_py(storage_options);
+    const std::string_view bytes(data.c_str(), data.size());  // alive: the caller holds data
+    nb::gil_scoped_release nogil;
+    StorageRegistry::open(url, options)->write(path, bytes);
+  }, nb::arg("url"), nb::arg("path"), nb::arg("data"), nb::arg("storage_options") = nb::none(),
+     "Writes one object (e.g. a parquet part of a streamed payload) at path under url.");
+  m.def("stored_bytes", [](const std::string& url, nb::handle storage_options) {
+    Value options = options_from_py(storage_options);
+    nb::gil_scoped_release nogil;
+    return stored_bytes(*StorageRegistry::open(url, options));
+  }, nb::arg("url"), nb::arg("storage_options") = nb::none(),
+     "The bytes of every object under url (a streamed payload's size).");
 }
 
 }  // namespace nuthatch::python

@@ -1,5 +1,7 @@
 #include "nuthatch/value.hpp"
 
+#include <utility>
+
 #include <fmt/format.h>
 
 #include "nuthatch/keys.hpp"
@@ -83,6 +85,10 @@ const Value& Value::operator[](std::size_t index) const {
     throw KeyError(fmt::format("index {} out of range for an array of {}", index, a.size()));
   }
   return a[index];
+}
+
+Value& Value::operator[](std::size_t index) {
+  return const_cast<Value&>(std::as_const(*this)[index]);
 }
 
 std::size_t Value::size() const {

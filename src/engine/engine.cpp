@@ -170,12 +170,13 @@ std::optional<Found> Call::lookup_in(const std::shared_ptr<EntryStore>& store,
   }
   // Part of the value is enough where the raw value is not copied to another level: a
   // root entry, or a mirror's when the mode does not write root. Local entries hold the
-  // processed result, which is returned as it is.
+  // processed result, which is returned as it is. A front end that opens the payload
+  // lazily is asked first either way: a lazy result reads only what the processors touch.
   const std::string& level = store->location();
   const bool partial = range_ && level != kLocalLocation &&
                        (level == kRootLocation || !r_.policy.write_root);
-  if (!partial && !codec->single_file()) {
-    if (std::optional<Boxed> opened = fn_.adapter->open(store->payload_url(m), *codec, r_.engine)) {
+  if (!codec->single_file()) {
+    if (std::optional<Boxed> opened = fn_.adapter->open(store->payload_location(m), *codec, r_.engine)) {
       return Found{store, &record, std::move(*opened)};
     }
   }
@@ -280,7 +281,7 @@ void Call::write(const std::string& location, const Boxed& result,
       Manifest prepared = m;
       store->prepare(prepared, codec);
       if (std::optional<std::uint64_t> bytes = fn_.adapter->write(
-              result, *codec, store->storage().url_of(prepared.payload), r_.backend_kwargs)) {
+              result, *codec, store->payload_location(prepared), r_.backend_kwargs)) {
         prepared.bytes = *bytes;
         outcome = store->publish(std::move(prepared), existing, replace, &committed);
       }

@@ -36,8 +36,12 @@ std::string describe(const Manifest& m, const std::string& location, const std::
 }
 }  // namespace
 
-EntryStore::EntryStore(StoragePtr storage, std::string location, bool read_only)
-    : storage_(std::move(storage)), location_(std::move(location)), read_only_(read_only) {}
+EntryStore::EntryStore(StoragePtr storage, std::string location, bool read_only,
+                       Value storage_options)
+    : storage_(std::move(storage)),
+      location_(std::move(location)),
+      read_only_(read_only),
+      storage_options_(std::move(storage_options)) {}
 
 std::optional<ManifestRecord> EntryStore::find(const std::string& ns, const std::string& key,
                                                const std::string& backend) const {
@@ -228,6 +232,10 @@ std::vector<EntryInfo> EntryStore::list() const {
 std::string EntryStore::payload_url(const Manifest& m) const {
   if (!m.payload.empty()) return storage_->url_of(m.payload);
   return storage_->url_of(manifest_path(m.ns, m.key, m.backend));
+}
+
+PayloadLocation EntryStore::payload_location(const Manifest& m) const {
+  return PayloadLocation{payload_url(m), storage_options_};
 }
 
 }  // namespace nuthatch

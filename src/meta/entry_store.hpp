@@ -40,8 +40,11 @@ struct EntryInfo {
 
 class EntryStore {
  public:
-  /// `read_only`: a mirror; commits are refused with a StorageError.
-  EntryStore(StoragePtr storage, std::string location, bool read_only = false);
+  /// `read_only`: a mirror; commits are refused with a StorageError. `storage_options`:
+  /// the options `storage` was opened with, handed to front ends that open payloads
+  /// themselves (payload_location()).
+  EntryStore(StoragePtr storage, std::string location, bool read_only = false,
+             Value storage_options = Value::object());
 
   Storage& storage() const { return *storage_; }
   const StoragePtr& storage_ptr() const { return storage_; }
@@ -94,6 +97,8 @@ class EntryStore {
 
   /// URL of an entry's payload (inline entries: the manifest's URL).
   std::string payload_url(const Manifest& m) const;
+  /// payload_url() with the options to open it with.
+  PayloadLocation payload_location(const Manifest& m) const;
 
  private:
   void remove_payload(const Manifest& m);
@@ -103,6 +108,7 @@ class EntryStore {
   StoragePtr storage_;
   std::string location_;
   bool read_only_ = false;
+  Value storage_options_;
   std::atomic<bool> marked_{false};
 };
 

@@ -1,6 +1,8 @@
 """``@timeseries``: slices results to the call's ``start_time`` / ``end_time`` and checks
 that they cover that range. Supports xarray Datasets / DataArrays and pandas and dask
-DataFrames.
+DataFrames. Its ``read_range`` names that range on the time dimension, so a recalled Zarr
+entry the engine reads itself (``engine='eager'``, or one not opened lazily) is read only
+for the chunks the range touches.
 
     @timeseries(timeseries='time')
     @cache(cache_args=['agg_days'])
@@ -25,6 +27,21 @@ def _is_dataframe(data):
     dd = sys.modules.get("dask.dataframe")
     return (pd is not None and isinstance(data, pd.DataFrame)) or \
         (dd is not None and isinstance(data, dd.DataFrame))
+
+
+def _last_instant(end):
+    """The last time an end bound selects: as xarray's ``.sel`` slices, a date or partial
+    time string ("2001-06", "2001-06-30", "2001-06-30T12") reaches the end of the period it
+    names. Other bounds (and strings with a UTC offset) are instants already."""
+    if not isinstance(end, str):
+        return end
+    import pandas as pd
+    try:
+        if pd.Timestamp(end).tz is not None:
+            return end
+        return pd.Period(end).end_time
+    except ValueError:
+        return end  # not a time: core_read_range reports it
 
 
 class timeseries(NuthatchProcessor):  # noqa: N801 - the original's name
@@ -53,6 +70,13 @@ class timeseries(NuthatchProcessor):  # noqa: N801 - the original's name
                 value = None
             setattr(self, name, value)
         return args, kwargs
+
+    def read_range(self):
+        """The call's [start_time, end_time] on the first candidate time dimension (a
+        stored result without it is read whole), or None when neither bound is set."""
+        if self.start_time is None and self.end_time is None:
+            return None
+        return self.timeseries[0], self.start_time, _last_instant(self.end_time)
 
     def _time_name(self, data):
         names = data.dims if _is_xarray(data) else data.columns

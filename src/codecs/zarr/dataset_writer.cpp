@@ -10,6 +10,7 @@
 //     form last, so a reader of consolidated metadata sees every chunk written before.
 
 #include <string>
+#include <utility>
 
 #include "codecs/zarr/array_io.hpp"
 #include "codecs/zarr/group.hpp"
@@ -78,8 +79,15 @@ std::map<std::string, ArrayMeta> by_name(std::vector<ArrayMeta> arrays) {
 
 DatasetWriter DatasetWriter::create(std::string url, const DatasetSchema& schema,
                                     WriteOptions options) {
+  return create(StorageRegistry::open(url), schema, options);
+}
+
+DatasetWriter DatasetWriter::open(std::string url) { return open(StorageRegistry::open(url)); }
+
+DatasetWriter DatasetWriter::create(StoragePtr storage, const DatasetSchema& schema,
+                                    WriteOptions options) {
   auto state = std::make_shared<State>();
-  state->storage = StorageRegistry::open(url);
+  state->storage = std::move(storage);
   state->options = options;
   GroupPlan plan = plan_group(schema, options);
   remove_group(*state->storage, "");
@@ -90,9 +98,9 @@ DatasetWriter DatasetWriter::create(std::string url, const DatasetSchema& schema
   return DatasetWriter(std::move(state));
 }
 
-DatasetWriter DatasetWriter::open(std::string url) {
+DatasetWriter DatasetWriter::open(StoragePtr storage) {
   auto state = std::make_shared<State>();
-  state->storage = StorageRegistry::open(url);
+  state->storage = std::move(storage);
   GroupPlan plan = list_group(*state->storage, "");
   if (!plan.arrays.empty()) state->options.zarr_format = plan.arrays.front().zarr_format;
   state->arrays = by_name(std::move(plan.arrays));

@@ -4,6 +4,8 @@
 // attributes. Only direct children of the group are read; nested groups are ignored.
 
 #include <algorithm>
+#include <map>
+#include <memory>
 #include <sstream>
 
 #include "codecs/zarr/array_io.hpp"
@@ -270,6 +272,47 @@ Dataset read_group(Storage& storage, const std::string& prefix, const Coordinate
   end = std::max(begin, end);
   Selection selection{{{range.dim, begin, end}}};
   return read_listed(storage, prefix, std::move(g), std::move(coords), &selection);
+}
+
+struct DatasetReader::State {
+  StoragePtr storage;
+  std::map<std::string, ArrayMeta> arrays;
+  DatasetSchema schema;
+};
+
+DatasetReader DatasetReader::open(std::string url) { return open(StorageRegistry::open(url)); }
+
+DatasetReader DatasetReader::open(StoragePtr storage) {
+  auto state = std::make_shared<State>();
+  state->storage = std::move(storage);
+  std::set<std::string> coords;
+  GroupPlan g = list_undone(*state->storage, "", coords);
+  state->schema.attrs = std::move(g.attrs);
+  for (auto& m : g.arrays) {
+    VariableSchema v;
+    v.dims = m.dims;
+    v.dtype = m.dtype;
+    v.shape = m.shape;
+    v.attrs = m.attrs;
+    v.encoding = encoding_of(m);
+    state->schema.variables.emplace(m.name, std::move(v));
+    state->arrays.emplace(m.name, std::move(m));
+  }
+  for (const auto& c : coords) {
+    if (state->schema.variables.contains(c)) state->schema.coords.insert(c);
+  }
+  return DatasetReader(std::move(state));
+}
+
+const DatasetSchema& DatasetReader::schema() const { return state_->schema; }
+
+NDArray DatasetReader::read(const std::string& variable, const Selection& selection) const {
+  auto it = state_->arrays.find(variable);
+  if (it == state_->arrays.end()) {
+    throw CodecError("zarr store has no variable '" + variable + "'");
+  }
+  const ArrayMeta& m = it->second;
+  return read_box(*state_->storage, m.name + "/", m, selected_box(m, &selection));
 }
 
 }  // namespace nuthatch::zarr

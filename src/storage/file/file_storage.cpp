@@ -280,10 +280,11 @@ std::string FileStorage::path_of(std::string_view key) const {
 
 std::string FileStorage::url_of(std::string_view path) const { return path_of(path); }
 
-std::optional<std::string> FileStorage::read(std::string_view key, ByteRange range) {
-  check_key(key);
-  const Failure fail{url_, "read", key};
-  const std::string path = path_of(key);
+namespace {
+
+/// The open file of `key` and its stat, or nullopt when there is no such object.
+std::optional<std::pair<UniqueFd, struct stat>> open_object(const std::string& path,
+                                                            const Failure& fail) {
   UniqueFd fd = posix::open_at(AT_FDCWD, path.c_str(), O_RDONLY);
   if (!fd.valid()) {
     if (is_missing(errno)) return std::nullopt;
@@ -292,6 +293,33 @@ std::optional<std::string> FileStorage::read(std::string_view key, ByteRange ran
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) fail("stat", path, errno);
   if (S_ISDIR(st.st_mode)) return std::nullopt;  // a "directory" of keys is no object
+  return std::pair{std::move(fd), st};
+}
+
+}  // namespace
+
+std::optional<VersionedObject> FileStorage::read_versioned(std::string_view key) {
+  // One open file gives both: the generation and the bytes are the same inode's.
+  check_key(key);
+  const Failure fail{url_, "read", key};
+  const std::string path = path_of(key);
+  auto object = open_object(path, fail);
+  if (!object) return std::nullopt;
+  auto& [fd, st] = *object;
+  std::string out;
+  if (const int err = posix::pread_all(fd.get(), 0, static_cast<std::uint64_t>(st.st_size), out)) {
+    fail("read", path, err);
+  }
+  return VersionedObject{std::move(out), file_tree::object_info(std::string(key), st).generation};
+}
+
+std::optional<std::string> FileStorage::read(std::string_view key, ByteRange range) {
+  check_key(key);
+  const Failure fail{url_, "read", key};
+  const std::string path = path_of(key);
+  auto object = open_object(path, fail);
+  if (!object) return std::nullopt;
+  auto& [fd, st] = *object;
   // Ranges are clipped to the object: an offset at or past the end reads "".
   const auto size = static_cast<std::uint64_t>(st.st_size);
   std::string out;

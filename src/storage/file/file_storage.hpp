@@ -44,6 +44,7 @@ class FileStorage final : public Storage {
 
   std::string url() const override { return url_; }
   std::optional<std::string> read(std::string_view path, ByteRange range = {}) override;
+  std::optional<VersionedObject> read_versioned(std::string_view path) override;
   std::optional<ObjectInfo> stat(std::string_view path) override;
   void write(std::string_view path, std::string_view data) override;
   bool write_if(std::string_view path, std::string_view data,

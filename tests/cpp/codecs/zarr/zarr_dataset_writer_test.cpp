@@ -1,5 +1,7 @@
-// Streaming writes: regions written from several threads and from two processes into one
-// store read back equal to the dataset written in one go; misaligned regions are refused.
+// Streaming writes: regions written from several threads, from two processes, and through
+// a location opened by the caller into one store read back equal to the dataset written in
+// one go; misaligned regions are refused. Lazy reads (DatasetReader): the schema without
+// reading data, boxes equal to the same part of a whole read, only their chunks fetched.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -124,6 +126,24 @@ TEST(ZarrDatasetWriter, TwoProcessesWriteOneStore) {
   fs::remove_all(tmpl);
 }
 
+TEST(ZarrDatasetWriter, WritesOnALocationItsCallerOpened) {
+  // The Python binding's path to object stores: the location is opened with its
+  // filesystem_options (here the file driver's fsync), the writer never sees the URL.
+  namespace fs = std::filesystem;
+  std::string tmpl = (fs::temp_directory_path() / "nh-zarr-writer-XXXXXX").string();
+  ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+  const std::string url = tmpl + "/store.zarr";
+  const Value options = Value::object({{"fsync", false}});
+  const Dataset ds = whole_dataset();
+  DatasetWriter writer =
+      DatasetWriter::create(StorageRegistry::open(url, options), DatasetSchema::of(ds));
+  write_time_blocks(writer, 0, 4);
+  write_time_blocks(DatasetWriter::open(StorageRegistry::open(url, options)), 2, 4);
+  writer.commit();
+  EXPECT_EQ(without_encoding(read(url)), without_encoding(ds));
+  fs::remove_all(tmpl);
+}
+
 TEST(ZarrDatasetWriter, RefusesMisalignedAndMismatchedRegions) {
   const Dataset ds = whole_dataset();
   DatasetWriter writer = DatasetWriter::create(memory_url("bad"), DatasetSchema::of(ds));
@@ -143,6 +163,62 @@ TEST(ZarrDatasetWriter, RefusesMisalignedAndMismatchedRegions) {
   EXPECT_THROW(writer.write_region("time", Selection{}, temp_block(0, 1, 0, 1)), CodecError);
   // The edge chunk may be written on its own.
   writer.write_region("temp", Selection{{{"time", 8, 9}}}, temp_block(8, 9, 0, kLon));
+}
+
+TEST(ZarrDatasetReader, SchemaThenBoxesOnDemand) {
+  const std::string url = memory_url("reader");
+  write(whole_dataset(), url);
+  DatasetReader reader = DatasetReader::open(url);
+  const DatasetSchema& schema = reader.schema();
+  ASSERT_EQ(schema.variables.size(), 2u);
+  const VariableSchema& temp = schema.variables.at("temp");
+  EXPECT_EQ(temp.dims, (std::vector<std::string>{"time", "lat", "lon"}));
+  EXPECT_EQ(temp.dtype, DType::float32);
+  EXPECT_EQ(temp.shape, (std::vector<std::int64_t>{kTimes, kLat, kLon}));
+  EXPECT_EQ(temp.attrs["units"], Value("K"));
+  EXPECT_EQ(temp.encoding["chunks"], Value::array({2, 3, 4}));
+  EXPECT_EQ(schema.variables.at("time").dtype, DType::datetime64_ns);  // conventions undone
+  EXPECT_EQ(schema.coords, (std::set<std::string>{"time"}));
+  EXPECT_EQ(schema.attrs["title"], Value("streamed"));
+
+  EXPECT_EQ(reader.read("temp"), temp_block(0, kTimes, 0, kLon));
+  EXPECT_EQ(reader.read("temp", Selection{{{"time", 3, 8}, {"lon", 1, 6}}}), temp_block(3, 8, 1, 6));
+  EXPECT_EQ(reader.read("time", Selection{{{"time", 7, 9}}}), times(7, 9));
+  DatasetReader copy = reader;  // copies share the metadata, from any thread
+  std::thread other([&] { EXPECT_EQ(copy.read("temp", Selection{{{"time", 0, 1}}}), temp_block(0, 1, 0, kLon)); });
+  other.join();
+}
+
+TEST(ZarrDatasetReader, FetchesOnlyTheChunksOfABox) {
+  const std::string url = memory_url("reader-count");
+  write(whole_dataset(), url);
+  auto counting = std::make_shared<testing::CountingStorage>(StorageRegistry::open(url));
+  DatasetReader reader = DatasetReader::open(counting);
+  EXPECT_EQ(counting->chunk_reads, 0);  // opening reads metadata only
+  // time [2, 4) x lon [0, 4): one time chunk (of 2), both lat chunks (of 3), one lon
+  // chunk (of 4).
+  EXPECT_EQ(reader.read("temp", Selection{{{"time", 2, 4}, {"lon", 0, 4}}}), temp_block(2, 4, 0, 4));
+  EXPECT_EQ(counting->chunk_reads, 2);
+}
+
+TEST(ZarrDatasetReader, ErrorsNameTheVariableAndRange) {
+  const std::string url = memory_url("reader-errors");
+  write(whole_dataset(), url);
+  DatasetReader reader = DatasetReader::open(url);
+  try {
+    reader.read("nope");
+    FAIL() << "expected CodecError";
+  } catch (const CodecError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("'nope'"));
+  }
+  try {
+    reader.read("temp", Selection{{{"time", 5, 12}}});
+    FAIL() << "expected CodecError";
+  } catch (const CodecError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("time[5:12]"));
+    EXPECT_THAT(e.what(), HasSubstr("'temp'"));
+  }
+  EXPECT_THROW(DatasetReader::open(memory_url("reader-nothing")), CodecError);
 }
 
 }  // namespace

@@ -1,0 +1,67 @@
+#include "py_zarr_reader.hpp"
+
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include <string>
+#include <utility>
+
+#include "nuthatch/storage.hpp"
+#include "nuthatch/zarr.hpp"
+#include "py_dataset.hpp"
+#include "py_value.hpp"
+
+namespace nuthatch::python {
+namespace {
+
+/// {"variables": {name: (dims, dtype, shape, attrs, encoding)}, "coords", "attrs"}: the
+/// form DatasetWriter.create takes.
+nb::dict schema_to_py(const zarr::DatasetSchema& schema) {
+  nb::dict variables;
+  for (const auto& [name, v] : schema.variables) {
+    variables[nb::str(name.data(), name.size())] = nb::make_tuple(
+        nb::tuple(nb::cast(v.dims)), nb::str(std::string(dtype_name(v.dtype)).c_str()),
+        nb::tuple(nb::cast(v.shape)), from_value(v.attrs), from_value(v.encoding));
+  }
+  nb::list coords;
+  for (const std::string& c : schema.coords) coords.append(nb::str(c.data(), c.size()));
+  nb::dict out;
+  out["variables"] = variables;
+  out["coords"] = coords;
+  out["attrs"] = from_value(schema.attrs);
+  return out;
+}
+
+}  // namespace
+
+void bind_zarr_reader(nb::module_& m) {
+  nb::class_<zarr::DatasetReader>(m, "DatasetReader")
+      .def_static("open", [](const std::string& url, nb::handle storage_options) {
+        Value options = storage_options.is_none() ? Value::object() : to_value(storage_options);
+        nb::gil_scoped_release nogil;
+        return zarr::DatasetReader::open(StorageRegistry::open(url, options));
+      }, nb::arg("url"), nb::arg("storage_options") = nb::none(),
+         "Reads the metadata of the Zarr group at url (opened with its filesystem_options).")
+      .def_prop_ro("schema", [](const zarr::DatasetReader& r) { return schema_to_py(r.schema()); },
+                   "{'variables': {name: (dims, dtype, shape, attrs, encoding)}, 'coords', "
+                   "'attrs'}, xarray's conventions undone.")
+      .def("read", [](const zarr::DatasetReader& r, const std::string& variable,
+                      nb::handle ranges) {
+        Selection selection;
+        for (nb::handle h : ranges) {
+          nb::tuple t = nb::cast<nb::tuple>(h);
+          selection.ranges.push_back({nb::cast<std::string>(t[0]), nb::cast<std::int64_t>(t[1]),
+                                      nb::cast<std::int64_t>(t[2])});
+        }
+        NDArray data;
+        {
+          nb::gil_scoped_release nogil;
+          data = r.read(variable, selection);
+        }
+        return array_to_py(data);
+      }, nb::arg("variable"), nb::arg("ranges") = nb::list(),
+         "The elements of a variable in [(dim, start, stop), ...] (other dims whole), as "
+         "DatasetWriter's blocks are given (datetimes as int64, str as (list, shape)).");
+}
+
+}  // namespace nuthatch::python
