@@ -80,8 +80,11 @@ class EmulatorServer {
   int port() const { return process_.port(); }
   std::string origin() const { return "http://127.0.0.1:" + std::to_string(port()); }
   /// The endpoint_url of the service (Azurite's is path-style: it names the account).
-  std::string endpoint() const {
-    return kind_ == EmulatorKind::fake_gcs ? origin() : origin() + "/" + std::string(kAzuriteAccount);
+  std::string endpoint() const { return endpoint_at(origin()); }
+  /// The endpoint_url of the service reached through another origin (a proxy in front of
+  /// it, e.g. "http://127.0.0.1:<proxy port>").
+  std::string endpoint_at(const std::string& at) const {
+    return kind_ == EmulatorKind::fake_gcs ? at : at + "/" + std::string(kAzuriteAccount);
   }
 
   /// filesystem_options for a location on this server (another endpoint, e.g. a proxy in

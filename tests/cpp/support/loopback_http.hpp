@@ -1,8 +1,9 @@
 #pragma once
 // A tiny HTTP/1.1 server on 127.0.0.1 for tests, one request per connection: the
 // fault-injecting proxy in front of a real S3 server (retry tests), and a static file
-// server (http driver tests). Faults apply to the next N requests: answer 500 or 503,
-// wait before answering, or drop the connection without an answer.
+// server (http driver tests). Faults apply to the next N requests (or the next N that a
+// filter selects, e.g. only writes under meta/): answer 500 or 503, wait before
+// answering, or drop the connection without an answer.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -129,6 +130,8 @@ class LoopbackHttpServer {
  public:
   /// Returns the whole raw response for a request.
   using Handler = std::function<std::string(const RawRequest&)>;
+  /// Selects the requests a fault applies to; the others pass untouched and uncounted.
+  using RequestFilter = std::function<bool(const RawRequest&)>;
 
   explicit LoopbackHttpServer(Handler handler) : handler_(std::move(handler)) {
     listen_fd_ = listen_on_loopback(&port_);
@@ -152,13 +155,16 @@ class LoopbackHttpServer {
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
   /// After `after` more requests pass untouched, the next `count` requests get `fault`
-  /// (`delay` waits that long, then answers normally).
-  void inject(Fault fault, int count, std::chrono::milliseconds delay = {}, int after = 0) {
+  /// (`delay` waits that long, then answers normally). With `only`, both counts apply to
+  /// the requests it selects; the others always pass.
+  void inject(Fault fault, int count, std::chrono::milliseconds delay = {}, int after = 0,
+              RequestFilter only = {}) {
     std::lock_guard lock(mutex_);
     fault_ = fault;
     fault_count_ = count;
     delay_ = delay;
     pass_before_fault_ = after;
+    only_ = std::move(only);
   }
   int requests() const { return requests_; }
   int faults_served() const { return faults_served_; }
@@ -183,7 +189,9 @@ class LoopbackHttpServer {
       std::chrono::milliseconds delay{};
       {
         std::lock_guard lock(mutex_);
-        if (pass_before_fault_ > 0) {
+        if (only_ && !only_(request)) {
+          // not selected: passes
+        } else if (pass_before_fault_ > 0) {
           --pass_before_fault_;
         } else if (fault_count_ > 0) {
           --fault_count_;
@@ -237,6 +245,7 @@ class LoopbackHttpServer {
   Fault fault_ = Fault::none;
   int fault_count_ = 0;
   int pass_before_fault_ = 0;
+  RequestFilter only_;
   std::chrono::milliseconds delay_{};
   std::atomic<int> requests_{0};
   std::atomic<int> faults_served_{0};

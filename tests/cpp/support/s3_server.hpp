@@ -84,6 +84,11 @@ class S3Server {
                           {"secret", std::string(kTestSecretKey)}});
   }
 
+  /// Kills the server at once, as a crash would (see ServerProcess::crash()); requests
+  /// fail until restart(), which brings it back on the same port with the same data.
+  void crash() { process_.crash(); }
+  void restart() { process_.restart(kServerStartTimeout); }
+
   /// "s3://nuthatch-test/<prefix>".
   static std::string url(const std::string& prefix) {
     return "s3://" + std::string(kTestBucket) + "/" + prefix;
@@ -130,22 +135,27 @@ struct S3ServerLookup {
   std::string error;        ///< set but the server did not start: fail
 };
 
+/// The binary of `kind`'s server, or nullopt when its variable is unset.
+inline const std::optional<std::string>& s3_server_binary(S3ServerKind kind) {
+  return kind == S3ServerKind::minio ? kMinioBinary : kMotoBinary;
+}
+
+/// Why a test of `kind` is skipped: its variable is unset (ctest run by hand).
+inline std::string s3_skip_reason(S3ServerKind kind) {
+  return std::string(kind == S3ServerKind::minio ? "NH_TEST_MINIO" : "NH_TEST_MOTO") +
+         " is not set: run ./scripts/test.sh, or eval \"$(./scripts/test_servers.sh "
+         "--env)\" before ctest, to test against a real " +
+         kind_name(kind) + " server";
+}
+
 /// The process-wide server of `kind`, started on first use. Thread-safe.
 inline S3ServerLookup s3_server(S3ServerKind kind) {
   static std::mutex mutex;
   static std::shared_ptr<S3Server> servers[2];
   static std::string errors[2];
   const int index = kind == S3ServerKind::minio ? 0 : 1;
-  const std::optional<std::string>& binary =
-      kind == S3ServerKind::minio ? kMinioBinary : kMotoBinary;
-  if (!binary) {
-    return {nullptr,
-            std::string(kind == S3ServerKind::minio ? "NH_TEST_MINIO" : "NH_TEST_MOTO") +
-                " is not set: run ./scripts/test.sh, or eval \"$(./scripts/test_servers.sh "
-                "--env)\" before ctest, to test against a real " +
-                kind_name(kind) + " server",
-            ""};
-  }
+  const std::optional<std::string>& binary = s3_server_binary(kind);
+  if (!binary) return {nullptr, s3_skip_reason(kind), ""};
   std::lock_guard lock(mutex);
   if (!servers[index] && errors[index].empty()) {
     try {
@@ -155,6 +165,19 @@ inline S3ServerLookup s3_server(S3ServerKind kind) {
     }
   }
   return {servers[index], "", errors[index]};
+}
+
+/// A server of `kind` of its own (not shared with other tests), for tests that crash() it;
+/// stopped when the last reference goes. Like s3_server(), a skip reason when the
+/// binary's variable is unset and an error when the server does not start.
+inline S3ServerLookup private_s3_server(S3ServerKind kind) {
+  const std::optional<std::string>& binary = s3_server_binary(kind);
+  if (!binary) return {nullptr, s3_skip_reason(kind), ""};
+  try {
+    return {std::make_shared<S3Server>(kind, *binary), "", ""};
+  } catch (const std::exception& e) {
+    return {nullptr, "", e.what()};
+  }
 }
 
 /// In a test body or SetUp: sets `out` to the server of `kind`, skipping the test when its

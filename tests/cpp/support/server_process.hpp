@@ -2,7 +2,8 @@
 // A test server as a child process on 127.0.0.1: started in its own process group with its
 // output in a log file, on a free port, and killed (the whole group) when the owner is
 // destroyed or the test program dies. Shared by the S3 servers (s3_server.hpp) and the
-// GCS / Azure emulators (gcs_azure_servers.hpp).
+// GCS / Azure emulators (gcs_azure_servers.hpp). Fault tests crash() a server in the
+// middle of a request and restart() it on the same port with the same data.
 
 #include <fcntl.h>
 #include <signal.h>
@@ -57,8 +58,13 @@ class ServerProcess {
              std::chrono::seconds timeout, int attempts) {
     for (int attempt = 1;; ++attempt) {
       port_ = free_loopback_port();
-      launch(args_for(port_), env);
-      if (wait_until_ours(probe, timeout)) return;
+      args_ = args_for(port_);
+      launch(args_, env);
+      if (wait_until_ours(probe, timeout)) {
+        env_ = env;
+        probe_ = probe;
+        return;
+      }
       kill_process();
       if (attempt == attempts) {
         fail(exited_ ? "exited while starting, " + std::to_string(attempt) + " times"
@@ -74,6 +80,20 @@ class ServerProcess {
     stop();
     throw std::runtime_error(name_ + " test server on port " + std::to_string(port_) + " " +
                              why + "; its log:\n" + tail);
+  }
+
+  /// Kills the server's process group at once (SIGKILL, as a crash or a lost machine
+  /// would), keeping its directory (data, log) and its port for restart().
+  void crash() { kill_process(SIGKILL); }
+
+  /// Starts the server again after crash(): the same command line, so the same port and
+  /// data directory; waits until it answers. Throws std::runtime_error (with the log's
+  /// tail) when it does not, e.g. because another program took the port meanwhile.
+  void restart(std::chrono::seconds timeout) {
+    if (args_.empty()) throw std::runtime_error(name_ + " test server was never started");
+    kill_process(SIGKILL);
+    launch(args_, env_);
+    if (!wait_until_ours(probe_, timeout)) fail("did not restart on its port");
   }
 
   /// Kills the server's process group and removes its directory.
@@ -123,9 +143,9 @@ class ServerProcess {
     fail("did not answer within " + std::to_string(timeout.count()) + " s");
   }
 
-  void kill_process() {
+  void kill_process(int signal = SIGTERM) {
     if (pid_ <= 0) return;
-    ::kill(-pid_, SIGTERM);
+    ::kill(-pid_, signal);
     for (int i = 0; i < 50; ++i) {
       if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
         pid_ = -1;
@@ -148,6 +168,9 @@ class ServerProcess {
 
   std::string name_;
   std::string dir_;
+  std::vector<std::string> args_;  ///< the command line that started it (restart())
+  Env env_;
+  Probe probe_;
   int port_ = 0;
   pid_t pid_ = -1;
   bool exited_ = false;  ///< the last attempt's process exited before answering
