@@ -62,6 +62,12 @@ class Storage {
   virtual std::string url() const = 0;
   /// Whether writes are refused (mirrors, http).
   virtual bool read_only() const { return false; }
+  /// How many reads are worth having in flight at once: a hint for readers of many
+  /// objects (the zarr codec fetches up to this many chunks ahead of its decoding). 1,
+  /// the default, suits storage whose reads cost CPU rather than waiting (local files,
+  /// memory): readers then read on their compute threads. The object-store drivers
+  /// answer their client's max_concurrency.
+  virtual std::size_t preferred_parallel_reads() const { return 1; }
 
   /// Reads an object, or a byte range of it. std::nullopt when it does not exist.
   virtual std::optional<std::string> read(std::string_view path, ByteRange range = {}) = 0;

@@ -15,15 +15,32 @@
 //  4. A failure in any chunk stops the write and propagates (the first exception wins,
 //     whether it came from encoding or writing), naming the array and the chunk key;
 //     write_box returns only after every chunk it queued was written or dropped.
-// The reader mirrors this: one task per touched chunk, which reads, decodes and copies
-// its intersection with the box into the (disjoint) part of the output it owns. The
-// output starts uninitialised: the chunks touching the box cover it, and each task
-// writes every element of its part (a missing chunk as the fill value).
+// Invariants of the array reader:
+//  5. One task per stored chunk the box needs (for a sharded array, per inner chunk,
+//     listed once the touched shards' indexes were read in parallel) decodes it and
+//     copies its intersection with the box into the (disjoint) part of the output it
+//     owns. The output starts uninitialised: the chunks touching the box cover it, and
+//     each task writes every element of its part (a missing chunk, shard or inner chunk
+//     as the fill value).
+//  6. Fetching overlaps decoding as far as the storage gains from it: when
+//     Storage::preferred_parallel_reads() is above 1 (object stores, whose GETs mostly
+//     wait), a ChunkReader's threads fetch that many chunks at once, up to
+//     kReadAheadChunks, ahead of the TBB workers that decode them in order of arrival.
+//     Else (local files, memory: a read is a copy that needs a CPU anyway) each task
+//     reads its own chunk on its worker, with no thread or queue in between.
+//  7. Memory stays bounded: besides the output, the read-ahead holds at most
+//     kReadAheadChunks chunks and kReadAheadBytes stored bytes (one chunk always fits)
+//     between the start of their fetch and their decoding, and each worker one chunk it
+//     decodes (its stored bytes and, off the fast path, its per-thread buffer).
+//  8. A failure stops the read and propagates (the first exception wins, whether from a
+//     fetch or a decode): a decode names the array, the chunk key (or shard and inner
+//     chunk) and the cause; a failed read is the driver's StorageError, which names the
+//     key. read_box returns or throws only after every fetch thread has been joined.
 //
 // Fast paths, for fixed-size little-endian dtypes without transpose (decodes_in_place):
-//  - a chunk that lies whole inside the box and is one contiguous run of the output is
-//    decoded straight into the output; other chunks decode into a per-thread buffer and
-//    are copied;
+//  - a chunk (or inner chunk of a shard) that lies whole inside the box and is one
+//    contiguous run of the output is decoded straight into the output; other chunks
+//    decode into a per-thread buffer and are copied;
 //  - on write, a chunk that lies whole inside the box and is one contiguous run of the
 //    source is encoded straight from it; other chunks are gathered into a per-thread
 //    buffer, padded with the fill value only when they reach past the box.
@@ -37,11 +54,14 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <span>
 
 #include "codecs/zarr/chunk_codec.hpp"
+#include "codecs/zarr/chunk_reader.hpp"
 #include "codecs/zarr/chunk_writer.hpp"
 #include "codecs/zarr/sharding.hpp"
 #include "nuthatch/error.hpp"
+#include "storage/parallel.hpp"
 
 namespace nuthatch::zarr {
 namespace {
@@ -156,37 +176,6 @@ void place_chunk(const ArrayMeta& meta, const Index& index, const ChunkData& chu
   }
 }
 
-/// Reads the inner chunks of one shard that `box` needs, each with its own ranged read.
-void read_shard(Storage& storage, const std::string& key, const ArrayMeta& meta,
-                const Index& shard, const Box& box, void* raw, std::string* strings) {
-  const ShardingSpec& spec = *meta.sharding;
-  const std::optional<ShardIndex> index = read_shard_index(storage, key, meta);
-  const Box wanted = intersect(box, chunk_box(shard, meta.chunks, meta.shape));
-  const std::vector<Index> inner = chunks_touching(wanted, spec.inner.chunks);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, inner.size(), 1),
-                    [&](const tbb::blocked_range<std::size_t>& range) {
-    for (std::size_t i = range.begin(); i != range.end(); ++i) {
-      const std::size_t pos = inner_position(spec, shard, inner[i]);
-      const std::optional<ShardEntry> entry = index ? (*index)[pos] : std::nullopt;
-      ChunkData chunk;
-      if (!entry) {
-        chunk = fill_chunk(spec.inner);
-      } else {
-        std::optional<std::string> stored = storage.read(key, {entry->offset, entry->nbytes});
-        const std::string where = "zarr array '" + meta.name + "', shard '" + key +
-                                  "', inner chunk " + std::to_string(pos) + ": ";
-        if (!stored || stored->size() != entry->nbytes) throw CodecError(where + "truncated");
-        try {
-          chunk = decode_chunk(spec.inner, *stored);
-        } catch (const CodecError& e) {
-          throw CodecError(where + e.what());
-        }
-      }
-      place_chunk(spec.inner, inner[i], chunk, box, raw, strings);
-    }
-  });
-}
-
 }  // namespace
 
 std::uint64_t write_chunks(Storage& storage, const std::string& array_prefix,
@@ -281,26 +270,142 @@ std::uint64_t write_box(Storage& storage, const std::string& array_prefix,
 
 namespace {
 
-/// Reads chunk `index` of an array where decodes_in_place holds into `out` (covering
-/// `box`): straight into place when it can, else through the thread's buffer.
-void read_fixed_chunk(Storage& storage, const std::string& key, const ArrayMeta& meta,
-                      const Index& index, const Box& box, char* out, ChunkScratch& scratch) {
-  const Box region = intersect(box, chunk_box(index, meta.chunks, meta.shape));
-  const std::optional<std::string> stored = storage.read(key);
-  if (!stored) {
-    fill_region(meta, region, out, box);
+/// The read-ahead window: chunks and bytes held at once between fetch and decode.
+constexpr std::size_t kReadAheadChunks = 16;
+constexpr std::uint64_t kReadAheadBytes = std::uint64_t{64} << 20;
+
+/// Threads that should fetch `count` objects from `storage`; 1: read on the decoders.
+std::size_t read_threads(const Storage& storage, std::size_t count) {
+  return std::min({storage.preferred_parallel_reads(), kReadAheadChunks, count});
+}
+
+/// One stored chunk that read_box needs: a whole object, or an inner chunk of a shard.
+struct ChunkRead {
+  Index index;      ///< in the grid of the array's chunks, or of the inner chunks
+  std::string key;  ///< the chunk's object, or its shard's
+  std::optional<ShardEntry> range;  ///< sharded: where in the shard (none: empty chunk)
+  std::size_t position = 0;         ///< sharded: the inner chunk's place in the index
+};
+
+/// Throws CodecError naming the array, the chunk key (or shard and inner chunk) and `cause`.
+[[noreturn]] void read_error(const ArrayMeta& meta, const ChunkRead& read,
+                             const std::string& cause) {
+  if (!meta.sharding) chunk_error(meta, read.key, cause);
+  throw CodecError("zarr array '" + meta.name + "', shard '" + read.key + "', inner chunk " +
+                   std::to_string(read.position) + ": " + cause);
+}
+
+/// Where read_box puts the elements: the output covers `box`.
+struct Output {
+  const Box& box;
+  char* raw;             ///< fixed-size elements
+  std::string* strings;  ///< or strings
+};
+
+/// The reads of the chunks `box` touches. For a sharded array, first reads the index of
+/// every shard it touches (in parallel, as many at once as the chunks would be), then
+/// lists the inner chunks the box needs; those an index marks empty need no read.
+std::vector<ChunkRead> plan_reads(Storage& storage, const std::string& array_prefix,
+                                  const ArrayMeta& meta, const Box& box) {
+  const std::vector<Index> indices = chunks_touching(box, meta.chunks);
+  std::vector<ChunkRead> reads;
+  if (!meta.sharding) {
+    reads.reserve(indices.size());
+    for (const Index& index : indices) {
+      reads.push_back({index, array_prefix + meta.chunk_key(index), std::nullopt, 0});
+    }
+    return reads;
+  }
+  std::vector<std::optional<ShardIndex>> shard_indexes(indices.size());
+  const auto read_index = [&](std::size_t i) {
+    shard_indexes[i] = read_shard_index(storage, array_prefix + meta.chunk_key(indices[i]), meta);
+  };
+  const std::size_t threads = read_threads(storage, indices.size());
+  if (threads > 1) {
+    run_parallel(indices.size(), static_cast<int>(threads), read_index);
+  } else {
+    tbb::parallel_for(std::size_t{0}, indices.size(), read_index);
+  }
+  const ShardingSpec& spec = *meta.sharding;
+  for (std::size_t s = 0; s < indices.size(); ++s) {
+    const std::string key = array_prefix + meta.chunk_key(indices[s]);
+    const Box wanted = intersect(box, chunk_box(indices[s], meta.chunks, meta.shape));
+    for (Index& inner : chunks_touching(wanted, spec.inner.chunks)) {
+      const std::size_t pos = inner_position(spec, indices[s], inner);
+      const std::optional<ShardEntry> entry =
+          shard_indexes[s] ? (*shard_indexes[s])[pos] : std::nullopt;
+      reads.push_back({std::move(inner), key, entry, pos});
+    }
+  }
+  return reads;
+}
+
+/// Reads `read`'s bytes: std::nullopt for a missing chunk. Throws CodecError for an inner
+/// chunk its shard's index promised and storage does not hold in full.
+std::optional<std::string> fetch_chunk(Storage& storage, const ArrayMeta& meta,
+                                       const ChunkRead& read) {
+  if (!meta.sharding) return storage.read(read.key);
+  if (!read.range) return std::nullopt;
+  std::optional<std::string> stored = storage.read(read.key, {read.range->offset,
+                                                              read.range->nbytes});
+  if (!stored || stored->size() != read.range->nbytes) read_error(meta, read, "truncated");
+  return stored;
+}
+
+/// Decodes chunk `index` of `layout` (std::nullopt: the fill value) into the part of
+/// `out` it covers: straight into place when decodes_in_place allows and the chunk is
+/// whole and contiguous there, else through the thread's buffer. Throws CodecError
+/// naming the cause only.
+void decode_chunk_to(const ArrayMeta& layout, const Index& index,
+                     const std::optional<std::string>& stored, const Output& out,
+                     ChunkScratch& scratch) {
+  if (!decodes_in_place(layout)) {
+    const ChunkData chunk = stored ? decode_chunk(layout, *stored) : fill_chunk(layout);
+    place_chunk(layout, index, chunk, out.box, out.raw, out.strings);
     return;
   }
-  const std::optional<std::size_t> at = in_place_offset(meta, index, box);
-  if (!at) scratch.chunk.resize(meta.chunk_bytes());
-  const std::span<char> target = at ? std::span<char>(out + *at, meta.chunk_bytes())
-                                    : std::span<char>(scratch.chunk);
-  try {
-    decode_chunk_into(meta, *stored, target);
-  } catch (const CodecError& e) {
-    chunk_error(meta, key, e.what());
+  const Box region = intersect(out.box, chunk_box(index, layout.chunks, layout.shape));
+  if (!stored) {
+    fill_region(layout, region, out.raw, out.box);
+    return;
   }
-  if (!at) copy_region(meta, region, scratch.chunk.data(), padded_box(meta, index), out, box);
+  const std::optional<std::size_t> at = in_place_offset(layout, index, out.box);
+  if (!at) scratch.chunk.resize(layout.chunk_bytes());
+  const std::span<char> target = at ? std::span<char>(out.raw + *at, layout.chunk_bytes())
+                                    : std::span<char>(scratch.chunk);
+  decode_chunk_into(layout, *stored, target);
+  if (!at) {
+    copy_region(layout, region, scratch.chunk.data(), padded_box(layout, index), out.raw,
+                out.box);
+  }
+}
+
+/// Fetches item i (fetch) and uses it (use) for every i < count: with `threads` > 1,
+/// fetched by a ChunkReader that many at a time ahead of the TBB workers that use them,
+/// within the read-ahead window; else both on the TBB workers. The first exception
+/// propagates once no thread works for the call any more.
+void fetch_and_use(std::size_t count, std::size_t threads, const ChunkReader::Fetch& fetch,
+                   const ChunkReader::SizeHint& size_hint, const ChunkReader::Use& use) {
+  if (threads <= 1) {
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, count, 1),
+                      [&](const tbb::blocked_range<std::size_t>& range) {
+      for (std::size_t i = range.begin(); i != range.end(); ++i) {
+        std::optional<std::string> stored = fetch(i);
+        use(i, stored);
+      }
+    });
+    return;
+  }
+  ChunkReader reader(count, fetch, size_hint,
+                     {.threads = threads, .max_chunks = kReadAheadChunks,
+                      .max_bytes = kReadAheadBytes});
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, count, 1),
+                    [&](const tbb::blocked_range<std::size_t>& range) {
+    for (std::size_t i = range.begin(); i != range.end(); ++i) {
+      if (!reader.consume(use)) return;
+    }
+  });
+  reader.finish();
 }
 
 }  // namespace
@@ -309,36 +414,27 @@ NDArray read_box(Storage& storage, const std::string& array_prefix, const ArrayM
                  const Box& box) {
   const Index extent = box.extent();
   const bool strings = meta.dtype == DType::string;
-  const bool fixed = decodes_in_place(meta);
   std::vector<std::string> string_out(strings ? static_cast<std::size_t>(box.elements()) : 0);
   NDArray out = strings ? NDArray() : NDArray::uninitialized(meta.dtype, extent);
   // A fresh array owns its buffer alone: writing through data() is safe here.
-  char* raw = static_cast<char*>(const_cast<void*>(out.data()));
-  const std::vector<Index> indices = chunks_touching(box, meta.chunks);
+  const Output output{box, static_cast<char*>(const_cast<void*>(out.data())),
+                      strings ? string_out.data() : nullptr};
+  const std::vector<ChunkRead> reads = plan_reads(storage, array_prefix, meta, box);
+  const ArrayMeta& layout = meta.sharding ? meta.sharding->inner : meta;
   ThreadScratch scratch;
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, indices.size(), 1),
-                    [&](const tbb::blocked_range<std::size_t>& range) {
-    for (std::size_t i = range.begin(); i != range.end(); ++i) {
-      const std::string key = array_prefix + meta.chunk_key(indices[i]);
-      std::string* string_ptr = strings ? string_out.data() : nullptr;
-      if (meta.sharding) {
-        read_shard(storage, key, meta, indices[i], box, raw, string_ptr);
-        continue;
-      }
-      if (fixed) {
-        read_fixed_chunk(storage, key, meta, indices[i], box, raw, scratch.local());
-        continue;
-      }
-      std::optional<std::string> stored = storage.read(key);
-      ChunkData chunk;
-      try {
-        chunk = stored ? decode_chunk(meta, *stored) : fill_chunk(meta);
-      } catch (const CodecError& e) {
-        chunk_error(meta, key, e.what());
-      }
-      place_chunk(meta, indices[i], chunk, box, raw, string_ptr);
+  const auto fetch = [&](std::size_t i) { return fetch_chunk(storage, meta, reads[i]); };
+  const auto size_hint = [&](std::size_t i) -> std::uint64_t {
+    if (!meta.sharding) return meta.chunk_bytes();
+    return reads[i].range ? reads[i].range->nbytes : 0;
+  };
+  const auto use = [&](std::size_t i, std::optional<std::string>& stored) {
+    try {
+      decode_chunk_to(layout, reads[i].index, stored, output, scratch.local());
+    } catch (const CodecError& e) {
+      read_error(meta, reads[i], e.what());
     }
-  });
+  };
+  fetch_and_use(reads.size(), read_threads(storage, reads.size()), fetch, size_hint, use);
   if (strings) return NDArray::strings(std::move(string_out), extent);
   return out;
 }

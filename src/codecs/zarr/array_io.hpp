@@ -26,9 +26,12 @@ std::uint64_t write_box(Storage& storage, const std::string& array_prefix,
 
 /// Reads the elements of `box` (clipped to nothing outside the array: the caller checks
 /// bounds), fetching and decoding only the chunks it intersects, in parallel; for a
-/// sharded array, the shard indexes and inner chunks it needs, by ranged reads. Missing
+/// sharded array, the shard indexes and inner chunks it needs, by ranged reads. When
+/// storage.preferred_parallel_reads() is above 1, up to that many chunks (at most 16, and
+/// 64 MiB) are fetched ahead of the decoding by threads of the call's own. Missing
 /// chunks read as the fill value. The result has dtype meta.dtype and the box's extent.
-/// Throws CodecError naming the array, chunk key and cause.
+/// Throws CodecError naming the array, chunk key and cause, or the driver's StorageError
+/// for a read that failed; no thread of the call outlives it.
 NDArray read_box(Storage& storage, const std::string& array_prefix, const ArrayMeta& meta,
                  const Box& box);
 

@@ -32,6 +32,9 @@ class AzureStorage final : public Storage {
                http::TransportPtr transport = http::default_transport());
 
   std::string url() const override { return url_; }
+  std::size_t preferred_parallel_reads() const override {
+    return static_cast<std::size_t>(options().client.max_concurrency);
+  }
   std::optional<std::string> read(std::string_view path, ByteRange range = {}) override;
   /// One Get Blob: the bytes and the ETag sent with them.
   std::optional<VersionedObject> read_versioned(std::string_view path) override;

@@ -34,6 +34,9 @@ class GcsStorage final : public Storage {
              http::TransportPtr transport = http::default_transport());
 
   std::string url() const override { return url_; }
+  std::size_t preferred_parallel_reads() const override {
+    return static_cast<std::size_t>(options().client.max_concurrency);
+  }
   std::optional<std::string> read(std::string_view path, ByteRange range = {}) override;
   /// One GET: the bytes and the generation GCS sends with them (X-Goog-Generation).
   std::optional<VersionedObject> read_versioned(std::string_view path) override;

@@ -25,6 +25,9 @@ class HttpStorage final : public Storage {
 
   std::string url() const override { return url_; }
   bool read_only() const override { return true; }
+  std::size_t preferred_parallel_reads() const override {
+    return static_cast<std::size_t>(client_->options().max_concurrency);
+  }
   std::optional<std::string> read(std::string_view path, ByteRange range = {}) override;
   std::optional<ObjectInfo> stat(std::string_view path) override;
   /// Refused: StorageError ("read-only").

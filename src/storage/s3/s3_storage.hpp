@@ -36,6 +36,9 @@ class S3Storage final : public Storage {
             http::TransportPtr transport = http::default_transport());
 
   std::string url() const override { return url_; }
+  std::size_t preferred_parallel_reads() const override {
+    return static_cast<std::size_t>(options().client.max_concurrency);
+  }
   std::optional<std::string> read(std::string_view path, ByteRange range = {}) override;
   /// One GET: the body and its ETag.
   std::optional<VersionedObject> read_versioned(std::string_view path) override;

@@ -1,22 +1,33 @@
 // Chunk I/O of one array (array_io): every read path (decoded straight into the output,
-// through a per-thread buffer, missing chunks as the fill value, sharded) and every write
+// through a per-thread buffer, missing chunks as the fill value, sharded), each with the
+// chunks read on the decoding threads and fetched ahead by a ChunkReader, and every write
 // path (encoded straight from the source, gathered and padded) against a naive model,
 // on boxes aligned and not aligned to chunks, edge chunks, zero-size dimensions, several
-// byte codecs in a row, and failures in the middle of a parallel write.
+// byte codecs in a row, and failures in the middle of a parallel read or write.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "codecs/zarr/array_io.hpp"
 #include "codecs/zarr/chunk_codec.hpp"
+#include "codecs/zarr/chunk_reader.hpp"
 #include "codecs/zarr/compressor.hpp"
+#include "codecs/zarr/sharding.hpp"
 #include "codecs/zarr/zarr_test_support.hpp"
 #include "nuthatch/nuthatch.hpp"
+#include "support/s3_server.hpp"
 
 namespace nuthatch::zarr {
 namespace {
@@ -85,6 +96,77 @@ std::vector<float> values_of(const NDArray& a) {
   return {v.begin(), v.end()};
 }
 
+/// Raises `max` to `value` if it is lower.
+void raise_to(std::atomic<int>& max, int value) {
+  int seen = max.load();
+  while (value > seen && !max.compare_exchange_weak(seen, value)) {
+  }
+}
+
+/// Forwards to another storage and answers preferred_parallel_reads() with `parallel`, so
+/// that read_box fetches ahead (parallel > 1) or reads on its decoding threads (1). Each
+/// read waits `delay` (a slow network); a read of `fail_key` throws StorageError; a ranged
+/// read at offset 0 of `truncate_key` (a shard's first inner chunk, when its index is at
+/// the end) loses its last byte. Records the most reads in flight at once; with `gather`
+/// set, the first reads wait (up to 10 s) until that many are in flight together.
+class ReadAheadStorage final : public Storage {
+ public:
+  ReadAheadStorage(StoragePtr inner, std::size_t parallel)
+      : inner_(std::move(inner)), parallel_(parallel) {}
+  std::string url() const override { return inner_->url(); }
+  std::size_t preferred_parallel_reads() const override { return parallel_; }
+  std::optional<std::string> read(std::string_view path, ByteRange range) override {
+    const int now = ++in_flight_;
+    raise_to(max_in_flight, now);
+    if (gather > 0) {
+      std::unique_lock lock(mutex_);
+      if (now >= gather) gathered_ = true;
+      gathered_changed_.notify_all();
+      gathered_changed_.wait_for(lock, std::chrono::seconds(10), [&] { return gathered_; });
+    }
+    std::this_thread::sleep_for(delay);
+    --in_flight_;
+    if (path == fail_key) throw StorageError("cannot read '" + fail_key + "': connection reset");
+    std::optional<std::string> out = inner_->read(path, range);
+    if (out && path == truncate_key && range.length && range.offset == 0) out->pop_back();
+    return out;
+  }
+  std::optional<ObjectInfo> stat(std::string_view path) override { return inner_->stat(path); }
+  void write(std::string_view path, std::string_view data) override { inner_->write(path, data); }
+  bool write_if(std::string_view path, std::string_view data,
+                const WriteCondition& condition) override {
+    return inner_->write_if(path, data, condition);
+  }
+  std::vector<ObjectInfo> list(std::string_view prefix) override { return inner_->list(prefix); }
+  void remove(const std::vector<std::string>& paths) override { inner_->remove(paths); }
+
+  std::chrono::microseconds delay{0};
+  std::string fail_key;
+  std::string truncate_key;
+  int gather = 0;
+  std::atomic<int> max_in_flight{0};
+
+ private:
+  StoragePtr inner_;
+  std::size_t parallel_;
+  std::atomic<int> in_flight_{0};
+  std::mutex mutex_;
+  std::condition_variable gathered_changed_;
+  bool gathered_ = false;
+};
+
+/// Reads through `storage` as it is (fetched on the decoding threads) and through a
+/// read-ahead of 4 fetch threads.
+std::vector<std::shared_ptr<Storage>> both_read_paths(const StoragePtr& storage) {
+  return {storage, std::make_shared<ReadAheadStorage>(storage, 4)};
+}
+
+/// Threads of this process.
+std::size_t thread_count() {
+  const auto tasks = std::filesystem::directory_iterator("/proc/self/task");
+  return static_cast<std::size_t>(std::distance(begin(tasks), end(tasks)));
+}
+
 struct Layout {
   const char* name;
   Index shape;
@@ -125,11 +207,14 @@ TEST_P(ArrayIoTest, ReadBoxMatchesTheModelOnEveryLayoutAndBox) {
     StoragePtr storage = StorageRegistry::open(memory_url("io"));
     const NDArray whole = iota(layout.shape);
     write_chunks(*storage, "v/", meta, whole);
-    for (const Box& box : boxes_for(layout.shape)) {
-      SCOPED_TRACE(std::string(layout.name) + " box from " + std::to_string(box.start[0]));
-      const NDArray got = read_box(*storage, "v/", meta, box);
-      EXPECT_EQ(got.shape(), box.extent());
-      EXPECT_EQ(values_of(got), naive_box(values_of(whole), layout.shape, box));
+    for (const auto& reader : both_read_paths(storage)) {
+      for (const Box& box : boxes_for(layout.shape)) {
+        SCOPED_TRACE(std::string(layout.name) + " box from " + std::to_string(box.start[0]) +
+                     ", " + std::to_string(reader->preferred_parallel_reads()) + " reads");
+        const NDArray got = read_box(*reader, "v/", meta, box);
+        EXPECT_EQ(got.shape(), box.extent());
+        EXPECT_EQ(values_of(got), naive_box(values_of(whole), layout.shape, box));
+      }
     }
   }
 }
@@ -142,10 +227,12 @@ TEST_P(ArrayIoTest, MissingChunksReadAsTheFillValue) {
   storage->remove({"v/" + meta.chunk_key({1, 0, 0}), "v/" + meta.chunk_key({2, 0, 0})});
   std::vector<float> want = values_of(whole);
   for (std::size_t i = 3 * 5 * 6; i < want.size(); ++i) want[i] = kFill;  // rows 3..6
-  EXPECT_EQ(values_of(read_box(*storage, "v/", meta, full_box(meta.shape))), want);
-  const Box unaligned{{2, 1, 1}, {5, 4, 5}};
-  EXPECT_EQ(values_of(read_box(*storage, "v/", meta, unaligned)),
-            naive_box(want, meta.shape, unaligned));
+  for (const auto& reader : both_read_paths(storage)) {
+    EXPECT_EQ(values_of(read_box(*reader, "v/", meta, full_box(meta.shape))), want);
+    const Box unaligned{{2, 1, 1}, {5, 4, 5}};
+    EXPECT_EQ(values_of(read_box(*reader, "v/", meta, unaligned)),
+              naive_box(want, meta.shape, unaligned));
+  }
 }
 
 TEST_P(ArrayIoTest, WriteBoxPadsTheChunksItTouchesWithTheFillValue) {
@@ -210,18 +297,22 @@ TEST(ArrayIo, ACorruptChunkNamesTheArrayAndChunk) {
   StoragePtr storage = StorageRegistry::open(memory_url("corrupt"));
   write_chunks(*storage, "v/", meta, iota(meta.shape));
   storage->write("v/c/2/0", "not zstd");
-  try {
-    read_box(*storage, "v/", meta, full_box(meta.shape));
-    FAIL() << "expected CodecError";
-  } catch (const CodecError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("zarr array 'v', chunk 'v/c/2/0'"));
+  for (const auto& reader : both_read_paths(storage)) {
+    try {
+      read_box(*reader, "v/", meta, full_box(meta.shape));
+      ADD_FAILURE() << "expected CodecError";
+    } catch (const CodecError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("zarr array 'v', chunk 'v/c/2/0'"));
+    }
   }
   // A chunk that decodes to the wrong size, on the direct path and the buffered one.
   CodecScratch scratch;
   const std::string small(encode_chunk_bytes(meta, std::string(8, '\0'), scratch));
   storage->write("v/c/2/0", small);
-  EXPECT_THROW(read_box(*storage, "v/", meta, full_box(meta.shape)), CodecError);
-  EXPECT_THROW(read_box(*storage, "v/", meta, {{4, 1}, {6, 3}}), CodecError);
+  for (const auto& reader : both_read_paths(storage)) {
+    EXPECT_THROW(read_box(*reader, "v/", meta, full_box(meta.shape)), CodecError);
+    EXPECT_THROW(read_box(*reader, "v/", meta, {{4, 1}, {6, 3}}), CodecError);
+  }
 }
 
 /// Fails the write of one key; counts the others.
@@ -259,6 +350,221 @@ TEST(ArrayIo, AFailedChunkWriteStopsTheWriteAndNamesTheKey) {
   } catch (const StorageError& e) {
     EXPECT_THAT(e.what(), HasSubstr("v/c/5/0"));
   }
+}
+
+TEST(ArrayIo, ReadAheadReadsManyChunksWithSeveralReadsInFlight) {
+  const ArrayMeta meta = float_meta({120, 6, 10}, {1, 6, 4}, {"zstd"});  // 360 chunks
+  const StoragePtr memory = StorageRegistry::open(memory_url("many"));
+  const NDArray whole = iota(meta.shape);
+  write_chunks(*memory, "v/", meta, whole);
+  ReadAheadStorage storage(memory, 8);
+  storage.gather = 6;  // more than the decoding threads of a small machine
+  storage.delay = std::chrono::microseconds(200);
+  EXPECT_EQ(read_box(storage, "v/", meta, full_box(meta.shape)), whole);
+  EXPECT_GE(storage.max_in_flight.load(), 6);
+  EXPECT_LE(storage.max_in_flight.load(), 8);
+  const Box box{{7, 1, 3}, {113, 6, 9}};
+  EXPECT_EQ(values_of(read_box(storage, "v/", meta, box)),
+            naive_box(values_of(whole), meta.shape, box));
+}
+
+TEST(ArrayIo, AFailedFetchInTheReadAheadNamesTheChunkAndStopsEveryThread) {
+  const ArrayMeta meta = float_meta({64, 8}, {1, 8}, {"zstd"});
+  const StoragePtr memory = StorageRegistry::open(memory_url("fetch-fails"));
+  write_chunks(*memory, "v/", meta, iota(meta.shape));
+  ReadAheadStorage storage(memory, 6);
+  storage.delay = std::chrono::microseconds(200);
+  read_box(storage, "v/", meta, full_box(meta.shape));  // TBB's workers are started
+  const std::size_t threads_before = thread_count();
+  storage.fail_key = "v/c/37/0";
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    try {
+      read_box(storage, "v/", meta, full_box(meta.shape));
+      ADD_FAILURE() << "expected StorageError";
+    } catch (const StorageError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("v/c/37/0"));
+    }
+  }
+  EXPECT_EQ(thread_count(), threads_before);
+}
+
+TEST(ArrayIo, ChunkReaderHoldsNoMoreThanItsLimits) {
+  // Item i takes 10 bytes; 4 items but only 25 bytes (so 2 items) may be held ahead of a
+  // slow consumer, which takes each item whatever order they arrive in, once.
+  constexpr std::size_t kItems = 40;
+  std::atomic<int> started{0};
+  std::atomic<int> taken{0};
+  std::atomic<int> max_ahead{0};
+  std::vector<int> used(kItems, 0);
+  ChunkReader reader(
+      kItems,
+      [&](std::size_t i) -> std::optional<std::string> {
+        raise_to(max_ahead, ++started - taken.load());
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+        return std::string(10, static_cast<char>('a' + i % 26));
+      },
+      [](std::size_t) -> std::uint64_t { return 10; },
+      {.threads = 4, .max_chunks = 4, .max_bytes = 25});
+  while (reader.consume([&](std::size_t i, std::optional<std::string>& bytes) {
+    ++taken;
+    ASSERT_TRUE(bytes.has_value());
+    EXPECT_EQ((*bytes)[0], static_cast<char>('a' + i % 26));
+    ++used[i];
+    std::this_thread::sleep_for(std::chrono::microseconds(300));
+  })) {
+  }
+  reader.finish();
+  for (std::size_t i = 0; i < kItems; ++i) EXPECT_EQ(used[i], 1) << "item " << i;
+  // 2 held, plus one whose place was freed before `taken` counted it.
+  EXPECT_LE(max_ahead.load(), 3);
+}
+
+TEST(ArrayIo, AFailureInTheChunkReaderStopsItsFetchesAndConsumers) {
+  std::atomic<int> fetched{0};
+  ChunkReader reader(
+      1000,
+      [&](std::size_t i) -> std::optional<std::string> {
+        ++fetched;
+        if (i == 5) throw StorageError("cannot read item 5");
+        return std::string(4, 'x');
+      },
+      [](std::size_t) -> std::uint64_t { return 4; }, {.threads = 3, .max_chunks = 8});
+  std::vector<std::thread> consumers;
+  for (int t = 0; t < 2; ++t) {
+    consumers.emplace_back([&] {
+      while (reader.consume([](std::size_t, std::optional<std::string>&) {})) {
+      }
+    });
+  }
+  for (auto& t : consumers) t.join();
+  EXPECT_THROW(reader.finish(), StorageError);
+  EXPECT_LT(fetched.load(), 1000);
+  // A failure in use() wins the same way.
+  ChunkReader second(
+      10, [](std::size_t) -> std::optional<std::string> { return std::string("x"); },
+      [](std::size_t) -> std::uint64_t { return 1; }, {.threads = 2});
+  EXPECT_FALSE(second.consume([](std::size_t, std::optional<std::string>&) {
+    throw CodecError("corrupt");
+  }));
+  EXPECT_FALSE(second.consume([](std::size_t, std::optional<std::string>&) {}));
+  EXPECT_THROW(second.finish(), CodecError);
+}
+
+constexpr std::uint64_t kNoEntry = ~std::uint64_t{0};
+
+/// A sharded float32 array of `shape` in shards of `shards`, inner chunks of `inner`
+/// (zstd), index at the end (bytes + crc32c).
+ArrayMeta sharded_meta(Index shape, Index shards, Index inner) {
+  ArrayMeta meta = float_meta(std::move(shape), std::move(shards), {"none"});
+  const auto codec = [](const char* name, Value config) {
+    return Value::object({{"name", name}, {"configuration", std::move(config)}});
+  };
+  Value inner_shape = Value::array();
+  for (auto n : inner) inner_shape.push_back(n);
+  const Value bytes = codec("bytes", Value::object({{"endian", "little"}}));
+  const Value crc32c = codec("crc32c", Value::object());
+  meta.sharding = parse_sharding(
+      meta, Value::object({{"chunk_shape", inner_shape},
+                           {"codecs", Value::array({bytes, codec("zstd", Value::object())})},
+                           {"index_codecs", Value::array({bytes, crc32c})},
+                           {"index_location", "end"}}));
+  return meta;
+}
+
+/// Writes the 2-D array `whole` as the shards of `meta`, leaving out the inner chunks at
+/// global inner-grid indices in `empty`.
+void write_shards(Storage& storage, const ArrayMeta& meta, const std::vector<float>& whole,
+                  const std::set<Index>& empty) {
+  const ShardingSpec& spec = *meta.sharding;
+  const Index& inner_chunks = spec.inner.chunks;
+  for (const Index& shard : chunks_touching(full_box(meta.shape), meta.chunks)) {
+    std::string body;
+    ChunkData index;
+    const Box shard_box{{shard[0] * meta.chunks[0], shard[1] * meta.chunks[1]},
+                        {(shard[0] + 1) * meta.chunks[0], (shard[1] + 1) * meta.chunks[1]}};
+    for (const Index& inner : chunks_touching(shard_box, inner_chunks)) {
+      std::uint64_t entry[2] = {kNoEntry, kNoEntry};
+      const Box box = chunk_box(inner, inner_chunks, meta.shape);
+      if (!box.empty() && !empty.contains(inner)) {
+        std::vector<float> raw;
+        for (std::int64_t y = 0; y < inner_chunks[0]; ++y) {
+          for (std::int64_t x = 0; x < inner_chunks[1]; ++x) {
+            const Index pos{inner[0] * inner_chunks[0] + y, inner[1] * inner_chunks[1] + x};
+            const bool inside = pos[0] < meta.shape[0] && pos[1] < meta.shape[1];
+            raw.push_back(inside ? whole[static_cast<std::size_t>(offset_of(pos, meta.shape))]
+                                 : kFill);
+          }
+        }
+        ChunkData chunk;
+        chunk.bytes.assign(reinterpret_cast<const char*>(raw.data()), raw.size() * sizeof(float));
+        const std::string encoded = encode_chunk(spec.inner, chunk);
+        entry[0] = body.size();
+        entry[1] = encoded.size();
+        body += encoded;
+      }
+      index.bytes.append(reinterpret_cast<const char*>(entry), sizeof entry);
+    }
+    storage.write("v/" + meta.chunk_key(shard), body + encode_chunk(spec.index, index));
+  }
+}
+
+TEST(ArrayIo, ShardedReadsMatchTheModelOnBothReadPaths) {
+  const ArrayMeta meta = sharded_meta({10, 9}, {4, 6}, {2, 3});
+  const StoragePtr memory = StorageRegistry::open(memory_url("sharded"));
+  std::vector<float> want = values_of(iota(meta.shape));
+  write_shards(*memory, meta, want, {{0, 1}, {3, 2}});
+  memory->remove({"v/" + meta.chunk_key({2, 1})});  // rows 8-9, cols 6-8: a missing shard
+  for (std::int64_t y = 0; y < 10; ++y) {
+    for (std::int64_t x = 0; x < 9; ++x) {
+      const bool empty_chunk = (y / 2 == 0 && x / 3 == 1) || (y / 2 == 3 && x / 3 == 2);
+      const bool missing_shard = y >= 8 && x >= 6;
+      if (empty_chunk || missing_shard) {
+        want[static_cast<std::size_t>(offset_of({y, x}, meta.shape))] = kFill;
+      }
+    }
+  }
+  for (const auto& reader : both_read_paths(memory)) {
+    for (const Box& box : {full_box(meta.shape), Box{{1, 2}, {9, 8}}, Box{{5, 0}, {6, 9}}}) {
+      SCOPED_TRACE(std::to_string(reader->preferred_parallel_reads()) + " reads, box from " +
+                   std::to_string(box.start[0]) + ", " + std::to_string(box.start[1]));
+      EXPECT_EQ(values_of(read_box(*reader, "v/", meta, box)), naive_box(want, meta.shape, box));
+    }
+  }
+  // An inner chunk shorter than its index says fails in the fetch, naming shard and chunk.
+  ReadAheadStorage truncating(memory, 4);
+  truncating.truncate_key = "v/" + meta.chunk_key({1, 0});
+  try {
+    read_box(truncating, "v/", meta, full_box(meta.shape));
+    ADD_FAILURE() << "expected CodecError";
+  } catch (const CodecError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("zarr array 'v', shard 'v/c/1/0', inner chunk "));
+    EXPECT_THAT(e.what(), HasSubstr("truncated"));
+  }
+}
+
+TEST(ArrayIo, ReadAheadFromMinioMatchesTheModel) {
+  std::shared_ptr<nuthatch::testing::S3Server> server;
+  NH_REQUIRE_S3_SERVER(nuthatch::testing::S3ServerKind::minio, server);
+  Value options = server->options();
+  options["max_concurrency"] = 6;
+  const std::string url =
+      nuthatch::testing::S3Server::url("zarr-read-ahead-" + std::to_string(::getpid()) + "/");
+  const StoragePtr storage = StorageRegistry::open(url, options);
+  EXPECT_EQ(storage->preferred_parallel_reads(), 6u);
+  const ArrayMeta meta = float_meta({40, 6, 10}, {1, 6, 4}, {"zstd"});  // 120 chunks
+  const NDArray whole = iota(meta.shape);
+  write_chunks(*storage, "v/", meta, whole);
+  storage->remove({"v/" + meta.chunk_key({3, 0, 1})});
+  std::vector<float> want = values_of(whole);
+  for (std::int64_t y = 0; y < 6; ++y) {
+    for (std::int64_t x = 4; x < 8; ++x) {
+      want[static_cast<std::size_t>(offset_of({3, y, x}, meta.shape))] = kFill;
+    }
+  }
+  EXPECT_EQ(values_of(read_box(*storage, "v/", meta, full_box(meta.shape))), want);
+  const Box box{{2, 1, 3}, {37, 6, 9}};
+  EXPECT_EQ(values_of(read_box(*storage, "v/", meta, box)), naive_box(want, meta.shape, box));
+  storage->remove_prefix("");
 }
 
 TEST(ArrayIo, UninitializedArraysOwnTheirBuffer) {
