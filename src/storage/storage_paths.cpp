@@ -97,4 +97,18 @@ KeyParts split_key(std::string_view key) {
   return {key.substr(0, slash), key.substr(slash + 1)};
 }
 
+std::string ObjectRoot::name_of(std::string_view path) const {
+  if (root.empty()) return std::string(path);
+  std::string out;
+  out.reserve(root.size() + 1 + path.size());
+  out.append(root).append("/").append(path);
+  return out;
+}
+
+std::optional<std::string> ObjectRoot::path_of(std::string_view name, std::string_view listed) const {
+  const std::size_t strip = root.empty() ? 0 : root.size() + 1;
+  if (name.size() < strip || !name.starts_with(listed)) return std::nullopt;
+  return std::string(name.substr(strip));
+}
+
 }  // namespace nuthatch

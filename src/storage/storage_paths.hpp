@@ -2,6 +2,7 @@
 // Key and location-path helpers shared by the storage drivers, so every driver accepts and
 // rejects exactly the same keys (the conformance suite checks it).
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,5 +30,16 @@ struct KeyParts {
   std::string_view name;
 };
 KeyParts split_key(std::string_view key);
+
+/// A location's root inside a bucket or container ("" or a path without slashes at its
+/// ends): the object-store drivers map location paths to object names through it.
+struct ObjectRoot {
+  std::string root;
+  /// The object name of a location path (or list prefix): "<root>/<path>", or `path`.
+  std::string name_of(std::string_view path) const;
+  /// The location path of a listed object name, when it lies under the object name
+  /// `listed` (name_of(prefix)); otherwise nothing (a store may list more than asked).
+  std::optional<std::string> path_of(std::string_view name, std::string_view listed) const;
+};
 
 }  // namespace nuthatch

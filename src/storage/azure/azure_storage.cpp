@@ -51,8 +51,7 @@ AzureStorage::AzureStorage(std::string url, const Value& options, http::Transpor
 }
 
 std::string AzureStorage::blob_of(std::string_view path) const {
-  const std::string& prefix = client_.options().prefix;
-  return prefix.empty() ? std::string(path) : prefix + "/" + std::string(path);
+  return ObjectRoot{client_.options().prefix}.name_of(path);
 }
 
 std::optional<std::string> AzureStorage::read(std::string_view path, ByteRange range) {
@@ -156,9 +155,8 @@ bool AzureStorage::write_if(std::string_view path, std::string_view data,
 
 std::vector<ObjectInfo> AzureStorage::list(std::string_view prefix) {
   check_storage_prefix(prefix, url_);
-  const std::string& root = client_.options().prefix;
-  const std::string blob_prefix = root.empty() ? std::string(prefix) : root + "/" + std::string(prefix);
-  const std::size_t strip = root.empty() ? 0 : root.size() + 1;
+  const ObjectRoot root{client_.options().prefix};
+  const std::string blob_prefix = root.name_of(prefix);
   std::vector<ObjectInfo> out;
   std::string marker;
   do {
@@ -172,10 +170,10 @@ std::vector<ObjectInfo> AzureStorage::list(std::string_view prefix) {
     const auto document = xml::parse(response.body, "List Blobs on " + client_.az_url(blob_prefix));
     if (const xml::Element* blobs = document->child("Blobs")) {
       for (const xml::Element* item : blobs->children_named("Blob")) {
-        const std::string name = item->child_text("Name");
-        if (name.size() < strip || !name.starts_with(blob_prefix)) continue;
+        std::optional<std::string> path = root.path_of(item->child_text("Name"), blob_prefix);
+        if (!path) continue;
         ObjectInfo info;
-        info.path = name.substr(strip);
+        info.path = std::move(*path);
         if (const xml::Element* props = item->child("Properties")) {
           const std::string size = props->child_text("Content-Length");
           info.size = size.empty() ? 0 : std::stoull(size);

@@ -66,8 +66,7 @@ GcsStorage::GcsStorage(std::string url, const Value& options, http::TransportPtr
 }
 
 std::string GcsStorage::name_of(std::string_view path) const {
-  const std::string& prefix = client_.options().prefix;
-  return prefix.empty() ? std::string(path) : prefix + "/" + std::string(path);
+  return ObjectRoot{client_.options().prefix}.name_of(path);
 }
 
 std::optional<std::string> GcsStorage::read(std::string_view path, ByteRange range) {
@@ -176,9 +175,8 @@ bool GcsStorage::write_if(std::string_view path, std::string_view data,
 
 std::vector<ObjectInfo> GcsStorage::list(std::string_view prefix) {
   check_storage_prefix(prefix, url_);
-  const std::string& root = client_.options().prefix;
-  const std::string name_prefix = root.empty() ? std::string(prefix) : root + "/" + std::string(prefix);
-  const std::size_t strip = root.empty() ? 0 : root.size() + 1;
+  const ObjectRoot root{client_.options().prefix};
+  const std::string name_prefix = root.name_of(prefix);
   std::vector<ObjectInfo> out;
   std::string token;
   do {
@@ -196,9 +194,9 @@ std::vector<ObjectInfo> GcsStorage::list(std::string_view prefix) {
     }
     if (const auto items = doc.find("items"); items != doc.end() && items->is_array()) {
       for (const auto& item : *items) {
-        const std::string name = json_string(item, "name");
-        if (name.size() < strip || !name.starts_with(name_prefix)) continue;
-        out.push_back(object_info(item, name.substr(strip)));
+        if (auto path = root.path_of(json_string(item, "name"), name_prefix)) {
+          out.push_back(object_info(item, std::move(*path)));
+        }
       }
     }
     token = json_string(doc, "nextPageToken");

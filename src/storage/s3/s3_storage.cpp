@@ -55,8 +55,7 @@ S3Storage::S3Storage(std::string url, const Value& options, http::TransportPtr t
 }
 
 std::string S3Storage::key_of(std::string_view path) const {
-  const std::string& prefix = client_.options().prefix;
-  return prefix.empty() ? std::string(path) : prefix + "/" + std::string(path);
+  return ObjectRoot{client_.options().prefix}.name_of(path);
 }
 
 std::optional<std::string> S3Storage::read(std::string_view path, ByteRange range) {
@@ -134,10 +133,8 @@ void S3Storage::write(std::string_view path, std::string_view data) {
 
 std::vector<ObjectInfo> S3Storage::list(std::string_view prefix) {
   check_storage_prefix(prefix, url_);
-  const std::string& root = client_.options().prefix;
-  const std::string key_prefix =
-      root.empty() ? std::string(prefix) : root + "/" + std::string(prefix);
-  const std::size_t strip = root.empty() ? 0 : root.size() + 1;
+  const ObjectRoot root{client_.options().prefix};
+  const std::string key_prefix = root.name_of(prefix);
   std::vector<ObjectInfo> out;
   std::string token;
   do {
@@ -151,11 +148,10 @@ std::vector<ObjectInfo> S3Storage::list(std::string_view prefix) {
     const auto document =
         xml::parse(response.body, "ListObjectsV2 on " + client_.s3_url(key_prefix));
     for (const xml::Element* item : document->children_named("Contents")) {
-      std::string key = item->child_text("Key");
-      if (key.size() < strip || !key.starts_with(key_prefix)) continue;
-      if (std::string_view(key).substr(strip).starts_with(kProbePrefix)) continue;  // in flight
+      std::optional<std::string> path = root.path_of(item->child_text("Key"), key_prefix);
+      if (!path || path->starts_with(kProbePrefix)) continue;  // probes are in flight
       ObjectInfo info;
-      info.path = key.substr(strip);
+      info.path = std::move(*path);
       info.size = parse_size(item->child_text("Size"));
       info.mtime_ns = whole_seconds(parse_iso8601_ns(item->child_text("LastModified")).value_or(0));
       info.generation = unquote(item->child_text("ETag"));
