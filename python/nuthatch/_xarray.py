@@ -354,6 +354,53 @@ class _StoredArray:
         return (_StoredArray, (self.target, self.name, self.dims, self.dtype_name, self.shape))
 
 
+_POOLED_DTYPES = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+                  "uint64", "float32", "float64", "datetime64[ns]"}
+
+
+def _finalize_pooled(results):
+    """dask's finalize of an array's computed blocks (a nested list), assembling them in
+    a buffer of the engine's pool instead of fresh numpy memory: a dataset loaded again
+    reuses the buffers of the one released before it, where fresh memory costs a page
+    fault per page (and, with numpy's huge pages, compaction). Anything but plain numpy
+    blocks of a numeric dtype goes to dask's own finalize."""
+    import dask.array.core as dac
+    from dask.core import flatten
+    blocks = list(flatten(results, container=(list, tuple))) if isinstance(results, list) else []
+    first = blocks[0] if blocks else None
+    if (first is None or not all(type(b) is np.ndarray for b in blocks)
+            or first.dtype.name not in _POOLED_DTYPES or first.ndim == 0
+            or dac.ndimlist(results) != first.ndim
+            or any(b.dtype != first.dtype for b in blocks)):
+        return dac.finalize(results)
+    from . import _core
+    chunks = dac.chunks_from_arrays(results)
+    out = _array(first.dtype.name, _core.empty(first.dtype.name, [sum(c) for c in chunks]))
+    for index, block in zip(dac.slices_from_chunks(chunks), blocks):
+        out[index] = block
+    return out
+
+
+_POOLED_ARRAY = []  # the da.Array subclass, made at first use (dask imports lazily)
+
+
+def _pooled(array):
+    """The dask array, its class switched to a da.Array subclass whose only change is
+    _finalize_pooled as finalize. Arrays derived from it are plain dask arrays."""
+    if not _POOLED_ARRAY:
+        import dask.array as da
+
+        class PooledArray(da.Array):
+            __slots__ = ()
+
+            def __dask_postcompute__(self):
+                return _finalize_pooled, ()
+
+        _POOLED_ARRAY.append(PooledArray)
+    array.__class__ = _POOLED_ARRAY[0]
+    return array
+
+
 def _lazy_data(target, name, dims, dtype, shape, chunks):
     """A dask array over a stored variable: chunks whole multiples of the stored ones, of
     about dask's array.chunk-size (128 MiB by default), so each task reads many chunks in
@@ -362,9 +409,9 @@ def _lazy_data(target, name, dims, dtype, shape, chunks):
     source = _StoredArray(target, name, dims, dtype, shape)
     dask_chunks = da.core.normalize_chunks("auto", source.shape, dtype=source.dtype,
                                            previous_chunks=tuple(chunks))
-    return da.from_array(source, chunks=dask_chunks, lock=False, asarray=False,
-                         name=f"nuthatch-read-{target.url}-{name}",
-                         meta=np.empty((0,) * source.ndim, dtype=source.dtype))
+    return _pooled(da.from_array(source, chunks=dask_chunks, lock=False, asarray=False,
+                                 name=f"nuthatch-read-{target.url}-{name}",
+                                 meta=np.empty((0,) * source.ndim, dtype=source.dtype)))
 
 
 def open_lazy(target):

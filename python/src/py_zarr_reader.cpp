@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "nuthatch/memory.hpp"
 #include "nuthatch/storage.hpp"
 #include "nuthatch/zarr.hpp"
 #include "py_dataset.hpp"
@@ -62,6 +63,32 @@ void bind_zarr_reader(nb::module_& m) {
       }, nb::arg("variable"), nb::arg("ranges") = nb::list(),
          "The elements of a variable in [(dim, start, stop), ...] (other dims whole), as "
          "DatasetWriter's blocks are given (datetimes as int64, str as (list, shape)).");
+  m.def("empty", [](const std::string& dtype, const std::vector<std::int64_t>& shape) {
+    DType t = parse_dtype(dtype);
+    if (t == DType::string) throw nb::type_error("empty() takes a numeric dtype, not str");
+    NDArray data;
+    {
+      nb::gil_scoped_release nogil;
+      data = NDArray::uninitialized(t, shape);
+    }
+    return array_to_py(data);
+  }, nb::arg("dtype"), nb::arg("shape"),
+     "An uninitialised array from the engine's buffer pool (nuthatch/memory.hpp): large "
+     "buffers released earlier are reused, so filling it faults no fresh pages "
+     "(datetimes as int64).");
+  m.def("buffer_pool_stats", [] {
+    BufferPoolStats s = buffer_pool_stats();
+    nb::dict out;
+    out["idle_bytes"] = s.idle_bytes;
+    out["idle_buffers"] = s.idle_buffers;
+    out["reused"] = s.reused;
+    out["allocated"] = s.allocated;
+    out["released"] = s.released;
+    return out;
+  }, "The engine's buffer pool: idle bytes and buffers held now, and counts of buffers "
+     "reused, newly allocated and released since start.");
+  m.def("release_idle_buffers", [] { release_idle_buffers(); },
+        "Returns the buffers the pool holds to the system now.");
 }
 
 }  // namespace nuthatch::python

@@ -1,5 +1,7 @@
 #include "nuthatch/ndarray.hpp"
 
+#include "common/buffer_pool.hpp"
+
 #include <fmt/format.h>
 
 #include <cstring>
@@ -109,10 +111,11 @@ NDArray NDArray::zeros(DType dtype, std::vector<std::int64_t> shape) {
 NDArray NDArray::uninitialized(DType dtype, std::vector<std::int64_t> shape) {
   if (dtype == DType::string) return zeros(dtype, std::move(shape));
   const std::size_t bytes = static_cast<std::size_t>(element_count(shape)) * dtype_size(dtype);
-  // new[] of a scalar type leaves the memory as the allocator returns it: no fill pass.
-  // (Asking for transparent huge pages here was tried: slower, compaction costs more
-  // than the page faults it saves.)
-  std::shared_ptr<std::uint64_t[]> owner(new std::uint64_t[(bytes + 7) / 8]);
+  // The buffer pool's memory is as the last array left it: no fill pass, and large
+  // buffers are recycled rather than faulted in fresh (nuthatch/memory.hpp). (Asking for
+  // transparent huge pages instead was tried: slower, compaction costs more than the
+  // page faults it saves.)
+  std::shared_ptr<void> owner = detail::allocate_buffer(bytes);
   const void* data = owner.get();
   NDArray a;
   a.init(dtype, std::move(shape), data, bytes, std::move(owner));

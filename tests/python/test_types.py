@@ -239,3 +239,53 @@ def test_irregular_dask_chunks_and_dataarrays_stream(project):
     first, again = recall_twice(make)
     assert isinstance(again, xr.DataArray) and again.chunks is not None
     xr.testing.assert_identical(again.load(), a.load())
+
+
+def test_loading_a_recalled_dataset_reuses_the_engines_buffers(project):
+    """.load() / .compute() of a lazily recalled variable assembles its blocks in a buffer
+    of the engine's pool; a variable loaded again after the first is released reuses it.
+    The result is a plain, writable numpy array with the stored values."""
+    import pickle
+
+    import dask
+    from nuthatch import _core
+    n = 40_000
+    rng = np.random.default_rng(0)
+    ds = xr.Dataset(
+        {"t2m": (("time", "x"), rng.standard_normal((n, 16)).astype(np.float32)),
+         "count": (("time", "x"), (np.arange(n * 16) % 1000).astype(np.int16).reshape(n, 16)),
+         "stamp": (("time",), np.datetime64("2000-01-01", "ns")
+                   + np.arange(n).astype("timedelta64[s]")),
+         "flag": (("time",), np.arange(n) % 3 == 0)},
+        coords={"time": np.arange(n)})
+
+    @cache()
+    def fields():
+        return ds
+
+    fields()
+    nuthatch.clear_memoizer()
+    with dask.config.set({"array.chunk-size": "512KiB"}):
+        recalled = fields()
+    assert len(recalled["t2m"].data.chunks[0]) > 1  # several dask chunks to assemble
+    _core.release_idle_buffers()
+
+    loaded = recalled.load()
+    for name in ds.data_vars:
+        values = loaded[name].values
+        assert type(values) is np.ndarray and values.dtype == ds[name].dtype, name
+        np.testing.assert_array_equal(values, ds[name].values)
+    loaded["t2m"].values[0, 0] = 42.0  # writable, and the store is untouched
+    del loaded, recalled, values
+
+    before = _core.buffer_pool_stats()
+    again = fields().compute()  # memoizer off: recalled from storage and loaded again
+    after = _core.buffer_pool_stats()
+    assert after["reused"] > before["reused"]
+    xr.testing.assert_identical(again, ds)
+
+    lazy = fields()
+    doubled = (lazy["t2m"] * 2).compute()  # derived arrays keep dask's own finalize
+    np.testing.assert_array_equal(doubled.values, ds["t2m"].values * 2)
+    unpickled = pickle.loads(pickle.dumps(lazy["count"].data))
+    np.testing.assert_array_equal(unpickled.compute(), ds["count"].values)
