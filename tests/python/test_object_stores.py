@@ -11,7 +11,6 @@ Zarr entries are recalled with engine='eager' (the engine reads them, partially 
 processor names a range) and lazily (the default: a dask-backed Dataset whose tasks read
 through the C++ reader with the root's storage options, here and on workers).
 """
-import collections
 import datetime
 import hashlib
 import hmac
@@ -36,6 +35,7 @@ import xarray as xr
 import nuthatch
 from nuthatch import _core, cache, set_parameter
 from nuthatch.processors import timeseries
+from shared_root_scenario import KEYS, expected_dataset, workers_share_one_root
 
 ACCESS_KEY = "nuthatch-py-key"
 SECRET_KEY = "nuthatch-py-secret-Qw8z"
@@ -444,73 +444,23 @@ def test_dask_results_stream_to_object_stores_from_worker_processes(root_fixture
 
 
 def test_worker_processes_share_one_s3_root(s3_root, project, tmp_path):
-    """As test_runtime's test_worker_processes_share_one_root, on S3: two worker
-    processes, configured by the project's nuthatch.toml, call cached functions; each value
-    is computed once and recalled by every other task. The distinct keys run first (one
-    task each; the engine has no single-flight), then the repeated calls."""
-    import distributed
+    """test_runtime's scenario (shared_root_scenario) on S3: two worker processes,
+    configured by the project's nuthatch.toml, call cached functions; each value is
+    computed once and recalled by every other task (datasets read eagerly by the engine
+    there), and the stores are complete: recalled here, lazily and eagerly, and read
+    back by xarray."""
     s3_root.write_toml(project)
-    marks = tmp_path / "marks"  # one file per execution of a function body
+    marks = tmp_path / "marks"
     marks.mkdir()
-    marks_dir = str(marks)
-
-    def mark(name, key):
-        import os
-        import uuid
-        open(os.path.join(marks_dir, f"{name}-{key}-{uuid.uuid4().hex}"), "w").close()
-
-    def expected_dataset(key):
-        rng = np.random.default_rng(key)
-        return xr.Dataset(
-            {"t2m": (("time", "x"), rng.random((48, 20)).astype("float32")),
-             "count": (("x",), np.arange(20, dtype="int64") * key)},
-            coords={"x": np.arange(20) * 0.5}, attrs={"key": key})
-
-    @cache(cache_args=["key"])
-    def plain(key):
-        mark("plain", key)
-        return {"key": key, "square": key * key}
-
-    @cache(cache_args=["key"])
-    def dataset(key):
-        mark("dataset", key)
-        return expected_dataset(key)
-
-    def task(key):
-        import os
-        return os.getpid(), plain(key), dataset(key, engine="eager").identical(
-            expected_dataset(key))
-
-    keys = [1, 2, 3, 4]
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
-        workers = sorted(client.scheduler_info()["workers"])
-        assert len(workers) == 2
-
-        def run(calls):
-            futures = [client.submit(task, key, pure=False, workers=[workers[i % 2]],
-                                     allow_other_workers=False)
-                       for i, key in enumerate(calls)]
-            return client.gather(futures)
-
-        results = run(keys) + run(keys * 3)
-
-    assert [value for _, value, _ in results] == [{"key": k, "square": k * k}
-                                                  for k in keys * 4]
-    assert all(same for _, _, same in results)
-    assert len({pid for pid, _, _ in results}) == 2 and os.getpid() not in {
-        pid for pid, _, _ in results}
-    computed = collections.Counter(p.name.rsplit("-", 1)[0] for p in marks.iterdir())
-    assert computed == {f"{name}-{k}": 1 for name in ("plain", "dataset") for k in keys}
-
-    for k in keys:  # complete stores, recalled here without computing
+    plain, dataset = workers_share_one_root(marks, recall_engine="eager")
+    for k in KEYS:  # complete stores, recalled here without computing
         url = dataset(k, filepath_only=True, engine="eager")
         assert url.startswith(s3_root.url + "/")
         xr.testing.assert_identical(dataset(k, engine="eager"), expected_dataset(k))
+        xr.testing.assert_identical(dataset(k).load(), expected_dataset(k))
         assert_store_reads_back(s3_root, url, expected_dataset(k))
         assert plain(k, cache_mode="read_only_strict")["square"] == k * k
-    assert sum(1 for _ in marks.iterdir()) == 2 * len(keys)
+    assert sum(1 for _ in marks.iterdir()) == 2 * len(KEYS)
 
 
 # --- partial recall -------------------------------------------------------------------

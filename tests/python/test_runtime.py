@@ -1,7 +1,5 @@
 """The binding at run time: interpreter exit with memoized objects, dask workers, the
 GIL released while the engine works."""
-import collections
-import os
 import subprocess
 import sys
 import textwrap
@@ -11,6 +9,7 @@ import time
 import distributed
 
 from nuthatch import cache
+from shared_root_scenario import KEYS, expected_dataset, workers_share_one_root
 
 
 def test_exit_with_memoized_objects(project):
@@ -63,86 +62,19 @@ def test_other_threads_run_while_the_engine_computes(project):
 
 
 def test_worker_processes_share_one_root(project, tmp_path):
-    """Two worker processes call cached functions against one shared root: each value is
-    computed once and recalled by every other task, on both workers, and every store
-    written is complete.
-
-    The engine does not make concurrent first calls of one key wait for each other
-    (DESIGN: no single-flight; the last complete write wins, readers never see a partial
-    entry), so two tasks that miss the same key at the same moment may both compute it.
-    To assert "exactly once" deterministically, the distinct keys run first (one task
-    each), then the repeated calls."""
-    import numpy as np
+    """Two worker processes share one local root (shared_root_scenario): each value is
+    computed once, recalled everywhere else, and every store written is complete."""
     import xarray as xr
-
-    marks = tmp_path / "marks"  # one file per execution of a function body
+    marks = tmp_path / "marks"
     marks.mkdir()
-    marks_dir = str(marks)
+    plain, dataset = workers_share_one_root(marks)
 
-    def mark(name, key):
-        import os
-        import uuid
-        open(os.path.join(marks_dir, f"{name}-{key}-{uuid.uuid4().hex}"), "w").close()
-
-    def expected_dataset(key):
-        rng = np.random.default_rng(key)
-        return xr.Dataset(
-            {"t2m": (("time", "x"), rng.random((48, 20)).astype("float32")),
-             "count": (("x",), np.arange(20, dtype="int64") * key)},
-            coords={"x": np.arange(20) * 0.5}, attrs={"key": key})
-
-    @cache(cache_args=["key"])
-    def plain(key):
-        mark("plain", key)
-        return {"key": key, "square": key * key, "labels": [str(key)] * 3}
-
-    @cache(cache_args=["key"])
-    def dataset(key):
-        mark("dataset", key)
-        return expected_dataset(key)
-
-    def task(key):
-        import os
-        value = plain(key)
-        ds = dataset(key)
-        return os.getpid(), value, ds.identical(expected_dataset(key))
-
-    keys = [1, 2, 3, 4]
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
-        workers = sorted(client.scheduler_info()["workers"])
-        assert len(workers) == 2
-
-        def run(calls):
-            # pure=False: every call is its own task (dask would merge equal pure calls);
-            # each is pinned to a worker so both workers take part deterministically.
-            futures = [client.submit(task, key, pure=False, workers=[workers[i % 2]],
-                                     allow_other_workers=False)
-                       for i, key in enumerate(calls)]
-            return client.gather(futures)
-
-        first = run(keys)
-        repeated = run(keys * 3)  # 12 tasks, each key on both workers
-
-    client_pid = os.getpid()
-    for results in (first, repeated):
-        assert [value for _, value, _ in results] == [
-            {"key": k, "square": k * k, "labels": [str(k)] * 3}
-            for k in (keys if results is first else keys * 3)]
-        assert all(same for _, _, same in results)
-    pids = {pid for pid, _, _ in first + repeated}
-    assert len(pids) == 2 and client_pid not in pids
-
-    computed = collections.Counter(p.name.rsplit("-", 1)[0] for p in marks.iterdir())
-    assert computed == {f"{name}-{k}": 1 for name in ("plain", "dataset") for k in keys}
-    assert len(project.manifests()) == 2 * len(keys)
-
-    for k in keys:
+    assert len(project.manifests()) == 2 * len(KEYS)
+    for k in KEYS:
         store = dataset(k, filepath_only=True).removeprefix("file://")
         xr.testing.assert_identical(xr.open_zarr(store).load(), expected_dataset(k))
         assert plain(k, cache_mode="read_only_strict")["square"] == k * k
-    assert sum(1 for _ in marks.iterdir()) == 2 * len(keys)  # the reads above recomputed nothing
+    assert sum(1 for _ in marks.iterdir()) == 2 * len(KEYS)  # the reads above recomputed nothing
 
 
 def test_dask_dataset_streams_from_worker_processes(project):
