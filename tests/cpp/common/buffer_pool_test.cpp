@@ -191,5 +191,19 @@ TEST_F(BufferPoolTest, AForkedChildExpiresItsOwnBuffers) {
   EXPECT_EQ(WEXITSTATUS(status), 0) << "the child's idle buffers never expired";
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+TEST_F(BufferPoolTest, TouchingAHeldBufferIsCaughtBySanitizers) {
+  // Held buffers are poisoned: a use after release is reported as it would be for
+  // memory returned to the allocator.
+  const float* stale = nullptr;
+  {
+    NDArray a = array_of_mib(2);
+    stale = a.values<float>().data();
+  }
+  ASSERT_EQ(buffer_pool_stats().idle_buffers, 1u);
+  EXPECT_DEATH({ [[maybe_unused]] volatile float f = stale[10]; }, "use-after-poison");
+}
+#endif
+
 }  // namespace
 }  // namespace nuthatch
