@@ -389,6 +389,10 @@ def _pooled(array):
     _finalize_pooled as finalize. Arrays derived from it are plain dask arrays."""
     if not _POOLED_ARRAY:
         import dask.array as da
+        import dask.array.core as dac
+        if not all(hasattr(dac, f) for f in ("finalize", "ndimlist", "chunks_from_arrays",
+                                             "slices_from_chunks")):
+            return array  # a dask without the helpers _finalize_pooled uses: its own
 
         class PooledArray(da.Array):
             __slots__ = ()
