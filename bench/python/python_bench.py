@@ -22,7 +22,9 @@ Measures:
       median over distinct keys;
   (c) dataset write / read: a float32 xarray.Dataset of --size-gib (3 variables, time x
       256 x 341, in memory), returned by a cached function: the first call (write) and a
-      recall fully loaded (`.load()`; read), best of --repeat, page cache warm.
+      recall fully loaded (`.load()`; read), best of --repeat, page cache warm. The rounds
+      run in one process, so from the second on nuthatch's buffer pool hands the
+      buffers of the dataset released before to this one (--buffer-pool-bytes 0: off).
 Each engine stores the dataset with its own defaults (chunks, compression). Ratios are
 the other engine's time divided by nuthatch's (> 1: nuthatch is faster). Targets: hit
 >= 100x the original and >= 5x joblib; dataset write and read >= 2x the original.
@@ -152,13 +154,15 @@ def child_project(engine, workdir):
     return root
 
 
-def run_child(engine, python, size_gib, repeat):
+def run_child(engine, python, size_gib, repeat, buffer_pool_bytes=None):
     """Runs one engine in a child process in a fresh project; its measures, or None."""
     workdir = tempfile.mkdtemp(prefix=f"nh-python-bench-{engine}-")
     try:
         root = child_project(engine, workdir)
         env = {k: v for k, v in os.environ.items() if not k.startswith("NUTHATCH_")}
         env["XDG_CACHE_HOME"] = os.path.join(workdir, "xdg")
+        if engine == "nuthatch" and buffer_pool_bytes is not None:
+            env["NUTHATCH_BUFFER_POOL_BYTES"] = str(buffer_pool_bytes)
         cmd = [python, os.path.abspath(__file__), "--engine", engine, "--root", root,
                "--size-gib", str(size_gib), "--repeat", str(repeat)]
         print(f"running {engine} ...", file=sys.stderr, flush=True)
@@ -199,6 +203,9 @@ def main():
                         help="comma-separated subset of " + ",".join(ENGINES))
     parser.add_argument("--original-python", default=DEFAULT_ORIGINAL_PYTHON,
                         help="interpreter of the environment holding the original package")
+    parser.add_argument("--buffer-pool-bytes", type=int,
+                        help="nuthatch's buffer pool limit (NUTHATCH_BUFFER_POOL_BYTES; 0 "
+                             "turns pooling off; default: the engine's own)")
     parser.add_argument("--engine", choices=ENGINES, help=argparse.SUPPRESS)  # child mode
     parser.add_argument("--root", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -215,7 +222,8 @@ def main():
             print(f"skipping {engine}: {python} not found (see DEVELOPERS.md, Python "
                   "benchmarks)", file=sys.stderr)
             continue
-        results[engine] = run_child(engine, python, args.size_gib, args.repeat)
+        results[engine] = run_child(engine, python, args.size_gib, args.repeat,
+                                    args.buffer_pool_bytes)
     sizes = {round(r["dataset_gib"], 3) for r in results.values() if r}
     calls = {e: f"{r['hit_calls']} hits, {r['miss_calls']} misses" for e, r in results.items() if r}
     print(f"\ndataset {', '.join(map(str, sizes))} GiB, best of {args.repeat}; calls: {calls}")
