@@ -1,17 +1,22 @@
-"""The Python package on an S3 root (a real MinIO on 127.0.0.1): dask results streamed to
-it block by block / partition by partition, from this process and from dask worker
-processes; worker processes sharing it; partial recall of a timeseries from it.
+"""The Python package on object-store roots (a real MinIO, fake-gcs-server and Azurite on
+127.0.0.1): dask results streamed to them block by block / partition by partition, from
+this process and from dask worker processes, and read back lazily by the workers; worker
+processes sharing an S3 root; partial recall of a timeseries from S3.
 
-MinIO is the binary scripts/test_servers.sh builds, named by NH_TEST_MINIO (scripts/test.sh
-exports it). The module starts it on a free loopback port, creates the bucket, and stops
-it afterwards. With NH_TEST_MINIO unset the tests are skipped; set, a server that does not
-start fails them. Reading back through xarray.open_zarr uses s3fs when it is installed.
+MinIO is the binary scripts/test_servers.sh builds, named by NH_TEST_MINIO; the emulators
+are those scripts/test_servers_gcs_azure.sh installs (NH_TEST_FAKE_GCS, NH_TEST_AZURITE);
+scripts/test.sh exports all three. Each server starts on a free loopback port, gets its
+bucket (container), and stops after the module. With its variable unset a server's
+tests are skipped; set, a server that does not start fails them. Reading back through
+xarray.open_zarr uses s3fs when it is installed.
 
 Zarr entries are recalled with engine='eager' (the engine reads them, partially where a
 processor names a range) and lazily (the default: a dask-backed Dataset whose tasks read
 through the C++ reader with the root's storage options, here and on workers).
 """
+import base64
 import datetime
+import email.utils
 import hashlib
 import hmac
 import json
@@ -24,6 +29,7 @@ import subprocess
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -41,6 +47,10 @@ ACCESS_KEY = "nuthatch-py-key"
 SECRET_KEY = "nuthatch-py-secret-Qw8z"
 REGION = "us-east-1"
 BUCKET = "nuthatch-py"
+# Azurite's well-known development account (public, documented by Microsoft).
+AZURITE_ACCOUNT = "devstoreaccount1"
+AZURITE_KEY = ("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/"
+               "KBHBeksoGMGw==")
 START_TIMEOUT_S = 60
 START_ATTEMPTS = 5  # ports tried when another server takes the free one first
 
@@ -72,6 +82,31 @@ def signed_request(endpoint, method, path):
     headers["authorization"] = (f"AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/{scope}, "
                                 f"SignedHeaders={names}, Signature={signature}")
     request = urllib.request.Request(endpoint + path, method=method, headers=headers)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status
+
+
+def shared_key_request(endpoint, method, path, query):
+    """An Azure Shared Key request without a body, path-style as Azurite serves the
+    account (enough to create a container)."""
+    date = email.utils.formatdate(usegmt=True)
+    headers = {"x-ms-date": date, "x-ms-version": "2021-08-06"}
+    content_type = "application/octet-stream"  # urllib would send a form type otherwise
+    # VERB, the eleven standard headers (Content-Type the only one set; a zero
+    # Content-Length is signed as empty), the x-ms- headers and the resource (Azurite's
+    # path already names the account, so it appears twice).
+    standard = [""] * 11
+    standard[4] = content_type
+    to_sign = "\n".join([method] + standard) + "\n" + "".join(
+        f"{k}:{headers[k]}\n" for k in sorted(headers)) + f"/{AZURITE_ACCOUNT}{path}" + "".join(
+        f"\n{k}:{v}" for k, v in sorted(query.items()))
+    signature = base64.b64encode(hmac.new(base64.b64decode(AZURITE_KEY), to_sign.encode(),
+                                          hashlib.sha256).digest()).decode()
+    headers["Authorization"] = f"SharedKey {AZURITE_ACCOUNT}:{signature}"
+    headers["Content-Type"] = content_type
+    request = urllib.request.Request(
+        endpoint + path + "?" + urllib.parse.urlencode(query), data=b"", method=method,
+        headers=headers)
     with urllib.request.urlopen(request, timeout=10) as response:
         return response.status
 
@@ -198,6 +233,23 @@ class FakeGcsServer(LoopbackServer):
         urllib.request.urlopen(request, timeout=10).close()
 
 
+class AzuriteServer(LoopbackServer):
+    name = "azurite"
+
+    def command(self, binary, port):
+        return [binary, "--blobHost", "127.0.0.1", "--blobPort", str(port),
+                "--location", os.path.join(self.dir, "data"), "--skipApiVersionCheck",
+                "--loose", "--silent"]
+
+    def answers_as_ours(self):
+        answer = probe(urllib.request.Request(self.endpoint + "/"))
+        return None if answer is None else answer[1].startswith("Azurite")
+
+    def create_bucket(self):
+        shared_key_request(self.endpoint, "PUT", f"/{AZURITE_ACCOUNT}/{BUCKET}",
+                           {"restype": "container"})
+
+
 def start_server(server_class, variable, script):
     binary = os.environ.get(variable)
     if not binary:
@@ -220,6 +272,13 @@ def minio():
 @pytest.fixture(scope="module")
 def fake_gcs():
     server = start_server(FakeGcsServer, "NH_TEST_FAKE_GCS", "test_servers_gcs_azure.sh")
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def azurite():
+    server = start_server(AzuriteServer, "NH_TEST_AZURITE", "test_servers_gcs_azure.sh")
     yield server
     server.close()
 
@@ -280,6 +339,13 @@ class GcsRoot(ObjectRoot):
         super().__init__("gs", {"endpoint_url": endpoint, "token": self.TOKEN}, self.TOKEN)
 
 
+class AzureRoot(ObjectRoot):
+    def __init__(self, endpoint):
+        super().__init__("az", {"endpoint_url": f"{endpoint}/{AZURITE_ACCOUNT}",
+                                "account_name": AZURITE_ACCOUNT, "account_key": AZURITE_KEY},
+                         AZURITE_KEY)
+
+
 @pytest.fixture
 def s3_root(minio, project, monkeypatch):
     # Credentials only from the configuration: nothing to fall back on in the environment.
@@ -294,6 +360,14 @@ def gcs_root(fake_gcs, project, monkeypatch):
     for name in ("STORAGE_EMULATOR_HOST", "GOOGLE_APPLICATION_CREDENTIALS", "CLOUDSDK_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     return GcsRoot(fake_gcs.endpoint)
+
+
+@pytest.fixture
+def az_root(azurite, project, monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("AZURE_STORAGE_"):
+            monkeypatch.delenv(name)
+    return AzureRoot(azurite.endpoint)
 
 
 def dask_dataset():
@@ -400,7 +474,7 @@ def test_streamed_payload_target_hides_storage_options(project):
 
 # --- dask worker processes ------------------------------------------------------------
 
-@pytest.mark.parametrize("root_fixture", ["s3_root", "gcs_root"])
+@pytest.mark.parametrize("root_fixture", ["s3_root", "gcs_root", "az_root"])
 def test_dask_results_stream_to_object_stores_from_worker_processes(root_fixture, request,
                                                                     monkeypatch):
     """The root is configured in this process only: the workers' project file names a
@@ -430,6 +504,9 @@ def test_dask_results_stream_to_object_stores_from_worker_processes(root_fixture
         make_dataset()
         make_frame()
         writers = client.run(open_writers)
+        lazy = make_dataset()  # recalled here; its blocks are read by the workers
+        assert root.secret not in repr(lazy) and root.secret not in lazy["t2m"].data.name
+        loaded = lazy.compute()
         logs = [text for _, text in client.get_scheduler_logs()] + \
             [text for entries in client.get_worker_logs().values() for _, text in entries]
 
@@ -438,6 +515,7 @@ def test_dask_results_stream_to_object_stores_from_worker_processes(root_fixture
     assert set().union(*writers.values()) == {url}  # the workers wrote its blocks
     assert not any(root.secret in text for text in logs)
     expected = ds.load()
+    xr.testing.assert_identical(loaded, expected)
     xr.testing.assert_identical(make_dataset(engine="eager"), expected)
     assert_store_reads_back(root, url, expected)
     pd.testing.assert_frame_equal(make_frame(), frame.compute())
