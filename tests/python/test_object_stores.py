@@ -346,27 +346,30 @@ class AzureRoot(ObjectRoot):
                          AZURITE_KEY)
 
 
+def without_credentials(monkeypatch, prefixes):
+    """Credentials only from the configuration: nothing to fall back on in the
+    environment (variables starting with any of prefixes are removed)."""
+    for name in list(os.environ):
+        if name.startswith(prefixes):
+            monkeypatch.delenv(name)
+
+
 @pytest.fixture
 def s3_root(minio, project, monkeypatch):
-    # Credentials only from the configuration: nothing to fall back on in the environment.
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
+    without_credentials(monkeypatch, ("AWS_",))
     return S3Root(minio.endpoint)
 
 
 @pytest.fixture
 def gcs_root(fake_gcs, project, monkeypatch):
-    for name in ("STORAGE_EMULATOR_HOST", "GOOGLE_APPLICATION_CREDENTIALS", "CLOUDSDK_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
+    without_credentials(monkeypatch, ("STORAGE_EMULATOR_HOST", "GOOGLE_APPLICATION_CREDENTIALS",
+                                      "CLOUDSDK_"))
     return GcsRoot(fake_gcs.endpoint)
 
 
 @pytest.fixture
 def az_root(azurite, project, monkeypatch):
-    for name in list(os.environ):
-        if name.startswith("AZURE_STORAGE_"):
-            monkeypatch.delenv(name)
+    without_credentials(monkeypatch, ("AZURE_STORAGE_",))
     return AzureRoot(azurite.endpoint)
 
 
