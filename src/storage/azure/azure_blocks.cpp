@@ -58,7 +58,7 @@ void AzureStorage::put_blocks(const std::string& blob, std::string_view data) co
     const std::uint64_t offset = i * block_size;
     const std::string_view body = data.substr(offset, std::min<std::uint64_t>(block_size, data.size() - offset));
     const http::Response response =
-        client_.send({.method = "PUT",
+        client_.try_send({.method = "PUT",
                       .blob = blob,
                       .query = {{"comp", "block"}, {"blockid", ids[i]}},
                       .headers = {{"Content-MD5", base64_encode(http::md5(body))}},
@@ -73,7 +73,7 @@ void AzureStorage::put_blocks(const std::string& blob, std::string_view data) co
   for (const std::string& id : ids) list += "<Latest>" + id + "</Latest>";
   list += "</BlockList>";
   const http::Response committed =
-      client_.send({.method = "PUT",
+      client_.try_send({.method = "PUT",
                     .blob = blob,
                     .query = {{"comp", "blocklist"}},
                     .headers = {{"Content-Type", "application/xml"},

@@ -83,6 +83,10 @@ std::string AzureClient::az_url(std::string_view blob) const {
 }
 
 http::Response AzureClient::send(const AzureCall& call) const {
+  return http::answered(try_send(call));
+}
+
+http::Response AzureClient::try_send(const AzureCall& call) const {
   const std::string path = path_of(call.blob);
   std::string query;
   auto add = [&query](std::string_view part) {
@@ -112,13 +116,13 @@ http::Response AzureClient::send(const AzureCall& call) const {
                                    .query = &query_params};
     r.headers.emplace_back("Authorization", shared_key_authorization(signing, options_.account_key));
   };
-  return http_.send(std::move(request));
+  return http_.try_send(std::move(request));
 }
 
 void AzureClient::fail(std::string_view action, std::string_view blob,
                        const http::Response& response) const {
-  http::throw_status_error(action, az_url(blob) + " (" + url_of(std::string(blob)) + ")", response,
-                           error_detail(response));
+  http::throw_request_error(action, az_url(blob), url_of(std::string(blob)), response,
+                            error_detail(response));
 }
 
 }  // namespace nuthatch::azure

@@ -35,7 +35,11 @@ class AzureClient {
   AzureClient(AzureOptions options, http::TransportPtr transport);
 
   /// Sends a call (authorized, with retries); returns the final response, any status.
+  /// Throws StorageError naming the method and URL when no attempt got a response.
   http::Response send(const AzureCall& call) const;
+  /// send(), but an unanswered call returns status 0 (http::HttpClient::try_send), which
+  /// fail() words with the blob's location.
+  http::Response try_send(const AzureCall& call) const;
 
   /// The URL of a blob (or of the container), without the SAS token.
   std::string url_of(const std::optional<std::string>& blob) const;
@@ -43,7 +47,8 @@ class AzureClient {
   std::string az_url(std::string_view blob) const;
 
   /// Throws StorageError: "<action> az://container/blob (<URL>): HTTP <status> <reason>:
-  /// <Azure code>: <message>".
+  /// <Azure code>: <message>", or for an unanswered call "<action> az://container/blob
+  /// (<METHOD> <request URL>): <transport error> (after <n> attempts)".
   [[noreturn]] void fail(std::string_view action, std::string_view blob,
                          const http::Response& response) const;
 

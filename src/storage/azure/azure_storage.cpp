@@ -5,6 +5,7 @@
 
 #include "common/base64.hpp"
 #include "nuthatch/error.hpp"
+#include "storage/http/conditional_write.hpp"
 #include "storage/http/digest.hpp"
 #include "storage/http/http_date.hpp"
 #include "storage/http/xml.hpp"
@@ -63,7 +64,7 @@ std::optional<std::string> AzureStorage::read(std::string_view path, ByteRange r
   azure::AzureCall call{.blob = blob};
   const bool ranged = range.offset > 0 || range.length.has_value();
   if (ranged) call.headers.emplace_back("x-ms-range", range_header(range));
-  http::Response response = client_.send(call);
+  http::Response response = client_.try_send(call);
   if (is_missing_blob(response)) return std::nullopt;
   if (response.status == kRangeNotSatisfiable) return std::string();  // past the end
   if (response.status == kPartialContent) return std::move(response.body);
@@ -78,7 +79,7 @@ std::optional<std::string> AzureStorage::read(std::string_view path, ByteRange r
 std::optional<VersionedObject> AzureStorage::read_versioned(std::string_view path) {
   check_storage_key(path, url_);
   const std::string blob = blob_of(path);
-  http::Response response = client_.send({.blob = blob});
+  http::Response response = client_.try_send({.blob = blob});
   if (is_missing_blob(response)) return std::nullopt;
   if (response.status != kOk) client_.fail("cannot read", blob, response);
   std::string generation = unquote(response.header("etag").value_or(""));
@@ -87,7 +88,7 @@ std::optional<VersionedObject> AzureStorage::read_versioned(std::string_view pat
 
 std::optional<ObjectInfo> AzureStorage::properties(const std::string& blob, std::string_view path,
                                                    std::string* md5) const {
-  const http::Response response = client_.send({.method = "HEAD", .blob = blob});
+  const http::Response response = client_.try_send({.method = "HEAD", .blob = blob});
   if (is_missing_blob(response)) return std::nullopt;
   if (!response.ok()) client_.fail("cannot stat", blob, response);
   ObjectInfo info;
@@ -111,7 +112,7 @@ http::Response AzureStorage::put_blob(const std::string& blob, std::string_view 
   azure::AzureCall call{.method = "PUT", .blob = blob, .headers = headers, .body = data};
   call.headers.emplace_back("x-ms-blob-type", "BlockBlob");
   call.headers.emplace_back("Content-Type", "application/octet-stream");
-  return client_.send(call);
+  return client_.try_send(call);
 }
 
 void AzureStorage::write(std::string_view path, std::string_view data) {
@@ -125,9 +126,9 @@ void AzureStorage::write(std::string_view path, std::string_view data) {
   if (!response.ok()) client_.fail("cannot write", blob, response);
 }
 
-// Azure evaluates If-None-Match / If-Match and writes atomically. A 412 after a retried
-// attempt may be our own earlier attempt that succeeded before its answer was lost: when
-// the blob now holds our bytes (Put Blob stores their Content-MD5), the write is ours.
+// Azure evaluates If-None-Match / If-Match and writes atomically, refusing with 412, or
+// 409 when If-None-Match: * meets a blob (the answer is read as every driver reads it, see
+// http/conditional_write.hpp; Put Blob stores the Content-MD5 that answer compares).
 bool AzureStorage::write_if(std::string_view path, std::string_view data,
                             const WriteCondition& condition) {
   check_storage_key(path, url_);
@@ -141,16 +142,13 @@ bool AzureStorage::write_if(std::string_view path, std::string_view data,
       blob, data,
       {if_absent ? http::Headers::value_type{"If-None-Match", "*"}
                  : http::Headers::value_type{"If-Match", "\"" + condition.generation + "\""}});
-  if (response.ok()) return true;
-  const bool refused = response.status == kPreconditionFailed || response.status == kConflict;
-  if (refused && response.maybe_applied_before) {
-    std::string md5;
-    const auto now = properties(blob, path, &md5);
-    return now && md5 == base64_encode(http::md5(data));
-  }
-  if (refused) return false;
-  if (!if_absent && is_missing_blob(response)) return false;  // no blob to match
-  client_.fail("cannot write", blob, response);
+  const http::WriteOutcome outcome = http::conditional_write_outcome(
+      response, {kPreconditionFailed, kConflict}, !if_absent && is_missing_blob(response), [&] {
+        std::string md5;
+        return properties(blob, path, &md5) && md5 == base64_encode(http::md5(data));
+      });
+  if (outcome == http::WriteOutcome::failed) client_.fail("cannot write", blob, response);
+  return outcome == http::WriteOutcome::won;
 }
 
 std::vector<ObjectInfo> AzureStorage::list(std::string_view prefix) {
@@ -165,7 +163,7 @@ std::vector<ObjectInfo> AzureStorage::list(std::string_view prefix) {
                                     {"maxresults", std::to_string(client_.options().max_results)}}};
     if (!blob_prefix.empty()) call.query.emplace_back("prefix", blob_prefix);
     if (!marker.empty()) call.query.emplace_back("marker", marker);
-    const http::Response response = client_.send(call);
+    const http::Response response = client_.try_send(call);
     if (!response.ok()) client_.fail("cannot list", blob_prefix, response);
     const auto document = xml::parse(response.body, "List Blobs on " + client_.az_url(blob_prefix));
     if (const xml::Element* blobs = document->child("Blobs")) {
@@ -190,7 +188,7 @@ std::vector<ObjectInfo> AzureStorage::list(std::string_view prefix) {
 
 void AzureStorage::delete_blobs(const std::vector<std::string>& blobs) const {
   run_parallel(blobs.size(), client_.options().client.max_concurrency, [&](std::size_t i) {
-    const http::Response response = client_.send({.method = "DELETE", .blob = blobs[i]});
+    const http::Response response = client_.try_send({.method = "DELETE", .blob = blobs[i]});
     if (response.ok() || is_missing_blob(response)) return;
     client_.fail("cannot delete", blobs[i], response);
   });

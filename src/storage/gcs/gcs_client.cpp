@@ -69,7 +69,9 @@ std::string GcsClient::gs_url(std::string_view name) const {
   return "gs://" + options_.bucket + "/" + std::string(name);
 }
 
-http::Response GcsClient::send(const GcsCall& call) const {
+http::Response GcsClient::send(const GcsCall& call) const { return http::answered(try_send(call)); }
+
+http::Response GcsClient::try_send(const GcsCall& call) const {
   const std::string url = url_of(call.target);
   const std::string query = http::canonical_query(call.query);
   std::string full = url;
@@ -82,18 +84,18 @@ http::Response GcsClient::send(const GcsCall& call) const {
       r.headers.emplace_back("Authorization", tokens->authorization());
     };
   }
-  http::Response response = http_.send(request);
+  http::Response response = http_.try_send(request);
   if (response.status == kUnauthorized && !tokens_->anonymous()) {
     tokens_->invalidate();  // revoked or expired early: one more try with a fresh token
-    response = http_.send(std::move(request));
+    response = http_.try_send(std::move(request));
   }
   return response;
 }
 
 void GcsClient::fail(std::string_view action, std::string_view name,
                      const http::Response& response) const {
-  http::throw_status_error(action, gs_url(name) + " (" + url_of(object_path(name)) + ")", response,
-                           gcs_error_detail(response.body));
+  http::throw_request_error(action, gs_url(name), url_of(object_path(name)), response,
+                            gcs_error_detail(response.body));
 }
 
 }  // namespace nuthatch::gcs

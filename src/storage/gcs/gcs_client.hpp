@@ -33,7 +33,11 @@ class GcsClient {
   GcsClient(GcsOptions options, http::TransportPtr transport);
 
   /// Sends a call (authorized, with retries); returns the final response, any status.
+  /// Throws StorageError naming the method and URL when no attempt got a response.
   http::Response send(const GcsCall& call) const;
+  /// send(), but an unanswered call returns status 0 (http::HttpClient::try_send), which
+  /// fail() words with the object's location.
+  http::Response try_send(const GcsCall& call) const;
 
   /// "/storage/v1/b/<bucket>/o/<name>" (the object's metadata; with alt=media its bytes).
   std::string object_path(std::string_view name) const;
@@ -47,7 +51,8 @@ class GcsClient {
   std::string gs_url(std::string_view name) const;
 
   /// Throws StorageError: "<action> gs://bucket/name (<URL>): HTTP <status> <reason>:
-  /// <GCS message>".
+  /// <GCS message>", or for an unanswered call "<action> gs://bucket/name (<METHOD>
+  /// <request URL>): <transport error> (after <n> attempts)".
   [[noreturn]] void fail(std::string_view action, std::string_view name,
                          const http::Response& response) const;
 

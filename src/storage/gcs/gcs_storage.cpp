@@ -8,6 +8,7 @@
 #include "common/base64.hpp"
 #include "common/time.hpp"
 #include "nuthatch/error.hpp"
+#include "storage/http/conditional_write.hpp"
 #include "storage/http/digest.hpp"
 #include "storage/parallel.hpp"
 #include "storage/storage_paths.hpp"
@@ -78,7 +79,7 @@ std::optional<std::string> GcsStorage::read(std::string_view path, ByteRange ran
   gcs::GcsCall call{.target = client_.object_path(name), .query = {{"alt", "media"}}};
   const bool ranged = range.offset > 0 || range.length.has_value();
   if (ranged) call.headers.emplace_back("Range", range_header(range));
-  http::Response response = client_.send(call);
+  http::Response response = client_.try_send(call);
   if (response.status == kNotFound && !is_missing_bucket(response)) return std::nullopt;
   if (response.status == kRangeNotSatisfiable) return std::string();  // past the end
   if (response.status == kPartialContent) return std::move(response.body);
@@ -94,7 +95,7 @@ std::optional<VersionedObject> GcsStorage::read_versioned(std::string_view path)
   check_storage_key(path, url_);
   const std::string name = name_of(path);
   http::Response response =
-      client_.send({.target = client_.object_path(name), .query = {{"alt", "media"}}});
+      client_.try_send({.target = client_.object_path(name), .query = {{"alt", "media"}}});
   if (response.status == kNotFound && !is_missing_bucket(response)) return std::nullopt;
   if (response.status != kOk) client_.fail("cannot read", name, response);
   std::optional<std::string> generation = response.header("x-goog-generation");
@@ -104,7 +105,7 @@ std::optional<VersionedObject> GcsStorage::read_versioned(std::string_view path)
 
 std::optional<ObjectInfo> GcsStorage::metadata(const std::string& name, std::string_view path,
                                                std::string* md5) const {
-  const http::Response response = client_.send({.target = client_.object_path(name)});
+  const http::Response response = client_.try_send({.target = client_.object_path(name)});
   if (response.status == kNotFound && !is_missing_bucket(response)) return std::nullopt;
   if (response.status != kOk) client_.fail("cannot stat", name, response);
   const auto doc = nlohmann::json::parse(response.body, nullptr, false);
@@ -131,7 +132,7 @@ http::Response GcsStorage::upload_media(const std::string& name, std::string_vie
   call.query.emplace_back("name", name);
   // Only the generation is needed back, not the whole resource.
   call.query.emplace_back("fields", "generation");
-  return client_.send(call);
+  return client_.try_send(call);
 }
 
 void GcsStorage::write(std::string_view path, std::string_view data) {
@@ -146,9 +147,8 @@ void GcsStorage::write(std::string_view path, std::string_view data) {
 }
 
 // ifGenerationMatch=0 means "no live object" and =<g> "the live object has generation g";
-// GCS evaluates it and writes atomically. A 412 after a retried attempt may be our own
-// earlier attempt that succeeded before its answer was lost: when the object now holds
-// our bytes (same MD5), the write is ours.
+// GCS evaluates it and writes atomically, refusing with 412 (the answer is read as every
+// driver reads it, see http/conditional_write.hpp).
 bool GcsStorage::write_if(std::string_view path, std::string_view data,
                           const WriteCondition& condition) {
   check_storage_key(path, url_);
@@ -162,15 +162,14 @@ bool GcsStorage::write_if(std::string_view path, std::string_view data,
   const std::string name = name_of(path);
   const http::Response response = upload_media(
       name, data, {{"ifGenerationMatch", if_absent ? "0" : condition.generation}});
-  if (response.ok()) return true;
-  if (response.status == kPreconditionFailed && response.maybe_applied_before) {
-    std::string md5;
-    const auto now = metadata(name, path, &md5);
-    return now && md5 == base64_encode(http::md5(data));
-  }
-  if (response.status == kPreconditionFailed) return false;
-  if (response.status == kNotFound && !if_absent && !is_missing_bucket(response)) return false;
-  client_.fail("cannot write", name, response);
+  const http::WriteOutcome outcome = http::conditional_write_outcome(
+      response, {kPreconditionFailed},
+      !if_absent && response.status == kNotFound && !is_missing_bucket(response), [&] {
+        std::string md5;
+        return metadata(name, path, &md5) && md5 == base64_encode(http::md5(data));
+      });
+  if (outcome == http::WriteOutcome::failed) client_.fail("cannot write", name, response);
+  return outcome == http::WriteOutcome::won;
 }
 
 std::vector<ObjectInfo> GcsStorage::list(std::string_view prefix) {
@@ -185,7 +184,7 @@ std::vector<ObjectInfo> GcsStorage::list(std::string_view prefix) {
                                 {"maxResults", std::to_string(client_.options().max_results)},
                                 {"fields", "items(name,size,generation,updated),nextPageToken"}}};
     if (!token.empty()) call.query.emplace_back("pageToken", token);
-    const http::Response response = client_.send(call);
+    const http::Response response = client_.try_send(call);
     if (!response.ok()) client_.fail("cannot list", name_prefix, response);
     const auto doc = nlohmann::json::parse(response.body, nullptr, false);
     if (!doc.is_object()) {
@@ -207,7 +206,7 @@ std::vector<ObjectInfo> GcsStorage::list(std::string_view prefix) {
 void GcsStorage::delete_names(const std::vector<std::string>& names) const {
   run_parallel(names.size(), client_.options().client.max_concurrency, [&](std::size_t i) {
     const http::Response response =
-        client_.send({.method = "DELETE", .target = client_.object_path(names[i])});
+        client_.try_send({.method = "DELETE", .target = client_.object_path(names[i])});
     if (response.ok() || response.status == kNoContent) return;
     if (response.status == kNotFound && !is_missing_bucket(response)) return;
     client_.fail("cannot delete", names[i], response);

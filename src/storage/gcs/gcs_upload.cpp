@@ -50,7 +50,7 @@ void GcsStorage::upload_resumable(const std::string& name, std::string_view data
                                  {"X-Upload-Content-Type", "application/octet-stream"},
                                  {"X-Upload-Content-Length", std::to_string(data.size())}},
                      .body = "{}"};
-  const http::Response started = client_.send(start);
+  const http::Response started = client_.try_send(start);
   if (!started.ok()) client_.fail("cannot start a resumable upload of", name, started);
   const std::string session = started.header("location").value_or("");
   if (session.empty()) {
@@ -70,7 +70,7 @@ void GcsStorage::upload_resumable(const std::string& name, std::string_view data
                                           : "bytes " + std::to_string(offset) + "-" +
                                                 std::to_string(offset + size - 1) + "/" + total;
       const http::Response response =
-          client_.send({.method = "PUT",
+          client_.try_send({.method = "PUT",
                         .target = session,
                         .headers = {{"Content-Type", "application/octet-stream"},
                                     {"Content-Range", range}},

@@ -52,6 +52,11 @@ void sleep_for_seconds(double seconds) {
 // write can see its own earlier success). 503 Slow Down and 429 are refusals.
 bool may_have_applied(long status) { return status >= kFirstServerError && status != kUnavailable; }
 
+// "after 3 attempts", "after 1 attempt".
+std::string after_attempts(int attempts) {
+  return "after " + std::to_string(attempts) + " attempt" + (attempts == 1 ? "" : "s");
+}
+
 double number_option(const Value& options, std::string_view name, double fallback,
                      std::string_view url) {
   if (!options.is_object() || !options.contains(std::string(name))) return fallback;
@@ -146,11 +151,12 @@ void HttpClient::release() const {
   slot_freed_.notify_one();
 }
 
-Response HttpClient::send(Request request) const {
+Response HttpClient::send(Request request) const { return answered(try_send(std::move(request))); }
+
+Response HttpClient::try_send(Request request) const {
   if (!request.progress) request.progress = options_.progress;
   const RetryPolicy& policy = options_.retry;
   bool maybe_applied = false;
-  std::string last_error;
   for (int attempt = 1;; ++attempt) {
     if (request.prepare) request.prepare(request);
     std::optional<Response> response;
@@ -163,11 +169,12 @@ Response HttpClient::send(Request request) const {
       try {
         response = transport_->perform(request, options_.timeouts);
       } catch (const TransportError& e) {
-        last_error = e.what();
         if (!e.retryable() || attempt >= policy.max_attempts) {
-          throw StorageError(request.method + " " + url_for_message(request.url) +
-                             " failed: " + last_error + " (after " + std::to_string(attempt) +
-                             " attempt" + (attempt == 1 ? "" : "s") + ")");
+          Response none;
+          none.attempts = attempt;
+          none.maybe_applied_before = maybe_applied;
+          none.no_answer = NoAnswer{request.method, url_for_message(request.url), e.what()};
+          return none;
         }
         maybe_applied = maybe_applied || e.maybe_sent();
       }
@@ -187,6 +194,13 @@ Response HttpClient::send(Request request) const {
   }
 }
 
+Response answered(Response response) {
+  if (!response.no_answer) return response;
+  const NoAnswer& none = *response.no_answer;
+  throw StorageError(none.method + " " + none.url + " failed: " + none.reason + " (" +
+                     after_attempts(response.attempts) + ")");
+}
+
 void throw_status_error(std::string_view action, std::string_view url, const Response& response,
                         std::string_view detail) {
   std::string message = std::string(action) + " " + url_for_message(url) + ": HTTP " +
@@ -198,9 +212,22 @@ void throw_status_error(std::string_view action, std::string_view url, const Res
     message += " (access denied: check the credentials and the permissions on this location)";
   }
   if (!detail.empty()) message += ": " + std::string(detail);
-  if (response.attempts > 1)
-    message += " (after " + std::to_string(response.attempts) + " attempts)";
+  if (response.attempts > 1) message += " (" + after_attempts(response.attempts) + ")";
   throw StorageError(message);
+}
+
+void throw_request_error(std::string_view action, std::string_view location, std::string_view url,
+                         const Response& response, std::string_view detail) {
+  if (!response.no_answer) {
+    throw_status_error(action, std::string(location) + " (" + std::string(url) + ")", response,
+                       detail);
+  }
+  // The request's own URL rather than the object's: it says which step of a multi-request
+  // upload met the dead server.
+  const NoAnswer& none = *response.no_answer;
+  throw StorageError(std::string(action) + " " + url_for_message(location) + " (" + none.method +
+                     " " + none.url + "): " + none.reason + " (" +
+                     after_attempts(response.attempts) + ")");
 }
 
 }  // namespace nuthatch::http

@@ -5,7 +5,8 @@
 //  - retries of timeouts, connection errors, 408, 429 and 5xx (but 501), with
 //    exponential backoff and full jitter, honouring a short Retry-After;
 //  - error messages that name the method and URL but never a credential (query values
-//    that look like signatures or tokens are masked, see url_for_message).
+//    that look like signatures or tokens are masked, see url_for_message); a driver's
+//    own messages also name the object's location (throw_request_error).
 
 #include <condition_variable>
 #include <mutex>
@@ -53,6 +54,9 @@ class HttpClient {
   /// Throws StorageError naming the method and URL when no attempt got a response.
   /// Thread-safe; blocks while max_concurrency requests are in flight.
   Response send(Request request) const;
+  /// send(), but when no attempt got a response returns one with status 0 and no_answer
+  /// set instead of throwing: for callers whose message names what the request was for.
+  Response try_send(Request request) const;
 
   const ClientOptions& options() const { return options_; }
 
@@ -72,5 +76,18 @@ class HttpClient {
 /// url_for_message; `detail` is the server's error code and message, if any.
 [[noreturn]] void throw_status_error(std::string_view action, std::string_view url,
                                      const Response& response, std::string_view detail);
+
+/// A StorageError for a request on an object of a store, answered or not:
+/// "<action> s3://bucket/key (<URL>): HTTP 503 ..." as throw_status_error words it, or,
+/// when no attempt got an answer, "<action> s3://bucket/key (<METHOD> <request URL>):
+/// <transport error> (after 3 attempts)". The request URL keeps its query (a part number,
+/// an upload id), credentials masked.
+[[noreturn]] void throw_request_error(std::string_view action, std::string_view location,
+                                      std::string_view url, const Response& response,
+                                      std::string_view detail);
+
+/// `response` when it has a status; when no attempt got one, the StorageError send()
+/// throws: "<METHOD> <URL> failed: <transport error> (after 3 attempts)".
+Response answered(Response response);
 
 }  // namespace nuthatch::http

@@ -42,8 +42,16 @@ struct Request {
   ProgressHook progress{};
 };
 
+/// Why a request got no answer at all, for a message: every attempt failed before a
+/// status arrived (HttpClient::try_send).
+struct NoAnswer {
+  std::string method;
+  std::string url;     ///< the request's URL as url_for_message() shows it
+  std::string reason;  ///< the last attempt's TransportError ("Couldn't connect to server")
+};
+
 struct Response {
-  long status = 0;
+  long status = 0;  ///< 0 when no_answer is set
   Headers headers;  ///< names lower-cased
   std::string body;
   /// How many attempts were made; > 1 when earlier ones failed and were retried.
@@ -51,6 +59,8 @@ struct Response {
   /// Whether an earlier attempt may have reached the server before failing (a dropped
   /// connection, a timeout): a conditional write may then have taken effect already.
   bool maybe_applied_before = false;
+  /// Set instead of a status when no attempt got an answer (only from HttpClient::try_send).
+  std::optional<NoAnswer> no_answer;
 
   /// The first value of a header (name case-insensitive), if present.
   std::optional<std::string> header(std::string_view name) const;

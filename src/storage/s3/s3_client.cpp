@@ -66,7 +66,9 @@ std::string S3Client::s3_url(std::string_view key) const {
   return "s3://" + options_.bucket + "/" + std::string(key);
 }
 
-http::Response S3Client::send(const S3Call& call) const {
+http::Response S3Client::send(const S3Call& call) const { return http::answered(try_send(call)); }
+
+http::Response S3Client::try_send(const S3Call& call) const {
   const std::string url = url_of_key(call.key);
   const std::string query = http::canonical_query(call.query);
   http::Request request{.method = call.method,
@@ -102,13 +104,13 @@ http::Response S3Client::send(const S3Call& call) const {
       r.headers = std::move(headers);
     };
   }
-  return http_.send(std::move(request));
+  return http_.try_send(std::move(request));
 }
 
 void S3Client::fail(std::string_view action, std::string_view key,
                     const http::Response& response) const {
-  http::throw_status_error(action, s3_url(key) + " (" + url_of_key(std::string(key)) + ")",
-                           response, s3_error_detail(response.body));
+  http::throw_request_error(action, s3_url(key), url_of_key(std::string(key)), response,
+                            s3_error_detail(response.body));
 }
 
 }  // namespace nuthatch::s3

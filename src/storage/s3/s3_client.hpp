@@ -31,7 +31,11 @@ class S3Client {
   S3Client(S3Options options, http::TransportPtr transport);
 
   /// Sends a call (signed, with retries); returns the final response, whatever its status.
+  /// Throws StorageError naming the method and URL when no attempt got a response.
   http::Response send(const S3Call& call) const;
+  /// send(), but an unanswered call returns status 0 (http::HttpClient::try_send), which
+  /// fail() words with the object's location.
+  http::Response try_send(const S3Call& call) const;
 
   /// The https://... URL of an object key, or of the bucket (for messages).
   std::string url_of_key(const std::optional<std::string>& key) const;
@@ -39,7 +43,8 @@ class S3Client {
   std::string s3_url(std::string_view key) const;
 
   /// Throws StorageError: "<action> s3://bucket/key (<endpoint URL>): HTTP <status>
-  /// <reason>: <S3 code>: <S3 message>".
+  /// <reason>: <S3 code>: <S3 message>", or for an unanswered call "<action>
+  /// s3://bucket/key (<METHOD> <request URL>): <transport error> (after <n> attempts)".
   [[noreturn]] void fail(std::string_view action, std::string_view key,
                          const http::Response& response) const;
 

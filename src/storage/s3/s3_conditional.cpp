@@ -4,7 +4,8 @@
 //  - if_absent:      PUT with "If-None-Match: *"      -> 200 won, 412 (or 409) lost
 //  - if_generation:  PUT with "If-Match: \"<etag>\""  -> 200 won, 412 / 409 / 404 lost
 //  A 412 after a retried attempt may be our own earlier attempt that succeeded before its
-//  answer was lost: then the object's ETag is the MD5 of our bytes, and we report success.
+//  answer was lost: then the object's ETag is the MD5 of our bytes, and we report success
+//  (the reading every driver shares, http/conditional_write.hpp).
 //
 // Emulated (servers that answer 501 NotImplemented, or that ignore the headers and
 // overwrite): HEAD, check the condition, PUT — under a per-process lock for the key, so
@@ -24,6 +25,7 @@
 
 #include "common/log.hpp"
 #include "nuthatch/error.hpp"
+#include "storage/http/conditional_write.hpp"
 #include "storage/http/digest.hpp"
 #include "storage/s3/s3_storage.hpp"
 #include "storage/storage_paths.hpp"
@@ -109,18 +111,20 @@ bool S3Storage::write_if_native(const std::string& key, std::string_view data,
       if_absent ? http::Headers::value_type{"If-None-Match", "*"}
                 : http::Headers::value_type{"If-Match", "\"" + condition.generation + "\""}};
   const http::Response response = put(key, data, headers);
-  if (response.ok()) return true;
-  if (is_not_implemented(response)) {
+  if (!response.ok() && is_not_implemented(response)) {
     *unsupported = true;
     return false;
   }
-  if (response.status == kPreconditionFailed && response.maybe_applied_before) {
-    const auto now = head(key, key);
-    return now && now->generation == http::hex(http::md5(data));
-  }
-  if (response.status == kPreconditionFailed || response.status == kConflict) return false;
-  if (response.status == kNotFound && !if_absent) return false;  // no object to match
-  client_.fail("cannot write", key, response);
+  // A 409 (on AWS, ConditionalRequestConflict: a concurrent write of the key) is lost
+  // outright; only a 412 is checked for an earlier attempt of ours.
+  if (response.status == kConflict) return false;
+  const http::WriteOutcome outcome = http::conditional_write_outcome(
+      response, {kPreconditionFailed}, !if_absent && response.status == kNotFound, [&] {
+        const auto now = head(key, key);
+        return now && now->generation == http::hex(http::md5(data));
+      });
+  if (outcome == http::WriteOutcome::failed) client_.fail("cannot write", key, response);
+  return outcome == http::WriteOutcome::won;
 }
 
 bool S3Storage::write_if_emulated(const std::string& key, std::string_view path,

@@ -55,7 +55,7 @@ std::vector<std::string> upload_parts(const s3::S3Client& client, const std::str
         .key = key,
         .query = {{"partNumber", number}, {"uploadId", upload_id}},
         .body = data.substr(offset, std::min<std::uint64_t>(part_size, data.size() - offset))};
-    const http::Response response = client.send(call);
+    const http::Response response = client.try_send(call);
     if (!response.ok()) client.fail("cannot upload part " + number + " of", key, response);
     etags[i] = response.header("etag").value_or("");
     if (etags[i].empty()) {
@@ -97,7 +97,7 @@ void complete_upload(const s3::S3Client& client, const std::string& key,
                         .query = {{"uploadId", upload_id}},
                         .headers = {{"Content-Type", "application/xml"}},
                         .body = body};
-  const http::Response response = client.send(call);
+  const http::Response response = client.try_send(call);
   // A 200 whose body is an <Error> is a failure too (S3 sends 200 before it knows).
   if (!response.ok() ||
       xml::parse(response.body, "CompleteMultipartUpload of " + client.s3_url(key))->name ==
@@ -114,7 +114,7 @@ void S3Storage::put_multipart(const std::string& key, std::string_view data) con
                          .key = key,
                          .query = {{"uploads", ""}},
                          .headers = {{"Content-Type", "application/octet-stream"}}};
-  const http::Response started = client_.send(start);
+  const http::Response started = client_.try_send(start);
   if (!started.ok()) client_.fail("cannot start a multipart upload of", key, started);
   const std::string upload_id =
       xml::parse(started.body, "CreateMultipartUpload of " + client_.s3_url(key))

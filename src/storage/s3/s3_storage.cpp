@@ -67,7 +67,7 @@ std::optional<std::string> S3Storage::read(std::string_view path, ByteRange rang
   s3::S3Call call{.method = "GET", .key = key};
   const bool ranged = range.offset > 0 || range.length.has_value();
   if (ranged) call.headers.emplace_back("Range", range_header(range));
-  http::Response response = client_.send(call);
+  http::Response response = client_.try_send(call);
   if (response.status == kNotFound && s3::s3_error_code(response.body) != "NoSuchBucket") {
     return std::nullopt;
   }
@@ -85,7 +85,7 @@ std::optional<std::string> S3Storage::read(std::string_view path, ByteRange rang
 std::optional<VersionedObject> S3Storage::read_versioned(std::string_view path) {
   check_storage_key(path, url_);
   const std::string key = key_of(path);
-  http::Response response = client_.send({.method = "GET", .key = key});
+  http::Response response = client_.try_send({.method = "GET", .key = key});
   if (response.status == kNotFound && s3::s3_error_code(response.body) != "NoSuchBucket") {
     return std::nullopt;
   }
@@ -95,7 +95,7 @@ std::optional<VersionedObject> S3Storage::read_versioned(std::string_view path) 
 }
 
 std::optional<ObjectInfo> S3Storage::head(const std::string& key, std::string_view path) const {
-  const http::Response response = client_.send({.method = "HEAD", .key = key});
+  const http::Response response = client_.try_send({.method = "HEAD", .key = key});
   if (response.status == kNotFound) return std::nullopt;
   if (!response.ok()) client_.fail("cannot stat", key, response);
   ObjectInfo info;
@@ -117,7 +117,7 @@ http::Response S3Storage::put(const std::string& key, std::string_view data,
                               const http::Headers& headers) const {
   s3::S3Call call{.method = "PUT", .key = key, .headers = headers, .body = data};
   call.headers.emplace_back("Content-Type", "application/octet-stream");
-  return client_.send(call);
+  return client_.try_send(call);
 }
 
 void S3Storage::write(std::string_view path, std::string_view data) {
@@ -143,7 +143,7 @@ std::vector<ObjectInfo> S3Storage::list(std::string_view prefix) {
                               {"prefix", key_prefix},
                               {"max-keys", std::to_string(client_.options().max_keys)}}};
     if (!token.empty()) call.query.emplace_back("continuation-token", token);
-    const http::Response response = client_.send(call);
+    const http::Response response = client_.try_send(call);
     if (!response.ok()) client_.fail("cannot list", key_prefix, response);
     const auto document =
         xml::parse(response.body, "ListObjectsV2 on " + client_.s3_url(key_prefix));
@@ -178,7 +178,7 @@ void S3Storage::delete_keys(const std::vector<std::string>& keys) const {
                     .headers = {{"Content-Type", "application/xml"},
                                 {"Content-MD5", base64_encode(http::md5(body))}},
                     .body = body};
-    const http::Response response = client_.send(call);
+    const http::Response response = client_.try_send(call);
     if (!response.ok()) client_.fail("cannot delete objects in", keys[begin], response);
     // A 200 can still report per-key failures.
     const auto document = xml::parse(response.body, "DeleteObjects on " + client_.s3_url(""));

@@ -142,6 +142,39 @@ TEST(HttpClientTest, PersistentFaultsEndWithTheLastAnswerOrAClearError) {
                StorageError);
 }
 
+TEST(HttpClientTest, UnansweredRequestsCanBeWordedByTheDriver) {
+  const http::HttpClient client(fast_retries(3));
+  const std::string dead = "http://127.0.0.1:" + std::to_string(testing::free_loopback_port());
+  const std::string url = dead + "/b/k?partNumber=2&X-Amz-Signature=SECRETSIG";
+  const http::Response r = client.try_send({.method = "PUT", .url = url});
+  EXPECT_EQ(r.status, 0);
+  ASSERT_TRUE(r.no_answer);
+  EXPECT_EQ(r.attempts, 3);
+  try {
+    http::throw_request_error("cannot upload part 2 of", "s3://b/k", dead + "/b/k", r, "");
+    FAIL();
+  } catch (const StorageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("cannot upload part 2 of s3://b/k (PUT " + dead +
+                                    "/b/k?partNumber=2&X-Amz-Signature=****): "));
+    EXPECT_THAT(e.what(), HasSubstr(" (after 3 attempts)"));
+    EXPECT_THAT(e.what(), Not(HasSubstr("SECRETSIG")));
+  }
+  // An answer keeps the message of throw_status_error, the object's URL in parentheses.
+  LoopbackHttpServer server(ok_handler("never"));
+  server.inject(Fault::status_503, 100);
+  const http::Response answered = client.try_send({.url = server.endpoint() + "/b/k"});
+  EXPECT_FALSE(answered.no_answer);
+  try {
+    http::throw_request_error("cannot read", "s3://b/k", server.endpoint() + "/b/k", answered,
+                              "SlowDown: injected");
+    FAIL();
+  } catch (const StorageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("cannot read s3://b/k (" + server.endpoint() +
+                                    "/b/k): HTTP 503 Service Unavailable: SlowDown: injected "
+                                    "(after 3 attempts)"));
+  }
+}
+
 TEST(HttpClientTest, ForbiddenAndNotFoundAreNotRetried) {
   std::atomic<int> seen{0};
   LoopbackHttpServer server([&](const testing::RawRequest& r) {
