@@ -177,25 +177,9 @@ def load_average():
 
 
 def print_table(size_bytes, xr_times, nh_times):
-    engines = [("xarray + zarr-python + s3fs", xr_times),
-               ("nuthatch (nh_zarr_copy --time)", nh_times)]
-    print(f"\n{size_bytes / zb.GIB:.2f} GiB float32 on S3 (MinIO, 127.0.0.1), "
-          f"{len(zb.VARIABLES)} variables, chunks ({zb.TIME_CHUNK}, {zb.LAT}, {zb.LON}), "
-          f"zstd level {zb.ZSTD_LEVEL}, zarr v3; best of runs, seconds")
-    print(f"{'engine':<32}{'write':>8}{'read':>8}{'write+read':>12}{'write GiB/s':>13}"
-          f"{'read GiB/s':>12}")
-    for name, times in engines:
-        if times is None:
-            print(f"{name:<32}{'-':>8}{'-':>8}{'-':>12}   (not available)")
-            continue
-        write, read = times
-        print(f"{name:<32}{write:>8.2f}{read:>8.2f}{write + read:>12.2f}"
-              f"{size_bytes / zb.GIB / write:>13.2f}{size_bytes / zb.GIB / read:>12.2f}")
-    if nh_times is None:
-        return
-    print("nuthatch speed-up (xarray's seconds / nuthatch's; > 1: nuthatch is faster):")
-    print(f"  write {xr_times[0] / nh_times[0]:5.2f}x   read {xr_times[1] / nh_times[1]:5.2f}x   "
-          f"write+read {sum(xr_times) / sum(nh_times):5.2f}x")
+    zb.print_engine_times(size_bytes, " on S3 (MinIO, 127.0.0.1)",
+                          [("xarray + zarr-python + s3fs", xr_times),
+                           ("nuthatch (nh_zarr_copy --time)", nh_times)])
 
 
 def main():

@@ -221,10 +221,10 @@ def slice_report(workdir):
           f"{per_var_touched * len(VARIABLES)} (not timed here: nh_zarr_copy reads whole stores)")
 
 
-def print_table(size_bytes, xr_times, nh_times, ts_times):
-    engines = [("xarray + zarr-python", xr_times), ("nuthatch (nh_zarr_copy --time)", nh_times),
-               ("tensorstore", ts_times)]
-    print(f"\n{size_bytes / GIB:.2f} GiB float32, {len(VARIABLES)} variables, chunks "
+def print_engine_times(size_bytes, where, engines):
+    """The table of (name, (write, read) seconds or None) of engines, the first the
+    baseline and the second nuthatch, then nuthatch's speed-up against each other one."""
+    print(f"\n{size_bytes / GIB:.2f} GiB float32{where}, {len(VARIABLES)} variables, chunks "
           f"({TIME_CHUNK}, {LAT}, {LON}), zstd level {ZSTD_LEVEL}, zarr v3; best of runs, "
           "seconds")
     print(f"{'engine':<32}{'write':>8}{'read':>8}{'write+read':>12}{'write GiB/s':>13}"
@@ -236,16 +236,23 @@ def print_table(size_bytes, xr_times, nh_times, ts_times):
         write, read = times
         print(f"{name:<32}{write:>8.2f}{read:>8.2f}{write + read:>12.2f}"
               f"{size_bytes / GIB / write:>13.2f}{size_bytes / GIB / read:>12.2f}")
+    nh_times = engines[1][1]
     if nh_times is None:
         return
-    print("nuthatch speed-up (other engine's seconds / nuthatch's; target: >= 2 vs xarray, "
-          ">= 1 vs tensorstore):")
-    for name, times in engines[::2]:
+    print("nuthatch speed-up (other engine's seconds / nuthatch's; > 1: nuthatch is faster):")
+    for name, times in engines[:1] + engines[2:]:
         if times is None:
             continue
-        print(f"  vs {name:<22} write {times[0] / nh_times[0]:5.2f}x   "
+        print(f"  vs {name:<28} write {times[0] / nh_times[0]:5.2f}x   "
               f"read {times[1] / nh_times[1]:5.2f}x   "
               f"write+read {sum(times) / sum(nh_times):5.2f}x")
+
+
+def print_table(size_bytes, xr_times, nh_times, ts_times):
+    # targets: >= 2x vs xarray, >= 1x vs tensorstore
+    print_engine_times(size_bytes, "", [("xarray + zarr-python", xr_times),
+                                        ("nuthatch (nh_zarr_copy --time)", nh_times),
+                                        ("tensorstore", ts_times)])
 
 
 def main():
