@@ -298,7 +298,8 @@ std::optional<std::pair<UniqueFd, struct stat>> open_object(const std::string& p
 
 }  // namespace
 
-std::optional<VersionedObject> FileStorage::read_versioned(std::string_view key) {
+std::optional<VersionedObject> FileStorage::read_object(std::string_view key,
+                                                       ByteRange range) {
   // One open file gives both: the generation and the bytes are the same inode's.
   check_key(key);
   const Failure fail{url_, "read", key};
@@ -306,30 +307,26 @@ std::optional<VersionedObject> FileStorage::read_versioned(std::string_view key)
   auto object = open_object(path, fail);
   if (!object) return std::nullopt;
   auto& [fd, st] = *object;
-  std::string out;
-  if (const int err = posix::pread_all(fd.get(), 0, static_cast<std::uint64_t>(st.st_size), out)) {
-    fail("read", path, err);
-  }
-  return VersionedObject{std::move(out), file_tree::object_info(std::string(key), st).generation};
-}
-
-std::optional<std::string> FileStorage::read(std::string_view key, ByteRange range) {
-  check_key(key);
-  const Failure fail{url_, "read", key};
-  const std::string path = path_of(key);
-  auto object = open_object(path, fail);
-  if (!object) return std::nullopt;
-  auto& [fd, st] = *object;
+  VersionedObject out{{}, file_tree::object_info(std::string(key), st).generation};
   // Ranges are clipped to the object: an offset at or past the end reads "".
   const auto size = static_cast<std::uint64_t>(st.st_size);
-  std::string out;
   if (range.offset >= size) return out;
   const std::uint64_t available = size - range.offset;
   const std::uint64_t length = std::min(range.length.value_or(available), available);
-  if (const int err = posix::pread_all(fd.get(), range.offset, length, out)) {
+  if (const int err = posix::pread_all(fd.get(), range.offset, length, out.data)) {
     fail("read", path, err);
   }
   return out;
+}
+
+std::optional<VersionedObject> FileStorage::read_versioned(std::string_view key) {
+  return read_object(key, {});
+}
+
+std::optional<std::string> FileStorage::read(std::string_view key, ByteRange range) {
+  auto object = read_object(key, range);
+  if (!object) return std::nullopt;
+  return std::move(object->data);
 }
 
 std::optional<ObjectInfo> FileStorage::stat(std::string_view key) {
