@@ -6,6 +6,7 @@
 
 #include "nuthatch/nuthatch.hpp"
 #include "nuthatch/storage.hpp"
+#include "support/forwarding_storage.hpp"
 #include "support/temp_project.hpp"
 
 namespace nh = nuthatch;
@@ -108,27 +109,17 @@ TEST(NDArrayTest, VocabularyFromTheDesign) {
 /// forwards to the file driver.
 std::atomic<int> g_chunk_reads{0};
 
-class CountedStorage final : public nh::Storage {
+class CountedStorage final : public nh::testing::ForwardingStorage {
  public:
-  explicit CountedStorage(nh::StoragePtr inner) : inner_(std::move(inner)) {}
-  std::string url() const override { return "counted://" + inner_->url(); }
+  explicit CountedStorage(nh::StoragePtr inner) : ForwardingStorage(std::move(inner)) {}
+  std::string url() const override { return "counted://" + inner()->url(); }
   std::optional<std::string> read(std::string_view path, nh::ByteRange range) override {
     std::string p(path);
     bool chunk = p.find("/c/") != std::string::npos;  // v3 chunk keys: <array>/c/<i>/<j>
     if (chunk) ++g_chunk_reads;
-    return inner_->read(path, range);
+    return inner()->read(path, range);
   }
-  std::optional<nh::ObjectInfo> stat(std::string_view path) override { return inner_->stat(path); }
-  void write(std::string_view path, std::string_view data) override { inner_->write(path, data); }
-  bool write_if(std::string_view path, std::string_view data,
-                const nh::WriteCondition& condition) override {
-    return inner_->write_if(path, data, condition);
-  }
-  std::vector<nh::ObjectInfo> list(std::string_view prefix) override { return inner_->list(prefix); }
-  void remove(const std::vector<std::string>& paths) override { inner_->remove(paths); }
 
- private:
-  nh::StoragePtr inner_;
 };
 
 const nh::StorageRegistrar kCounted("counted", [](const std::string& url, const nh::Value& options) {

@@ -109,11 +109,10 @@ void raise_to(std::atomic<int>& max, int value) {
 /// read at offset 0 of `truncate_key` (a shard's first inner chunk, when its index is at
 /// the end) loses its last byte. Records the most reads in flight at once; with `gather`
 /// set, the first reads wait (up to 10 s) until that many are in flight together.
-class ReadAheadStorage final : public Storage {
+class ReadAheadStorage final : public nuthatch::testing::ForwardingStorage {
  public:
   ReadAheadStorage(StoragePtr inner, std::size_t parallel)
-      : inner_(std::move(inner)), parallel_(parallel) {}
-  std::string url() const override { return inner_->url(); }
+      : ForwardingStorage(std::move(inner)), parallel_(parallel) {}
   std::size_t preferred_parallel_reads() const override { return parallel_; }
   std::optional<std::string> read(std::string_view path, ByteRange range) override {
     const int now = ++in_flight_;
@@ -127,18 +126,10 @@ class ReadAheadStorage final : public Storage {
     std::this_thread::sleep_for(delay);
     --in_flight_;
     if (path == fail_key) throw StorageError("cannot read '" + fail_key + "': connection reset");
-    std::optional<std::string> out = inner_->read(path, range);
+    std::optional<std::string> out = inner()->read(path, range);
     if (out && path == truncate_key && range.length && range.offset == 0) out->pop_back();
     return out;
   }
-  std::optional<ObjectInfo> stat(std::string_view path) override { return inner_->stat(path); }
-  void write(std::string_view path, std::string_view data) override { inner_->write(path, data); }
-  bool write_if(std::string_view path, std::string_view data,
-                const WriteCondition& condition) override {
-    return inner_->write_if(path, data, condition);
-  }
-  std::vector<ObjectInfo> list(std::string_view prefix) override { return inner_->list(prefix); }
-  void remove(const std::vector<std::string>& paths) override { inner_->remove(paths); }
 
   std::chrono::microseconds delay{0};
   std::string fail_key;
@@ -316,28 +307,16 @@ TEST(ArrayIo, ACorruptChunkNamesTheArrayAndChunk) {
 }
 
 /// Fails the write of one key; counts the others.
-class FailingStorage final : public Storage {
+class FailingStorage final : public nuthatch::testing::ForwardingStorage {
  public:
   FailingStorage(StoragePtr inner, std::string bad_key)
-      : inner_(std::move(inner)), bad_key_(std::move(bad_key)) {}
-  std::string url() const override { return inner_->url(); }
-  std::optional<std::string> read(std::string_view path, ByteRange range) override {
-    return inner_->read(path, range);
-  }
-  std::optional<ObjectInfo> stat(std::string_view path) override { return inner_->stat(path); }
+      : ForwardingStorage(std::move(inner)), bad_key_(std::move(bad_key)) {}
   void write(std::string_view path, std::string_view data) override {
     if (path == bad_key_) throw StorageError("cannot write '" + bad_key_ + "': disk full");
-    inner_->write(path, data);
+    inner()->write(path, data);
   }
-  bool write_if(std::string_view path, std::string_view data,
-                const WriteCondition& condition) override {
-    return inner_->write_if(path, data, condition);
-  }
-  std::vector<ObjectInfo> list(std::string_view prefix) override { return inner_->list(prefix); }
-  void remove(const std::vector<std::string>& paths) override { inner_->remove(paths); }
 
  private:
-  StoragePtr inner_;
   std::string bad_key_;
 };
 

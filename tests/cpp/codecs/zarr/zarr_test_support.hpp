@@ -8,6 +8,7 @@
 #include <string>
 
 #include "nuthatch/nuthatch.hpp"
+#include "support/forwarding_storage.hpp"
 
 namespace nuthatch::zarr::testing {
 
@@ -25,26 +26,17 @@ inline Dataset without_encoding(Dataset ds) {
 }
 
 /// Forwards to another storage and counts chunk reads (paths not ending in metadata).
-class CountingStorage final : public Storage {
+class CountingStorage final : public nuthatch::testing::ForwardingStorage {
  public:
-  explicit CountingStorage(StoragePtr inner) : inner_(std::move(inner)) {}
-  std::string url() const override { return inner_->url(); }
+  explicit CountingStorage(StoragePtr inner) : ForwardingStorage(std::move(inner)) {}
   std::optional<std::string> read(std::string_view path, ByteRange range) override {
     std::string p(path);
     if (p.find("zarr.json") == std::string::npos && p.find("/.z") == std::string::npos &&
         p.rfind(".z", 0) != 0) {
       ++chunk_reads;
     }
-    return inner_->read(path, range);
+    return inner()->read(path, range);
   }
-  std::optional<ObjectInfo> stat(std::string_view path) override { return inner_->stat(path); }
-  void write(std::string_view path, std::string_view data) override { inner_->write(path, data); }
-  bool write_if(std::string_view path, std::string_view data,
-                const WriteCondition& condition) override {
-    return inner_->write_if(path, data, condition);
-  }
-  std::vector<ObjectInfo> list(std::string_view prefix) override { return inner_->list(prefix); }
-  void remove(const std::vector<std::string>& paths) override { inner_->remove(paths); }
 
   std::atomic<int> chunk_reads{0};
 
