@@ -24,27 +24,12 @@ ChunkReader::ChunkReader(std::size_t count, Fetch fetch, SizeHint size_hint,
       size_hint_(std::move(size_hint)),
       limits_(limits) {
   const std::size_t threads = std::min(count, std::max<std::size_t>(1, limits.threads));
-  threads_.reserve(threads);
-  try {
-    for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
-  } catch (...) {
-    stop();
-    throw;
-  }
+  threads_.start(threads, [this] { run(); }, [this] { stop(); });
 }
 
 ChunkReader::~ChunkReader() { stop(); }
 
-void ChunkReader::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    closing_ = true;
-  }
-  changed_.notify_all();
-  for (auto& t : threads_) {
-    if (t.joinable()) t.join();
-  }
-}
+void ChunkReader::stop() { threads_.close_and_join(mutex_, closing_, changed_); }
 
 bool ChunkReader::has_room(std::uint64_t bytes) const {
   if (held_ == 0) return true;

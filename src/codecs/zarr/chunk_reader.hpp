@@ -13,8 +13,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "codecs/zarr/worker_threads.hpp"
 
 namespace nuthatch::zarr {
 
@@ -80,7 +81,7 @@ class ChunkReader {
   std::uint64_t held_bytes_ = 0;
   std::exception_ptr error_;
   bool closing_ = false;
-  std::vector<std::thread> threads_;
+  WorkerThreads threads_;
 };
 
 }  // namespace nuthatch::zarr

@@ -13,13 +13,7 @@ namespace nuthatch::zarr {
 
 ChunkWriter::ChunkWriter(Storage& storage, std::size_t threads, std::size_t capacity)
     : storage_(storage), capacity_(capacity) {
-  threads_.reserve(threads);
-  try {
-    for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
-  } catch (...) {
-    stop();
-    throw;
-  }
+  threads_.start(threads, [this] { run(); }, [this] { stop(); });
 }
 
 ChunkWriter::~ChunkWriter() {
@@ -30,16 +24,7 @@ ChunkWriter::~ChunkWriter() {
   stop();
 }
 
-void ChunkWriter::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    closing_ = true;
-  }
-  queue_changed_.notify_all();
-  for (auto& t : threads_) {
-    if (t.joinable()) t.join();
-  }
-}
+void ChunkWriter::stop() { threads_.close_and_join(mutex_, closing_, queue_changed_); }
 
 std::string ChunkWriter::take_buffer() {
   std::lock_guard lock(mutex_);

@@ -10,9 +10,9 @@
 #include <exception>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "codecs/zarr/worker_threads.hpp"
 #include "nuthatch/storage.hpp"
 
 namespace nuthatch::zarr {
@@ -58,7 +58,7 @@ class ChunkWriter {
   std::exception_ptr error_;
   bool closing_ = false;
   std::uint64_t written_ = 0;
-  std::vector<std::thread> threads_;
+  WorkerThreads threads_;
 };
 
 }  // namespace nuthatch::zarr
