@@ -110,50 +110,52 @@ RootFactory memory_roots() {
           }};
 }
 
-RootFactory s3_roots(nh::testing::S3ServerKind kind) {
-  return {std::string("s3_") + nh::testing::kind_name(kind), [kind] {
-            nh::testing::S3ServerLookup lookup = nh::testing::s3_server(kind);
-            if (!lookup.server) {
-              return DriverRoots{.skip_reason = lookup.skip_reason, .error = lookup.error};
+/// Roots on a test server: `lookup()` finds (or starts) it; `url_of(server, prefix)` is a
+/// URL under it and `dead_endpoint(server)` the endpoint_url of a dead port in its form.
+template <class Lookup, class UrlOf, class DeadEndpoint>
+RootFactory server_roots(std::string name, Lookup lookup, UrlOf url_of,
+                         DeadEndpoint dead_endpoint) {
+  return {std::move(name), [=] {
+            auto found = lookup();
+            if (!found.server) {
+              return DriverRoots{.skip_reason = found.skip_reason, .error = found.error};
             }
-            auto server = lookup.server;
+            auto server = found.server;
             return DriverRoots{
                 .keep_alive = server,
                 .location =
-                    [server](const std::string& what) {
-                      return Location{nh::testing::S3Server::url(unique("engine-" + what)),
+                    [=](const std::string& what) {
+                      return Location{url_of(*server, unique("engine-" + what)),
                                       server->options()};
                     },
                 .unreachable =
-                    [server]() -> std::optional<Location> {
-                  return Location{nh::testing::S3Server::url(unique("down")),
-                                  unreachable_options(server->options(), dead_origin())};
+                    [=]() -> std::optional<Location> {
+                  return Location{url_of(*server, unique("down")),
+                                  unreachable_options(server->options(), dead_endpoint(*server))};
                 },
             };
           }};
 }
 
+RootFactory s3_roots(nh::testing::S3ServerKind kind) {
+  return server_roots(
+      std::string("s3_") + nh::testing::kind_name(kind),
+      [kind] { return nh::testing::s3_server(kind); },
+      [](const nh::testing::S3Server&, const std::string& prefix) {
+        return nh::testing::S3Server::url(prefix);
+      },
+      [](const nh::testing::S3Server&) { return dead_origin(); });
+}
+
 RootFactory emulator_roots(const std::string& name, nh::testing::EmulatorKind kind) {
-  return {name, [kind] {
-            nh::testing::EmulatorLookup lookup = nh::testing::emulator(kind);
-            if (!lookup.server) {
-              return DriverRoots{.skip_reason = lookup.skip_reason, .error = lookup.error};
-            }
-            auto server = lookup.server;
-            return DriverRoots{
-                .keep_alive = server,
-                .location =
-                    [server](const std::string& what) {
-                      return Location{server->url(unique("engine-" + what)), server->options()};
-                    },
-                .unreachable =
-                    [server]() -> std::optional<Location> {
-                  return Location{server->url(unique("down")),
-                                  unreachable_options(server->options(),
-                                                      server->endpoint_at(dead_origin()))};
-                },
-            };
-          }};
+  return server_roots(
+      name, [kind] { return nh::testing::emulator(kind); },
+      [](const nh::testing::EmulatorServer& server, const std::string& prefix) {
+        return server.url(prefix);
+      },
+      [](const nh::testing::EmulatorServer& server) {
+        return server.endpoint_at(dead_origin());
+      });
 }
 
 class DriverRootTest : public ::testing::TestWithParam<RootFactory> {
