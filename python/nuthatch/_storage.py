@@ -39,6 +39,12 @@ def _scheme(url):
     return head.lower() if sep else "file"
 
 
+def local_path(url):
+    """The filesystem path of a local (file://) URL or plain path, else None."""
+    path = url[len("file://"):] if url.startswith("file://") else url
+    return path if path.startswith("/") else None
+
+
 def writable_by_tasks(url):
     """Whether dask tasks in any process can write under ``url``."""
     return _scheme(url) not in _PROCESS_LOCAL_SCHEMES

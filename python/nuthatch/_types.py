@@ -141,11 +141,6 @@ DASK_ENGINES = ("dask", "dask.dataframe")
 DASK_NULL_INDEX = "__null_dask_index__"
 
 
-def _local_path(url):
-    path = url[len("file://"):] if url.startswith("file://") else url
-    return path if path.startswith("/") else None
-
-
 def write_payload(obj, backend, url, storage_options, kwargs):
     """Streams a dask-backed xarray result into its Zarr payload block by block (dask
     tasks hand blocks to the C++ DatasetWriter), and a dask DataFrame into its parquet
@@ -159,7 +154,7 @@ def write_payload(obj, backend, url, storage_options, kwargs):
         return None
     if backend == "parquet" and kind == "dask_dataframe":
         target = _storage.Target(url, storage_options)
-        path = _local_path(url)
+        path = _storage.local_path(url)
         if path is not None:
             obj.to_parquet(path, engine="pyarrow", name_function=lambda i: f"part.{i}.parquet",
                            write_metadata_file=False)
@@ -183,7 +178,8 @@ def _store_part(df, target, i):
 
 
 def open_payload(url, storage_options, backend, engine):
-    path = _local_path(url)
+    from . import _storage
+    path = _storage.local_path(url)
     if backend == "parquet" and engine in DASK_ENGINES and path is not None:
         import dask.dataframe as dd
         return dd.read_parquet(path, engine="pyarrow")
@@ -198,9 +194,8 @@ def _open_zarr_lazily(url, storage_options):
         import xarray  # noqa: F401
     except ImportError:
         return None
-    from . import _xarray
-    from ._storage import Target
-    return _xarray.open_lazy(Target(url, storage_options))
+    from . import _storage, _xarray
+    return _xarray.open_lazy(_storage.Target(url, storage_options))
 
 
 def memory_size(obj):

@@ -131,10 +131,50 @@ def to_core(obj):
 
 # --- streaming write (dask) ----------------------------------------------------------
 
-# url -> DatasetWriter of this process (dask tasks on workers open() it); a few at most.
-_writers = {}
-_writers_lock = threading.Lock()
-_MAX_WRITERS = 8
+class _Handles:
+    """This process's open readers or writers of stores, by URL: dask tasks on a worker
+    share one per store. Thread-safe (dask runs tasks on several threads); at most
+    `limit`, the oldest dropped first (and reopened when needed)."""
+
+    def __init__(self, limit):
+        self._limit = limit
+        self._by_url = {}
+        self._lock = threading.Lock()
+
+    def get(self, url, open_handle, fresh=False):
+        """The handle of url, from open_handle() when there is none (or fresh is set)."""
+        with self._lock:
+            handle = None if fresh else self._by_url.get(url)
+        if handle is not None:
+            return handle
+        handle = open_handle()  # outside the lock: it reads storage
+        with self._lock:
+            if not fresh and url in self._by_url:  # another thread opened it meanwhile
+                return self._by_url[url]
+            self._insert(url, handle)
+        return handle
+
+    def put(self, url, handle):
+        with self._lock:
+            self._insert(url, handle)
+
+    def _insert(self, url, handle):  # the lock held
+        self._by_url.pop(url, None)
+        while len(self._by_url) >= self._limit:
+            self._by_url.pop(next(iter(self._by_url)))
+        self._by_url[url] = handle
+
+    def drop(self, url):
+        with self._lock:
+            self._by_url.pop(url, None)
+
+    def __iter__(self):
+        with self._lock:
+            return iter(list(self._by_url))
+
+
+_writers = _Handles(8)  # stores written by this process's dask tasks: a few at most
+_readers = _Handles(256)  # metadata only; unpickled arrays on a worker share them
 
 
 def is_dask_backed(obj):
@@ -175,15 +215,7 @@ def _stream_parts(ds):
 def _writer(target):
     """This process's writer of the store at ``target`` (a nuthatch._storage.Target)."""
     from . import _core
-    with _writers_lock:
-        writer = _writers.get(target.url)
-    if writer is None:
-        writer = _core.DatasetWriter.open(target.url, target.options)
-        with _writers_lock:
-            while len(_writers) >= _MAX_WRITERS:  # stores written earlier by this worker
-                _writers.pop(next(iter(_writers)))
-            writer = _writers.setdefault(target.url, writer)
-    return writer
+    return _writers.get(target.url, lambda: _core.DatasetWriter.open(target.url, target.options))
 
 
 def _store_block(block, target, name, dims, dtype, block_info=None):
@@ -210,8 +242,7 @@ def stream(obj, target, kwargs):
     schema = {"variables": schema_vars, "coords": [str(c) for c in ds.coords], "attrs": attrs}
     writer = _core.DatasetWriter.create(target.url, schema, int(kwargs.get("zarr_format", 3)),
                                         bool(kwargs.get("consolidated", True)), target.options)
-    with _writers_lock:
-        _writers[target.url] = writer
+    _writers.put(target.url, writer)
     try:
         tasks = []
         for name, dims, dtype, data in parts:
@@ -224,8 +255,7 @@ def stream(obj, target, kwargs):
         dask.compute(*tasks)
         writer.commit()
     finally:
-        with _writers_lock:
-            _writers.pop(target.url, None)
+        _writers.drop(target.url)
     return _storage.stored_bytes(target)
 
 
@@ -303,22 +333,16 @@ def from_core(plain, engine=""):
 _NUMPY_DTYPES = {"datetime64[ns]": np.dtype("datetime64[ns]"), "str": np.dtype(object)}
 
 
-_readers = {}  # url -> DatasetReader of this process (unpickled arrays on workers share it)
-_MAX_READERS = 256  # metadata only; the oldest is dropped (and reopened when needed)
+def _numpy_dtype(name):
+    """The numpy dtype of an engine dtype name (strings are objects)."""
+    return _NUMPY_DTYPES.get(name) or np.dtype(name)
 
 
 def _reader(target, fresh=False):
     """The DatasetReader of a payload ``_storage.Target`` (URL and storage options)."""
-    url = target.url
-    reader = None if fresh else _readers.get(url)
-    if reader is None:
-        from . import _core
-        reader = _core.DatasetReader.open(url, target.options)
-        _readers.pop(url, None)
-        if len(_readers) >= _MAX_READERS:
-            _readers.pop(next(iter(_readers)))
-        _readers[url] = reader
-    return reader
+    from . import _core
+    return _readers.get(target.url, lambda: _core.DatasetReader.open(target.url, target.options),
+                        fresh)
 
 
 class _StoredArray:
@@ -330,7 +354,7 @@ class _StoredArray:
     def __init__(self, target, name, dims, dtype, shape):
         self.target, self.name, self.dims, self.dtype_name = target, name, tuple(dims), dtype
         self.reader = _reader(target)
-        self.dtype = _NUMPY_DTYPES.get(dtype) or np.dtype(dtype)
+        self.dtype = _numpy_dtype(dtype)
         self.shape = tuple(shape)
         self.ndim = len(self.shape)
 
@@ -354,8 +378,7 @@ class _StoredArray:
         return (_StoredArray, (self.target, self.name, self.dims, self.dtype_name, self.shape))
 
 
-_POOLED_DTYPES = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
-                  "uint64", "float32", "float64", "datetime64[ns]"}
+_POOLED_DTYPES = set(_NAMES.values()) | {"datetime64[ns]"}  # what _core.empty makes
 
 
 def _finalize_pooled(results):
@@ -439,7 +462,7 @@ def open_lazy(target):
             data = _array(dtype, reader.read(name, []))
         else:
             data = _lazy_data(target, name, dims, dtype, shape, chunks)
-        np_dtype = _NUMPY_DTYPES.get(dtype) or np.dtype(dtype)
+        np_dtype = _numpy_dtype(dtype)
         var = xr.Variable(dims, data, _read_attrs(dict(var_attrs), encoding, np_dtype))
         var.encoding = {"chunks": tuple(chunks),
                         "preferred_chunks": dict(zip(dims, chunks))}
