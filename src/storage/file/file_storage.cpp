@@ -298,8 +298,8 @@ std::optional<std::pair<UniqueFd, struct stat>> open_object(const std::string& p
 
 }  // namespace
 
-std::optional<VersionedObject> FileStorage::read_object(std::string_view key,
-                                                       ByteRange range) {
+std::optional<VersionedObject> FileStorage::read_object(std::string_view key, ByteRange range,
+                                                       bool with_generation) {
   // One open file gives both: the generation and the bytes are the same inode's.
   check_key(key);
   const Failure fail{url_, "read", key};
@@ -307,7 +307,8 @@ std::optional<VersionedObject> FileStorage::read_object(std::string_view key,
   auto object = open_object(path, fail);
   if (!object) return std::nullopt;
   auto& [fd, st] = *object;
-  VersionedObject out{{}, file_tree::object_info(std::string(key), st).generation};
+  VersionedObject out;
+  if (with_generation) out.generation = file_tree::object_info(std::string(key), st).generation;
   // Ranges are clipped to the object: an offset at or past the end reads "".
   const auto size = static_cast<std::uint64_t>(st.st_size);
   if (range.offset >= size) return out;
@@ -320,11 +321,11 @@ std::optional<VersionedObject> FileStorage::read_object(std::string_view key,
 }
 
 std::optional<VersionedObject> FileStorage::read_versioned(std::string_view key) {
-  return read_object(key, {});
+  return read_object(key, {}, /*with_generation=*/true);
 }
 
 std::optional<std::string> FileStorage::read(std::string_view key, ByteRange range) {
-  auto object = read_object(key, range);
+  auto object = read_object(key, range, /*with_generation=*/false);
   if (!object) return std::nullopt;
   return std::move(object->data);
 }

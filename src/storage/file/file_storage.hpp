@@ -58,8 +58,10 @@ class FileStorage final : public Storage {
   std::string url_of(std::string_view path) const override;
 
  private:
-  /// The bytes of `range` of an object and its generation, from one open file.
-  std::optional<VersionedObject> read_object(std::string_view key, ByteRange range);
+  /// The bytes of `range` of an object and (when asked: it is formatted) its generation,
+  /// from one open file.
+  std::optional<VersionedObject> read_object(std::string_view key, ByteRange range,
+                                             bool with_generation);
   void check_key(std::string_view key) const;
   /// Absolute path of a key, or of a directory of keys ("" is the root).
   std::string path_of(std::string_view key) const;
