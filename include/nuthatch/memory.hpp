@@ -26,17 +26,17 @@ namespace nuthatch {
 inline constexpr std::size_t kMinPooledBufferBytes = std::size_t{1} << 20;
 
 struct BufferPoolOptions {
-  std::size_t max_idle_bytes = 0;  ///< idle buffers held in all; 0: no pooling
+  std::size_t max_idle_bytes = 0;             ///< idle buffers held in all; 0: no pooling
   std::chrono::milliseconds idle_timeout{0};  ///< an idle buffer is released after this
 };
 
 struct BufferPoolStats {
-  std::size_t idle_bytes = 0;     ///< capacity of the buffers held now
-  std::size_t idle_buffers = 0;   ///< buffers held now
-  std::uint64_t reused = 0;       ///< allocations served by a held buffer, since start
-  std::uint64_t allocated = 0;    ///< pooled-size allocations that took new memory
-  std::uint64_t released = 0;     ///< held buffers returned to the system (expired,
-                                  ///< over the limit or released on request)
+  std::size_t idle_bytes = 0;    ///< capacity of the buffers held now
+  std::size_t idle_buffers = 0;  ///< buffers held now
+  std::uint64_t reused = 0;      ///< allocations served by a held buffer, since start
+  std::uint64_t allocated = 0;   ///< pooled-size allocations that took new memory
+  std::uint64_t released = 0;    ///< held buffers returned to the system (expired,
+                                 ///< over the limit or released on request)
 };
 
 /// The options in force (from the environment at start-up, or the last set).

@@ -62,8 +62,8 @@ std::optional<std::uint64_t> PyAdapter::write(const Boxed& result, const Codec& 
                                               const Value& kwargs) const {
   nb::gil_scoped_acquire gil;
   nb::object bytes = types_->object().attr("write_payload")(
-      unbox(result), std::string(codec.name()), payload.url,
-      from_value(payload.storage_options), from_value(kwargs));
+      unbox(result), std::string(codec.name()), payload.url, from_value(payload.storage_options),
+      from_value(kwargs));
   if (bytes.is_none()) return std::nullopt;
   return nb::cast<std::uint64_t>(bytes);
 }
@@ -104,8 +104,8 @@ std::optional<CoordinateRange> PyProcessor::read_range(const Arguments&) const {
   nb::gil_scoped_acquire gil;
   // (dim, start, stop) with int64-or-None bounds, or None; the conversion of datetimes and
   // ISO strings lives in Python, next to the processors.
-  nb::object range = nb::module_::import_("nuthatch.processor")
-                         .attr("core_read_range")(processor_->object());
+  nb::object range =
+      nb::module_::import_("nuthatch.processor").attr("core_read_range")(processor_->object());
   if (range.is_none()) return std::nullopt;
   nb::tuple t = nb::cast<nb::tuple>(range);
   CoordinateRange out{.dim = nb::cast<std::string>(t[0])};

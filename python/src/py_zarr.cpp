@@ -72,55 +72,71 @@ void bind_zarr(nb::module_& m) {
   // Streamed payloads are written by dask tasks in any process: each opens the payload's
   // location itself, with the storage options (credentials, endpoint) it was handed.
   nb::class_<Writer>(m, "DatasetWriter")
-      .def_static("create", [](const std::string& url, nb::handle schema, int zarr_format,
-                               bool consolidated, nb::handle storage_options) {
-        zarr::DatasetSchema s = schema_from_py(schema);
-        Value options = options_from_py(storage_options);
-        nb::gil_scoped_release nogil;
-        return Writer{zarr::DatasetWriter::create(StorageRegistry::open(url, options), s,
-                                                  zarr::WriteOptions{zarr_format, consolidated})};
-      }, nb::arg("url"), nb::arg("schema"), nb::arg("zarr_format") = 3,
-         nb::arg("consolidated") = true, nb::arg("storage_options") = nb::none(),
-         "Creates the Zarr group at url (any URL the storage registry opens, with its "
-         "filesystem_options) for regions to be written into.")
-      .def_static("open", [](const std::string& url, nb::handle storage_options) {
-        Value options = options_from_py(storage_options);
-        nb::gil_scoped_release nogil;
-        return Writer{zarr::DatasetWriter::open(StorageRegistry::open(url, options))};
-      }, nb::arg("url"), nb::arg("storage_options") = nb::none(),
-         "Attaches to a group created by create() (in this or another process).")
-      .def("write_region", [](Writer& w, const std::string& variable, nb::handle region,
-                              const std::string& dtype, nb::handle block) {
-        Selection selection;
-        for (nb::handle r : region) {
-          nb::tuple t = nb::cast<nb::tuple>(r);
-          selection.ranges.push_back(
-              {nb::cast<std::string>(t[0]), nb::cast<std::int64_t>(t[1]), nb::cast<std::int64_t>(t[2])});
-        }
-        NDArray data = array_from_py(parse_dtype(dtype), block);
-        nb::gil_scoped_release nogil;
-        w.writer.write_region(variable, selection, data);
-      }, nb::arg("variable"), nb::arg("region"), nb::arg("dtype"), nb::arg("block"),
-         "Writes a block covering region [(dim, start, stop), ...] (chunk-aligned).")
+      .def_static(
+          "create",
+          [](const std::string& url, nb::handle schema, int zarr_format, bool consolidated,
+             nb::handle storage_options) {
+            zarr::DatasetSchema s = schema_from_py(schema);
+            Value options = options_from_py(storage_options);
+            nb::gil_scoped_release nogil;
+            return Writer{
+                zarr::DatasetWriter::create(StorageRegistry::open(url, options), s,
+                                            zarr::WriteOptions{zarr_format, consolidated})};
+          },
+          nb::arg("url"), nb::arg("schema"), nb::arg("zarr_format") = 3,
+          nb::arg("consolidated") = true, nb::arg("storage_options") = nb::none(),
+          "Creates the Zarr group at url (any URL the storage registry opens, with its "
+          "filesystem_options) for regions to be written into.")
+      .def_static(
+          "open",
+          [](const std::string& url, nb::handle storage_options) {
+            Value options = options_from_py(storage_options);
+            nb::gil_scoped_release nogil;
+            return Writer{zarr::DatasetWriter::open(StorageRegistry::open(url, options))};
+          },
+          nb::arg("url"), nb::arg("storage_options") = nb::none(),
+          "Attaches to a group created by create() (in this or another process).")
+      .def(
+          "write_region",
+          [](Writer& w, const std::string& variable, nb::handle region, const std::string& dtype,
+             nb::handle block) {
+            Selection selection;
+            for (nb::handle r : region) {
+              nb::tuple t = nb::cast<nb::tuple>(r);
+              selection.ranges.push_back({nb::cast<std::string>(t[0]), nb::cast<std::int64_t>(t[1]),
+                                          nb::cast<std::int64_t>(t[2])});
+            }
+            NDArray data = array_from_py(parse_dtype(dtype), block);
+            nb::gil_scoped_release nogil;
+            w.writer.write_region(variable, selection, data);
+          },
+          nb::arg("variable"), nb::arg("region"), nb::arg("dtype"), nb::arg("block"),
+          "Writes a block covering region [(dim, start, stop), ...] (chunk-aligned).")
       .def("commit", [](Writer& w) {
         nb::gil_scoped_release nogil;
         w.writer.commit();
       });
 
-  m.def("write_object", [](const std::string& url, const std::string& path, nb::bytes data,
-                           nb::handle storage_options) {
-    Value options = options_from_py(storage_options);
-    const std::string_view bytes(data.c_str(), data.size());  // alive: the caller holds data
-    nb::gil_scoped_release nogil;
-    StorageRegistry::open(url, options)->write(path, bytes);
-  }, nb::arg("url"), nb::arg("path"), nb::arg("data"), nb::arg("storage_options") = nb::none(),
-     "Writes one object (e.g. a parquet part of a streamed payload) at path under url.");
-  m.def("stored_bytes", [](const std::string& url, nb::handle storage_options) {
-    Value options = options_from_py(storage_options);
-    nb::gil_scoped_release nogil;
-    return stored_bytes(*StorageRegistry::open(url, options));
-  }, nb::arg("url"), nb::arg("storage_options") = nb::none(),
-     "The bytes of every object under url (a streamed payload's size).");
+  m.def(
+      "write_object",
+      [](const std::string& url, const std::string& path, nb::bytes data,
+         nb::handle storage_options) {
+        Value options = options_from_py(storage_options);
+        const std::string_view bytes(data.c_str(), data.size());  // alive: the caller holds data
+        nb::gil_scoped_release nogil;
+        StorageRegistry::open(url, options)->write(path, bytes);
+      },
+      nb::arg("url"), nb::arg("path"), nb::arg("data"), nb::arg("storage_options") = nb::none(),
+      "Writes one object (e.g. a parquet part of a streamed payload) at path under url.");
+  m.def(
+      "stored_bytes",
+      [](const std::string& url, nb::handle storage_options) {
+        Value options = options_from_py(storage_options);
+        nb::gil_scoped_release nogil;
+        return stored_bytes(*StorageRegistry::open(url, options));
+      },
+      nb::arg("url"), nb::arg("storage_options") = nb::none(),
+      "The bytes of every object under url (a streamed payload's size).");
 }
 
 }  // namespace nuthatch::python

@@ -55,10 +55,10 @@ BufferPoolOptions default_options() {
                              ? static_cast<std::size_t>(pages) * static_cast<std::size_t>(page_size)
                              : 0;
   BufferPoolOptions o;
-  o.max_idle_bytes = env_size("NUTHATCH_BUFFER_POOL_BYTES",
-                              std::min(physical / 8, kMaxDefaultIdleBytes));
-  o.idle_timeout = std::chrono::milliseconds(
-      env_size("NUTHATCH_BUFFER_POOL_IDLE_MS", static_cast<std::size_t>(kDefaultIdleTimeout.count())));
+  o.max_idle_bytes =
+      env_size("NUTHATCH_BUFFER_POOL_BYTES", std::min(physical / 8, kMaxDefaultIdleBytes));
+  o.idle_timeout = std::chrono::milliseconds(env_size(
+      "NUTHATCH_BUFFER_POOL_IDLE_MS", static_cast<std::size_t>(kDefaultIdleTimeout.count())));
   return o;
 }
 

@@ -1,11 +1,11 @@
 #include "nuthatch/ndarray.hpp"
 
-#include "common/buffer_pool.hpp"
-
 #include <fmt/format.h>
 
 #include <cstring>
 #include <numeric>
+
+#include "common/buffer_pool.hpp"
 
 namespace nuthatch {
 

@@ -1,8 +1,8 @@
 #include "nuthatch/value.hpp"
 
-#include <utility>
-
 #include <fmt/format.h>
+
+#include <utility>
 
 #include "nuthatch/keys.hpp"
 

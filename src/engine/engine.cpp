@@ -176,7 +176,8 @@ std::optional<Found> Call::lookup_in(const std::shared_ptr<EntryStore>& store,
   const bool partial = range_ && level != kLocalLocation &&
                        (level == kRootLocation || !r_.policy.write_root);
   if (!codec->single_file()) {
-    if (std::optional<Boxed> opened = fn_.adapter->open(store->payload_location(m), *codec, r_.engine)) {
+    if (std::optional<Boxed> opened =
+            fn_.adapter->open(store->payload_location(m), *codec, r_.engine)) {
       return Found{store, &record, std::move(*opened)};
     }
   }

@@ -67,8 +67,8 @@ std::shared_ptr<EntryStore> open_level(const std::string& location, const std::s
   auto key = std::make_pair(location, backend);
   if (auto it = c.stores.find(key); it != c.stores.end()) return it->second;
   config::LocationSpec spec = config::location(location, backend);
-  auto store = std::make_shared<EntryStore>(StorageRegistry::open(spec.url, spec.options),
-                                            location, spec.read_only, spec.options);
+  auto store = std::make_shared<EntryStore>(StorageRegistry::open(spec.url, spec.options), location,
+                                            spec.read_only, spec.options);
   c.stores.emplace(key, store);
   return store;
 }

@@ -105,7 +105,8 @@ std::string ObjectRoot::name_of(std::string_view path) const {
   return out;
 }
 
-std::optional<std::string> ObjectRoot::path_of(std::string_view name, std::string_view listed) const {
+std::optional<std::string> ObjectRoot::path_of(std::string_view name,
+                                               std::string_view listed) const {
   const std::size_t strip = root.empty() ? 0 : root.size() + 1;
   if (name.size() < strip || !name.starts_with(listed)) return std::nullopt;
   return std::string(name.substr(strip));

@@ -281,8 +281,8 @@ std::size_t read_threads(const Storage& storage, std::size_t count) {
 
 /// One stored chunk that read_box needs: a whole object, or an inner chunk of a shard.
 struct ChunkRead {
-  Index index;      ///< in the grid of the array's chunks, or of the inner chunks
-  std::string key;  ///< the chunk's object, or its shard's
+  Index index;                      ///< in the grid of the array's chunks, or of the inner chunks
+  std::string key;                  ///< the chunk's object, or its shard's
   std::optional<ShardEntry> range;  ///< sharded: where in the shard (none: empty chunk)
   std::size_t position = 0;         ///< sharded: the inner chunk's place in the index
 };
@@ -346,8 +346,8 @@ std::optional<std::string> fetch_chunk(Storage& storage, const ArrayMeta& meta,
                                        const ChunkRead& read) {
   if (!meta.sharding) return storage.read(read.key);
   if (!read.range) return std::nullopt;
-  std::optional<std::string> stored = storage.read(read.key, {read.range->offset,
-                                                              read.range->nbytes});
+  std::optional<std::string> stored =
+      storage.read(read.key, {read.range->offset, read.range->nbytes});
   if (!stored || stored->size() != read.range->nbytes) read_error(meta, read, "truncated");
   return stored;
 }
@@ -371,12 +371,11 @@ void decode_chunk_to(const ArrayMeta& layout, const Index& index,
   }
   const std::optional<std::size_t> at = in_place_offset(layout, index, out.box);
   if (!at) scratch.chunk.resize(layout.chunk_bytes());
-  const std::span<char> target = at ? std::span<char>(out.raw + *at, layout.chunk_bytes())
-                                    : std::span<char>(scratch.chunk);
+  const std::span<char> target =
+      at ? std::span<char>(out.raw + *at, layout.chunk_bytes()) : std::span<char>(scratch.chunk);
   decode_chunk_into(layout, *stored, target);
   if (!at) {
-    copy_region(layout, region, scratch.chunk.data(), padded_box(layout, index), out.raw,
-                out.box);
+    copy_region(layout, region, scratch.chunk.data(), padded_box(layout, index), out.raw, out.box);
   }
 }
 
@@ -389,22 +388,22 @@ void fetch_and_use(std::size_t count, std::size_t threads, const ChunkReader::Fe
   if (threads <= 1) {
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, count, 1),
                       [&](const tbb::blocked_range<std::size_t>& range) {
-      for (std::size_t i = range.begin(); i != range.end(); ++i) {
-        std::optional<std::string> stored = fetch(i);
-        use(i, stored);
-      }
-    });
+                        for (std::size_t i = range.begin(); i != range.end(); ++i) {
+                          std::optional<std::string> stored = fetch(i);
+                          use(i, stored);
+                        }
+                      });
     return;
   }
-  ChunkReader reader(count, fetch, size_hint,
-                     {.threads = threads, .max_chunks = kReadAheadChunks,
-                      .max_bytes = kReadAheadBytes});
+  ChunkReader reader(
+      count, fetch, size_hint,
+      {.threads = threads, .max_chunks = kReadAheadChunks, .max_bytes = kReadAheadBytes});
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, count, 1),
                     [&](const tbb::blocked_range<std::size_t>& range) {
-    for (std::size_t i = range.begin(); i != range.end(); ++i) {
-      if (!reader.consume(use)) return;
-    }
-  });
+                      for (std::size_t i = range.begin(); i != range.end(); ++i) {
+                        if (!reader.consume(use)) return;
+                      }
+                    });
   reader.finish();
 }
 

@@ -17,12 +17,8 @@
 
 namespace nuthatch::zarr {
 
-ChunkReader::ChunkReader(std::size_t count, Fetch fetch, SizeHint size_hint,
-                         ReadAheadLimits limits)
-    : count_(count),
-      fetch_(std::move(fetch)),
-      size_hint_(std::move(size_hint)),
-      limits_(limits) {
+ChunkReader::ChunkReader(std::size_t count, Fetch fetch, SizeHint size_hint, ReadAheadLimits limits)
+    : count_(count), fetch_(std::move(fetch)), size_hint_(std::move(size_hint)), limits_(limits) {
   const std::size_t threads = std::min(count, std::max<std::size_t>(1, limits.threads));
   threads_.start(threads, [this] { run(); }, [this] { stop(); });
 }

@@ -59,10 +59,10 @@ void AzureStorage::put_blocks(const std::string& blob, std::string_view data) co
     const std::string_view body = data.substr(offset, std::min<std::uint64_t>(block_size, data.size() - offset));
     const http::Response response =
         client_.try_send({.method = "PUT",
-                      .blob = blob,
-                      .query = {{"comp", "block"}, {"blockid", ids[i]}},
-                      .headers = {{"Content-MD5", base64_encode(http::md5(body))}},
-                      .body = body});
+                          .blob = blob,
+                          .query = {{"comp", "block"}, {"blockid", ids[i]}},
+                          .headers = {{"Content-MD5", base64_encode(http::md5(body))}},
+                          .body = body});
     if (!response.ok()) {
       client_.fail("cannot stage block " + std::to_string(i + 1) + " of", blob, response);
     }
@@ -74,11 +74,11 @@ void AzureStorage::put_blocks(const std::string& blob, std::string_view data) co
   list += "</BlockList>";
   const http::Response committed =
       client_.try_send({.method = "PUT",
-                    .blob = blob,
-                    .query = {{"comp", "blocklist"}},
-                    .headers = {{"Content-Type", "application/xml"},
-                                {"x-ms-blob-content-type", "application/octet-stream"}},
-                    .body = list});
+                        .blob = blob,
+                        .query = {{"comp", "blocklist"}},
+                        .headers = {{"Content-Type", "application/xml"},
+                                    {"x-ms-blob-content-type", "application/octet-stream"}},
+                        .body = list});
   if (!committed.ok()) client_.fail("cannot commit the blocks of", blob, committed);
 }
 

@@ -299,7 +299,7 @@ std::optional<std::pair<UniqueFd, struct stat>> open_object(const std::string& p
 }  // namespace
 
 std::optional<VersionedObject> FileStorage::read_object(std::string_view key, ByteRange range,
-                                                       bool with_generation) {
+                                                        bool with_generation) {
   // One open file gives both: the generation and the bytes are the same inode's.
   check_key(key);
   const Failure fail{url_, "read", key};

@@ -69,12 +69,11 @@ void GcsStorage::upload_resumable(const std::string& name, std::string_view data
       const std::string range = size == 0 ? "bytes */" + total
                                           : "bytes " + std::to_string(offset) + "-" +
                                                 std::to_string(offset + size - 1) + "/" + total;
-      const http::Response response =
-          client_.try_send({.method = "PUT",
-                        .target = session,
-                        .headers = {{"Content-Type", "application/octet-stream"},
-                                    {"Content-Range", range}},
-                        .body = data.substr(offset, size)});
+      const http::Response response = client_.try_send(
+          {.method = "PUT",
+           .target = session,
+           .headers = {{"Content-Type", "application/octet-stream"}, {"Content-Range", range}},
+           .body = data.substr(offset, size)});
       if (response.ok()) return;
       if (response.status != kResumeIncomplete) {
         client_.fail("cannot upload a chunk of", name, response);

@@ -26,8 +26,7 @@ constexpr std::int64_t kMiB = 1 << 20;
 
 // A float32 array of `mib` MiB.
 NDArray array_of_mib(double mib) {
-  return NDArray::uninitialized(DType::float32,
-                                {static_cast<std::int64_t>(mib * kMiB / 4)});
+  return NDArray::uninitialized(DType::float32, {static_cast<std::int64_t>(mib * kMiB / 4)});
 }
 
 bool wait_for(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
@@ -87,7 +86,9 @@ TEST_F(BufferPoolTest, AReleasedBufferIsHandedToTheNextArrayThatFits) {
 }
 
 TEST_F(BufferPoolTest, ABufferMuchLargerThanTheRequestIsNotUsed) {
-  { NDArray big = array_of_mib(16); }
+  {
+    NDArray big = array_of_mib(16);
+  }
   const auto before = buffer_pool_stats();
   NDArray small = array_of_mib(4);  // 16 MiB would waste three quarters
   const auto after = buffer_pool_stats();
@@ -98,7 +99,9 @@ TEST_F(BufferPoolTest, ABufferMuchLargerThanTheRequestIsNotUsed) {
 
 TEST_F(BufferPoolTest, SmallArraysBypassThePool) {
   const auto before = buffer_pool_stats();
-  { NDArray a = NDArray::uninitialized(DType::uint8, {kMinPooledBufferBytes - 1}); }
+  {
+    NDArray a = NDArray::uninitialized(DType::uint8, {kMinPooledBufferBytes - 1});
+  }
   const auto after = buffer_pool_stats();
   EXPECT_EQ(after.allocated, before.allocated);
   EXPECT_EQ(after.idle_buffers, 0u);
@@ -115,7 +118,9 @@ TEST_F(BufferPoolTest, TheOldestGoFirstWhenOverTheLimit) {
   const auto before = buffer_pool_stats();
   arrays.clear();  // released in order 8, 6, 5: 19 MiB held
   EXPECT_EQ(buffer_pool_stats().idle_bytes, std::size_t(19 * kMiB));
-  { NDArray c = array_of_mib(3); }  // 22 MiB: the oldest (8 MiB) goes
+  {
+    NDArray c = array_of_mib(3);
+  }  // 22 MiB: the oldest (8 MiB) goes
   const auto after = buffer_pool_stats();
   EXPECT_EQ(after.idle_bytes, std::size_t(14 * kMiB));
   EXPECT_EQ(after.idle_buffers, 3u);
@@ -130,14 +135,19 @@ TEST_F(BufferPoolTest, TheOldestGoFirstWhenOverTheLimit) {
 
 TEST_F(BufferPoolTest, AnArrayLargerThanTheLimitIsNotHeld) {
   set_buffer_pool_options({.max_idle_bytes = 4 * kMiB, .idle_timeout = 60s});
-  { NDArray a = array_of_mib(5); }
+  {
+    NDArray a = array_of_mib(5);
+  }
   EXPECT_EQ(buffer_pool_stats().idle_buffers, 0u);
 }
 
 TEST_F(BufferPoolTest, IdleBuffersExpire) {
   set_buffer_pool_options({.max_idle_bytes = 64 * kMiB, .idle_timeout = 50ms});
   const auto before = buffer_pool_stats();
-  { NDArray a = array_of_mib(2); NDArray b = array_of_mib(3); }
+  {
+    NDArray a = array_of_mib(2);
+    NDArray b = array_of_mib(3);
+  }
   EXPECT_TRUE(wait_for([] { return buffer_pool_stats().idle_buffers == 0; }))
       << buffer_pool_stats().idle_buffers << " buffers still held";
   EXPECT_EQ(buffer_pool_stats().released - before.released, 2u);
@@ -146,10 +156,14 @@ TEST_F(BufferPoolTest, IdleBuffersExpire) {
 
 TEST_F(BufferPoolTest, ZeroBytesTurnsPoolingOff) {
   set_buffer_pool_options({.max_idle_bytes = 0, .idle_timeout = 60s});
-  { NDArray a = array_of_mib(2); }
+  {
+    NDArray a = array_of_mib(2);
+  }
   EXPECT_EQ(buffer_pool_stats().idle_buffers, 0u);
   set_buffer_pool_options({.max_idle_bytes = 64 * kMiB, .idle_timeout = 0ms});
-  { NDArray a = array_of_mib(2); }
+  {
+    NDArray a = array_of_mib(2);
+  }
   EXPECT_EQ(buffer_pool_stats().idle_buffers, 0u);
 }
 
@@ -177,11 +191,15 @@ TEST_F(BufferPoolTest, ManyThreadsShareThePool) {
 
 TEST_F(BufferPoolTest, AForkedChildExpiresItsOwnBuffers) {
   set_buffer_pool_options({.max_idle_bytes = 64 * kMiB, .idle_timeout = 50ms});
-  { NDArray warm = array_of_mib(2); }  // the parent's reaper thread exists now
+  {
+    NDArray warm = array_of_mib(2);
+  }  // the parent's reaper thread exists now
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {  // the child: no reaper thread was copied, a new one must start
-    { NDArray a = array_of_mib(3); }
+    {
+      NDArray a = array_of_mib(3);
+    }
     const bool expired = wait_for([] { return buffer_pool_stats().idle_buffers == 0; }, 5s);
     _exit(expired ? 0 : 1);
   }

@@ -28,10 +28,10 @@
 #include "support/temp_project.hpp"
 
 namespace nh = nuthatch;
-using ::testing::AnyOf;
-using ::testing::HasSubstr;
 using nh::testing::Fault;
 using nh::testing::RawRequest;
+using ::testing::AnyOf;
+using ::testing::HasSubstr;
 
 namespace {
 
@@ -275,8 +275,7 @@ class EngineFaultTest : public ::testing::TestWithParam<StoreCase> {
   void expect_no_torn_entry_then_recovery(BigFunction& big) {
     proxy().inject(Fault::none, 0);
     EXPECT_FALSE(manifest("big"));
-    EXPECT_THROW(big.f.with({.cache_mode = nh::CacheMode::read_only_strict})(),
-                 nh::CacheMissError);
+    EXPECT_THROW(big.f.with({.cache_mode = nh::CacheMode::read_only_strict})(), nh::CacheMissError);
     EXPECT_EQ(big.f()[0], 2.5);
     EXPECT_EQ(big.calls, 2);
     nh::clear_memoizer();

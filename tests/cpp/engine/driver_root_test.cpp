@@ -82,29 +82,29 @@ std::string dead_origin() {
 }
 
 RootFactory directory_roots() {
-  return {"directory", [] {
-            auto dir = std::make_shared<nh::testing::TempDir>();
-            return DriverRoots{
-                .keep_alive = dir,
-                .location =
-                    [dir](const std::string& what) { return Location{*dir / unique(what)}; },
-                .unreachable =
-                    [dir]() -> std::optional<Location> {
-                  // A symbolic link to itself: every path under it fails with ELOOP.
-                  const std::string loop = *dir / unique("loop");
-                  std::filesystem::create_symlink(loop, loop);
-                  return Location{loop + "/mirror"};
-                },
-            };
-          }};
+  return {
+      "directory", [] {
+        auto dir = std::make_shared<nh::testing::TempDir>();
+        return DriverRoots{
+            .keep_alive = dir,
+            .location = [dir](const std::string& what) { return Location{*dir / unique(what)}; },
+            .unreachable = [dir]() -> std::optional<Location> {
+              // A symbolic link to itself: every path under it fails with ELOOP.
+              const std::string loop = *dir / unique("loop");
+              std::filesystem::create_symlink(loop, loop);
+              return Location{loop + "/mirror"};
+            },
+        };
+      }};
 }
 
 RootFactory memory_roots() {
   return {"memory", [] {
             return DriverRoots{
-                .location = [](const std::string& what) {
-                  return Location{"memory://" + unique("engine-" + what)};
-                },
+                .location =
+                    [](const std::string& what) {
+                      return Location{"memory://" + unique("engine-" + what)};
+                    },
                 .unreachable = []() -> std::optional<Location> { return std::nullopt; },
             };
           }};
@@ -125,11 +125,9 @@ RootFactory server_roots(std::string name, Lookup lookup, UrlOf url_of,
                 .keep_alive = server,
                 .location =
                     [=](const std::string& what) {
-                      return Location{url_of(*server, unique("engine-" + what)),
-                                      server->options()};
+                      return Location{url_of(*server, unique("engine-" + what)), server->options()};
                     },
-                .unreachable =
-                    [=]() -> std::optional<Location> {
+                .unreachable = [=]() -> std::optional<Location> {
                   return Location{url_of(*server, unique("down")),
                                   unreachable_options(server->options(), dead_endpoint(*server))};
                 },
@@ -153,9 +151,7 @@ RootFactory emulator_roots(const std::string& name, nh::testing::EmulatorKind ki
       [](const nh::testing::EmulatorServer& server, const std::string& prefix) {
         return server.url(prefix);
       },
-      [](const nh::testing::EmulatorServer& server) {
-        return server.endpoint_at(dead_origin());
-      });
+      [](const nh::testing::EmulatorServer& server) { return server.endpoint_at(dead_origin()); });
 }
 
 class DriverRootTest : public ::testing::TestWithParam<RootFactory> {
@@ -273,11 +269,11 @@ TEST_P(DriverRootTest, ModesReadAndWriteTheRightLevels) {
   EXPECT_EQ(g.with({.cache_mode = nh::CacheMode::local_strict})(), 5);  // local only
   EXPECT_EQ(g.with({.cache_mode = nh::offline})(), 5);
   EXPECT_EQ(g.with({.cache_mode = nh::CacheMode::read_only_strict})(), 5);  // local too
-  EXPECT_EQ(g.with({.cache_mode = nh::CacheMode::write})(), 101);  // write ignores local
+  EXPECT_EQ(g.with({.cache_mode = nh::CacheMode::write})(), 101);           // write ignores local
   EXPECT_EQ(g.with({.cache_mode = nh::CacheMode::off})(), 102);
   EXPECT_EQ(g.with({.cache_mode = nh::CacheMode::overwrite, .recompute = true})(), 103);
   EXPECT_EQ(g.with({.cache_mode = nh::CacheMode::read_only_strict})(), 5);  // local first
-  EXPECT_EQ(g(), 103);                                                       // root
+  EXPECT_EQ(g(), 103);                                                      // root
   EXPECT_EQ(g.with({.cache_mode = nh::CacheMode::local_overwrite, .recompute = true})(), 104);
   EXPECT_EQ(g.with({.cache_mode = nh::offline})(), 104);
   EXPECT_EQ(calls, 4);
@@ -398,8 +394,8 @@ TEST_P(DriverRootTest, RecomputeReachesNestedCallsAndVersionsReplace) {
   EXPECT_EQ(outer(), 100);
   EXPECT_EQ(outer.with({.recompute = true, .force_overwrite = true})(), 100);  // outer only
   EXPECT_EQ(inner_calls, 1);
-  EXPECT_EQ(outer.with({.recompute = nh::Recompute::names({"outer", "inner"}),
-                        .force_overwrite = true})(),
+  EXPECT_EQ(outer.with(
+                {.recompute = nh::Recompute::names({"outer", "inner"}), .force_overwrite = true})(),
             200);
   EXPECT_EQ(inner(), 2);  // overwritten too: force_overwrite reaches nested calls
   auto v2 = nh::cache("inner", {}, {.version = "2"}, [] { return 7; });
@@ -422,8 +418,7 @@ TEST_P(DriverRootTest, ConcurrentCallsEndWithOneCompleteEntry) {
 
 INSTANTIATE_TEST_SUITE_P(
     Drivers, DriverRootTest,
-    ::testing::Values(directory_roots(), memory_roots(),
-                      s3_roots(nh::testing::S3ServerKind::minio),
+    ::testing::Values(directory_roots(), memory_roots(), s3_roots(nh::testing::S3ServerKind::minio),
                       s3_roots(nh::testing::S3ServerKind::moto),
                       emulator_roots("gcs_fake", nh::testing::EmulatorKind::fake_gcs),
                       emulator_roots("azure_azurite", nh::testing::EmulatorKind::azurite)),

@@ -119,7 +119,6 @@ class CountedStorage final : public nh::testing::ForwardingStorage {
     if (chunk) ++g_chunk_reads;
     return inner()->read(path, range);
   }
-
 };
 
 const nh::StorageRegistrar kCounted("counted", [](const std::string& url, const nh::Value& options) {

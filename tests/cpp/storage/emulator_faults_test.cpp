@@ -19,9 +19,9 @@
 namespace nuthatch {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::EmulatorKind;
 using testing::Fault;
+using ::testing::HasSubstr;
 
 std::string payload(std::size_t size) {
   std::string data(size, '\0');

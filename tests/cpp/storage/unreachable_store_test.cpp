@@ -49,10 +49,9 @@ const DeadStore kStores[] = {
      "POST"},
     {"az", "az://container/root",
      [](const std::string& endpoint) {
-       return Value::object(
-           {{"connection_string", "BlobEndpoint=" + endpoint +
-                                      "/account;SharedAccessSignature=sv=2021-12-02&sig=" +
-                                      kSecret}});
+       return Value::object({{"connection_string",
+                              "BlobEndpoint=" + endpoint +
+                                  "/account;SharedAccessSignature=sv=2021-12-02&sig=" + kSecret}});
      },
      "PUT"},
 };
@@ -60,18 +59,13 @@ const DeadStore kStores[] = {
 class UnreachableStoreTest : public ::testing::TestWithParam<DeadStore> {
  protected:
   // No credentials or endpoints of the developer's shell take part.
-  testing::ScopedEnv env_{{"AWS_ACCESS_KEY_ID", nullptr},
-                          {"AWS_SECRET_ACCESS_KEY", nullptr},
-                          {"AWS_SESSION_TOKEN", nullptr},
-                          {"AWS_ENDPOINT_URL", nullptr},
-                          {"AWS_ENDPOINT_URL_S3", nullptr},
-                          {"AWS_PROFILE", nullptr},
-                          {"STORAGE_EMULATOR_HOST", nullptr},
-                          {"GOOGLE_APPLICATION_CREDENTIALS", nullptr},
-                          {"AZURE_STORAGE_ACCOUNT", nullptr},
-                          {"AZURE_STORAGE_KEY", nullptr},
-                          {"AZURE_STORAGE_SAS_TOKEN", nullptr},
-                          {"AZURE_STORAGE_CONNECTION_STRING", nullptr}};
+  testing::ScopedEnv env_{
+      {"AWS_ACCESS_KEY_ID", nullptr},       {"AWS_SECRET_ACCESS_KEY", nullptr},
+      {"AWS_SESSION_TOKEN", nullptr},       {"AWS_ENDPOINT_URL", nullptr},
+      {"AWS_ENDPOINT_URL_S3", nullptr},     {"AWS_PROFILE", nullptr},
+      {"STORAGE_EMULATOR_HOST", nullptr},   {"GOOGLE_APPLICATION_CREDENTIALS", nullptr},
+      {"AZURE_STORAGE_ACCOUNT", nullptr},   {"AZURE_STORAGE_KEY", nullptr},
+      {"AZURE_STORAGE_SAS_TOKEN", nullptr}, {"AZURE_STORAGE_CONNECTION_STRING", nullptr}};
 };
 
 TEST_P(UnreachableStoreTest, ErrorsNameTheLocationAndTheDeadEndpoint) {
@@ -96,8 +90,7 @@ TEST_P(UnreachableStoreTest, ErrorsNameTheLocationAndTheDeadEndpoint) {
        [&] { storage->write_if("dir/k", "v", WriteCondition::if_absent()); }},
       {"cannot read " + key + " (GET " + dead + "/", [&] { storage->read("dir/k"); }},
       {"cannot stat " + key + " (", [&] { storage->stat("dir/k"); }},
-      {"cannot list " + dir + " (GET " + dead + "/",
-       [&] { storage->list("dir/"); }},
+      {"cannot list " + dir + " (GET " + dead + "/", [&] { storage->list("dir/"); }},
       {"cannot delete", [&] { storage->remove({"dir/k"}); }},
   };
   for (const Operation& operation : operations) {

@@ -200,8 +200,8 @@ TEST_P(ArrayIoTest, ReadBoxMatchesTheModelOnEveryLayoutAndBox) {
     write_chunks(*storage, "v/", meta, whole);
     for (const auto& reader : both_read_paths(storage)) {
       for (const Box& box : boxes_for(layout.shape)) {
-        SCOPED_TRACE(std::string(layout.name) + " box from " + std::to_string(box.start[0]) +
-                     ", " + std::to_string(reader->preferred_parallel_reads()) + " reads");
+        SCOPED_TRACE(std::string(layout.name) + " box from " + std::to_string(box.start[0]) + ", " +
+                     std::to_string(reader->preferred_parallel_reads()) + " reads");
         const NDArray got = read_box(*reader, "v/", meta, box);
         EXPECT_EQ(got.shape(), box.extent());
         EXPECT_EQ(values_of(got), naive_box(values_of(whole), layout.shape, box));
@@ -422,9 +422,8 @@ TEST(ArrayIo, AFailureInTheChunkReaderStopsItsFetchesAndConsumers) {
   ChunkReader second(
       10, [](std::size_t) -> std::optional<std::string> { return std::string("x"); },
       [](std::size_t) -> std::uint64_t { return 1; }, {.threads = 2});
-  EXPECT_FALSE(second.consume([](std::size_t, std::optional<std::string>&) {
-    throw CodecError("corrupt");
-  }));
+  EXPECT_FALSE(second.consume(
+      [](std::size_t, std::optional<std::string>&) { throw CodecError("corrupt"); }));
   EXPECT_FALSE(second.consume([](std::size_t, std::optional<std::string>&) {}));
   EXPECT_THROW(second.finish(), CodecError);
 }

@@ -182,10 +182,13 @@ TEST(ZarrDatasetReader, SchemaThenBoxesOnDemand) {
   EXPECT_EQ(schema.attrs["title"], Value("streamed"));
 
   EXPECT_EQ(reader.read("temp"), temp_block(0, kTimes, 0, kLon));
-  EXPECT_EQ(reader.read("temp", Selection{{{"time", 3, 8}, {"lon", 1, 6}}}), temp_block(3, 8, 1, 6));
+  EXPECT_EQ(reader.read("temp", Selection{{{"time", 3, 8}, {"lon", 1, 6}}}),
+            temp_block(3, 8, 1, 6));
   EXPECT_EQ(reader.read("time", Selection{{{"time", 7, 9}}}), times(7, 9));
   DatasetReader copy = reader;  // copies share the metadata, from any thread
-  std::thread other([&] { EXPECT_EQ(copy.read("temp", Selection{{{"time", 0, 1}}}), temp_block(0, 1, 0, kLon)); });
+  std::thread other([&] {
+    EXPECT_EQ(copy.read("temp", Selection{{{"time", 0, 1}}}), temp_block(0, 1, 0, kLon));
+  });
   other.join();
 }
 
@@ -197,7 +200,8 @@ TEST(ZarrDatasetReader, FetchesOnlyTheChunksOfABox) {
   EXPECT_EQ(counting->chunk_reads, 0);  // opening reads metadata only
   // time [2, 4) x lon [0, 4): one time chunk (of 2), both lat chunks (of 3), one lon
   // chunk (of 4).
-  EXPECT_EQ(reader.read("temp", Selection{{{"time", 2, 4}, {"lon", 0, 4}}}), temp_block(2, 4, 0, 4));
+  EXPECT_EQ(reader.read("temp", Selection{{{"time", 2, 4}, {"lon", 0, 4}}}),
+            temp_block(2, 4, 0, 4));
   EXPECT_EQ(counting->chunk_reads, 2);
 }
 
