@@ -104,6 +104,11 @@ using StoragePtr = std::shared_ptr<Storage>;
 struct PayloadLocation {
   std::string url;
   Value storage_options = Value::object();
+  /// What a reader does with a chunk that is absent: "fill" (the format's rule: an
+  /// unwritten chunk holds the fill value) or "error" (the payload's writer wrote every
+  /// chunk, so an absent one was removed or damaged: reading it is a CodecError). Entries
+  /// written by the engine are "error"; imported ones, which may be sparse, are "fill".
+  std::string missing_chunks = "fill";
 };
 
 /// Builds a driver for a URL and its options (`filesystem_options`).
