@@ -1,7 +1,9 @@
-// `nuthatch gc [--dry-run] [--grace DURATION] [--location L] [--repair] [--json]`: removes
-// orphaned payloads and stale temporary files older than the grace period, and reports
-// (with --repair: deletes) manifests whose payload is missing. See gc_scan.cpp for why
-// this cannot remove live data.
+// `nuthatch gc [--dry-run] [--grace DURATION] [--location L] [--repair] [--json] [--force]`:
+// reclaims retired payloads (replaced or deleted entries) whose grace period is over,
+// orphaned payloads and stale temporary files older than it, and reports (with --repair:
+// deletes) manifests whose payload is missing. See gc_scan.cpp for why this cannot
+// remove live data. The grace period is what readers that opened an old entry have to
+// finish; one under a minute is refused without --force.
 
 #include <fmt/format.h>
 
@@ -13,12 +15,16 @@
 #include "cli/output.hpp"
 #include "cli/selection.hpp"
 #include "common/strings.hpp"
+#include "common/log.hpp"
 #include "common/time.hpp"
 
 namespace nuthatch::cli {
 namespace {
 
 constexpr std::string_view kDefaultGrace = "1h";
+constexpr std::int64_t kMinGraceNs = 60'000'000'000;  // one minute
+// gc's own bookkeeping object, written to read the storage's clock (invariant 7).
+constexpr std::string_view kClockProbe = "gc/clock";
 
 struct GcArgs {
   std::string grace{kDefaultGrace};
@@ -26,6 +32,7 @@ struct GcArgs {
   bool dry_run = false;
   bool repair = false;
   bool json = false;
+  bool force = false;
 };
 
 /// The outcome of collecting one item.
@@ -50,14 +57,6 @@ struct GcResult {
   bool failed = false;
 };
 
-void remove_garbage(Storage& storage, const Garbage& g) {
-  switch (g.kind) {
-    case Garbage::Kind::orphan_payload: storage.remove({g.path}); return;
-    case Garbage::Kind::orphan_tree: storage.remove(g.objects); return;
-    case Garbage::Kind::temp_file: std::filesystem::remove_all(g.path); return;
-  }
-}
-
 // Deletes a manifest naming a missing payload, unless it changed since the scan.
 bool repair(EntryStore& store, const BrokenEntry& b) {
   std::optional<Manifest> now = read_manifest(store, b.manifest_path);
@@ -81,13 +80,14 @@ bool attempt(F&& action, std::string& error) {
 void collect_store(const std::shared_ptr<EntryStore>& store, std::int64_t cutoff,
                    const GcArgs& args, GcResult& result) {
   GcScan scan = scan_store(store, cutoff, !args.json);
-  for (Garbage& g : scan.garbage) {
+  std::vector<std::string> errors(scan.garbage.size());
+  if (!args.dry_run) errors = remove_garbage(*store, scan.garbage);
+  for (std::size_t i = 0; i < scan.garbage.size(); ++i) {
     Collected c;
     c.location = store->location();
-    c.garbage = std::move(g);
-    if (!args.dry_run) {
-      c.removed = attempt([&] { remove_garbage(store->storage(), c.garbage); }, c.error);
-    }
+    c.garbage = std::move(scan.garbage[i]);
+    c.error = std::move(errors[i]);
+    c.removed = !args.dry_run && c.error.empty();
     if (c.error.empty()) result.bytes += c.garbage.bytes;
     result.failed |= !c.error.empty();
     result.collected.push_back(std::move(c));
@@ -126,6 +126,7 @@ Json result_json(const GcResult& r, const GcArgs& args) {
                          {"kind", kind_name(c.garbage.kind)},
                          {"path", c.garbage.path},
                          {"bytes", c.garbage.bytes},
+                         {"objects", c.garbage.objects},
                          {"modified", format_time(c.garbage.mtime_ns)},
                          {"removed", c.removed},
                          {"error", string_or_null(c.error)}});
@@ -174,11 +175,33 @@ void print_human(const GcResult& r, const GcArgs& args) {
   }
 }
 
+// The storage's own time: the modification time of an object written now. Falls back to
+// this machine's clock (with a warning) where the storage reports no times.
+std::int64_t storage_now(Storage& storage) {
+  try {
+    storage.write(kClockProbe, "gc\n");
+    if (std::optional<ObjectInfo> info = storage.stat(kClockProbe); info && info->mtime_ns > 0) {
+      return info->mtime_ns;
+    }
+  } catch (const Error& e) {
+    log::warn(fmt::format("cannot read the clock of {}: {}; using this machine's", storage.url(),
+                          e.what()));
+  }
+  return now_ns();
+}
+
 int run_gc(const GcArgs& args) {
-  const std::int64_t cutoff = now_ns() - *parse_duration_ns(args.grace);
+  const std::int64_t grace = *parse_duration_ns(args.grace);
+  if (grace < kMinGraceNs && !args.force) {
+    throw UsageError(fmt::format(
+        "a grace period of {} is under a minute: readers that opened a replaced entry may "
+        "still be reading it; pass --force to collect anyway",
+        args.grace));
+  }
   GcResult result;
   for (const auto& store : writable_stores(args.location)) {
-    collect_store(store, cutoff, args, result);
+    const std::int64_t now = args.dry_run ? now_ns() : storage_now(store->storage());
+    collect_store(store, now - grace, args, result);
   }
   if (args.json) {
     print_json(result_json(result, args));
@@ -207,6 +230,7 @@ Command add_gc_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--repair", args->repair, "Delete manifests whose payload is missing");
   cmd->add_flag("--json", args->json, "Print a JSON object instead of text");
+  cmd->add_flag("--force", args->force, "Allow a grace period under one minute");
   return {cmd, [args] { return run_gc(*args); }};
 }
 

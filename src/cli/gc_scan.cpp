@@ -1,14 +1,24 @@
-// Why gc cannot delete live data:
+// Why gc cannot delete live data (the commit protocol is meta/entry_store.cpp):
 //  1. Manifests are read before data/ is listed. A payload written after the manifests
 //     were read belongs to a commit in flight; it is younger than the grace period, and
 //     only garbage older than it is collected.
-//  2. A payload is never rewritten (fresh entry id per commit), so an orphan older than
-//     the grace period can never become referenced again.
-//  3. A manifest that vanished or could not be parsed while scanning protects every
-//     payload of its (namespace, key, backend): gc removes nothing it cannot account for.
-//  4. An orphaned tree is removed object by object, only the objects that were listed
-//     and found unreferenced, never by prefix: nothing gc did not judge is deleted.
-//  5. A manifest is reported as naming a missing payload only when the payload is still
+//  2. A payload is never rewritten (fresh entry id per commit), so a payload that no
+//     manifest names can never become named again.
+//  3. A payload that was named and then replaced or deleted is *retired*: its marker
+//     (retired/...) was written before the manifest swap, and the payload is reclaimed
+//     only when the marker is older than the grace period, however old the payload is.
+//     Readers that opened it have had the grace period to finish.
+//  4. A payload with neither manifest nor marker (a writer that crashed before its swap,
+//     or a marker write that failed) is judged by the newest modification of anything
+//     in it, so a tree still being written is never taken apart.
+//  5. A manifest that cannot be read or is not valid where it lies protects every payload
+//     of its (namespace, key, backend): gc removes nothing it cannot account for.
+//  6. Paths are derived: gc only ever removes objects it listed under data/, markers it
+//     listed under retired/ and the file driver's temporary files; trees are removed
+//     object by object (a second listing), never by a prefix taken from storage.
+//  7. Ages are storage times (the objects' and markers' modification times), compared
+//     with a cutoff taken from the same storage's clock (gc_command.cpp).
+//  8. A manifest is reported as naming a missing payload only when the payload is still
 //     absent, and the manifest unchanged, on a second look.
 
 #include "cli/gc_scan.hpp"
@@ -20,9 +30,11 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "cli/selection.hpp"
 #include "common/ids.hpp"
+#include "common/log.hpp"
 #include "nuthatch/storage.hpp"
 #include "storage/file/file_storage.hpp"
 
@@ -30,12 +42,13 @@ namespace nuthatch::cli {
 namespace {
 
 constexpr std::string_view kDataPrefix = "data/";
+constexpr std::string_view kRetiredPrefix = "retired/";
 constexpr std::size_t kEntryIdLength = 26;
+constexpr std::size_t kRemoveBatch = 1000;
 
 /// What the manifests of a store name.
 struct References {
-  std::set<std::string, std::less<>> files;  ///< single-file payload paths
-  std::set<std::string, std::less<>> trees;  ///< tree payload prefixes, ending in '/'
+  std::set<std::string, std::less<>> payloads;  ///< payload paths (files and tree roots)
   std::vector<std::string> protected_prefixes;  ///< "data/<ns>/<key>/<backend>-"
   std::vector<std::pair<std::string, Manifest>> manifests;  ///< (path, manifest) with a payload
 };
@@ -53,21 +66,16 @@ References read_references(const std::shared_ptr<EntryStore>& store, bool show_p
     }
     const Manifest& m = *manifests[i];
     if (m.payload.empty()) continue;
-    refs.files.insert(m.payload);
-    refs.trees.insert(m.payload + "/");
+    refs.payloads.insert(m.payload);
     refs.manifests.emplace_back(e.manifest_path, m);
   }
   return refs;
 }
 
-bool is_referenced(const References& refs, std::string_view path) {
-  if (refs.files.contains(path)) return true;
-  for (std::size_t slash = path.find('/'); slash != std::string_view::npos;
-       slash = path.find('/', slash + 1)) {
-    if (refs.trees.contains(path.substr(0, slash + 1))) return true;
-  }
-  return std::any_of(refs.protected_prefixes.begin(), refs.protected_prefixes.end(),
-                     [&](const std::string& p) { return path.starts_with(p); });
+bool is_protected(const References& refs, std::string_view root) {
+  return refs.payloads.contains(root) ||
+         std::any_of(refs.protected_prefixes.begin(), refs.protected_prefixes.end(),
+                     [&](const std::string& p) { return root.starts_with(p); });
 }
 
 // "<backend>-<entry id><ext>": the last segment of a payload path. Argument segments
@@ -84,40 +92,64 @@ bool is_payload_name(std::string_view segment) {
   return false;
 }
 
-// The tree payload an object belongs to ("" when it is not inside one): the first
-// directory below data/<ns>/ named like a payload.
-std::string tree_root_of(std::string_view path) {
+// The payload an object of data/ belongs to: the first segment below data/<ns>/ named
+// like a payload (a file payload is its own root); the object itself when none is.
+std::string_view payload_root_of(std::string_view path) {
   std::size_t start = path.find('/', kDataPrefix.size());  // end of the namespace segment
   while (start != std::string_view::npos) {
     const std::size_t end = path.find('/', start + 1);
-    if (end == std::string_view::npos) return {};
-    if (is_payload_name(path.substr(start + 1, end - start - 1))) {
-      return std::string(path.substr(0, end));
-    }
+    const std::string_view segment =
+        path.substr(start + 1, end == std::string_view::npos ? end : end - start - 1);
+    if (is_payload_name(segment)) return path.substr(0, end);
     start = end;
   }
-  return {};
+  return path;
 }
 
-std::vector<Garbage> find_orphans(const References& refs, const std::vector<ObjectInfo>& data) {
-  std::vector<Garbage> out;
-  std::map<std::string, Garbage> trees;
-  for (const ObjectInfo& o : data) {
-    if (is_referenced(refs, o.path)) continue;
-    std::string root = tree_root_of(o.path);
-    if (root.empty()) {
-      out.push_back({Garbage::Kind::orphan_payload, o.path, o.size, o.mtime_ns, {}});
-      continue;
+/// Every page of a listing, in turn (bounded memory: Storage::list_pages).
+template <class F>
+void for_each_page(Storage& storage, std::string_view prefix, F&& visit) {
+  storage.list_pages(prefix, [&](std::vector<ObjectInfo>& page) { visit(page); });
+}
+
+struct Marker {
+  std::string path;
+  std::int64_t mtime_ns = 0;
+};
+
+/// The retirement markers of a store, by payload path.
+std::unordered_map<std::string, Marker> read_markers(Storage& storage) {
+  std::unordered_map<std::string, Marker> out;
+  for_each_page(storage, kRetiredPrefix, [&](std::vector<ObjectInfo>& page) {
+    for (ObjectInfo& o : page) {
+      if (std::optional<std::string> payload = retired_payload_of(o.path)) {
+        out[std::move(*payload)] = Marker{std::move(o.path), o.mtime_ns};
+      }
     }
-    Garbage& tree = trees[root];
-    tree.kind = Garbage::Kind::orphan_tree;
-    tree.path = root;
-    tree.bytes += o.size;
-    tree.mtime_ns = std::max(tree.mtime_ns, o.mtime_ns);
-    tree.objects.push_back(o.path);
-  }
-  for (auto& [root, tree] : trees) out.push_back(std::move(tree));
+  });
   return out;
+}
+
+/// Unreferenced payloads, summed per root while data/ is read page by page.
+std::map<std::string, Garbage, std::less<>> find_unreferenced(Storage& storage,
+                                                             const References& refs) {
+  std::map<std::string, Garbage, std::less<>> roots;
+  for_each_page(storage, kDataPrefix, [&](std::vector<ObjectInfo>& page) {
+    for (const ObjectInfo& o : page) {
+      const std::string_view root = payload_root_of(o.path);
+      if (is_protected(refs, root)) continue;
+      auto it = roots.find(root);
+      if (it == roots.end()) {
+        it = roots.emplace(std::string(root), Garbage{}).first;
+        it->second.path = std::string(root);
+      }
+      Garbage& g = it->second;
+      g.bytes += o.size;
+      g.objects += 1;
+      g.mtime_ns = std::max(g.mtime_ns, o.mtime_ns);
+    }
+  });
+  return roots;
 }
 
 std::vector<Garbage> find_temp_files(const EntryStore& store) {
@@ -126,6 +158,7 @@ std::vector<Garbage> find_temp_files(const EntryStore& store) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::path root = FileStorage::local_path_of(store.url());
+  // The iterator does not follow directory links (no follow_directory_symlink).
   fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
   for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (!FileStorage::is_temp_name(it->path().filename().string())) continue;
@@ -133,9 +166,15 @@ std::vector<Garbage> find_temp_files(const EntryStore& store) {
     if (::lstat(it->path().c_str(), &st) != 0) continue;  // finished meanwhile
     const std::int64_t mtime =
         static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-    out.push_back({Garbage::Kind::temp_file, it->path().string(),
-                   static_cast<std::uint64_t>(st.st_size), mtime, {}});
-    if (it->is_directory(ec)) it.disable_recursion_pending();
+    Garbage g;
+    g.kind = Garbage::Kind::temp_file;
+    g.path = it->path().lexically_relative(root).string();
+    g.bytes = static_cast<std::uint64_t>(st.st_size);
+    g.objects = 1;
+    g.mtime_ns = mtime;
+    g.directory = S_ISDIR(st.st_mode);
+    if (g.directory) it.disable_recursion_pending();
+    out.push_back(std::move(g));
   }
   return out;
 }
@@ -144,20 +183,11 @@ bool payload_exists(Storage& storage, const std::string& payload) {
   return storage.stat(payload).has_value() || !storage.list(payload + "/").empty();
 }
 
-std::vector<BrokenEntry> find_broken(EntryStore& store, const References& refs,
-                                     const std::vector<ObjectInfo>& data) {
-  std::vector<std::string> paths;
-  paths.reserve(data.size());
-  for (const ObjectInfo& o : data) paths.push_back(o.path);
-  std::sort(paths.begin(), paths.end());
-  auto listed = [&](const std::string& payload) {
-    auto it = std::lower_bound(paths.begin(), paths.end(), payload);
-    return it != paths.end() && (*it == payload || it->starts_with(payload + "/"));
-  };
+std::vector<BrokenEntry> find_broken(EntryStore& store, const References& refs) {
   std::vector<BrokenEntry> out;
   for (const auto& [path, m] : refs.manifests) {
-    if (listed(m.payload)) continue;
-    // Second look: the entry may have been replaced or written since the listing.
+    if (payload_exists(store.storage(), m.payload)) continue;
+    // Second look: the entry may have been replaced or written since it was read.
     std::optional<Manifest> now = read_manifest(store, path);
     if (!now || now->entry_id != m.entry_id || payload_exists(store.storage(), m.payload)) continue;
     out.push_back({path, *now});
@@ -165,12 +195,19 @@ std::vector<BrokenEntry> find_broken(EntryStore& store, const References& refs,
   return out;
 }
 
+void remove_temp(const EntryStore& store, const Garbage& g) {
+  const std::filesystem::path root = FileStorage::local_path_of(store.url());
+  // remove_all does not follow links: a link is removed, never its target.
+  std::filesystem::remove_all(root / g.path);
+}
+
 }  // namespace
 
 std::string_view kind_name(Garbage::Kind kind) {
   switch (kind) {
+    case Garbage::Kind::retired_payload: return "retired payload";
     case Garbage::Kind::orphan_payload: return "orphan payload";
-    case Garbage::Kind::orphan_tree: return "orphan payload tree";
+    case Garbage::Kind::stale_marker: return "stale retirement marker";
     case Garbage::Kind::temp_file: return "stale temporary file";
   }
   return "garbage";
@@ -179,16 +216,88 @@ std::string_view kind_name(Garbage::Kind kind) {
 GcScan scan_store(const std::shared_ptr<EntryStore>& store, std::int64_t cutoff_ns,
                   bool show_progress) {
   References refs = read_references(store, show_progress);
-  const std::vector<ObjectInfo> data = store->storage().list(kDataPrefix);
+  Storage& storage = store->storage();
+  std::unordered_map<std::string, Marker> markers = read_markers(storage);
+  std::map<std::string, Garbage, std::less<>> roots = find_unreferenced(storage, refs);
   GcScan scan;
-  for (Garbage& g : find_orphans(refs, data)) {
+  for (auto& [root, g] : roots) {
+    auto marker = markers.find(root);
+    if (marker != markers.end()) {
+      g.kind = Garbage::Kind::retired_payload;
+      g.mtime_ns = marker->second.mtime_ns;  // invariant 3: the time it was retired
+    }
     if (g.mtime_ns <= cutoff_ns) scan.garbage.push_back(std::move(g));
+  }
+  // Markers whose payload is named again (a swap that lost its race) or already gone.
+  for (auto& [payload, marker] : markers) {
+    if (roots.contains(payload) || marker.mtime_ns > cutoff_ns) continue;
+    Garbage g;
+    g.kind = Garbage::Kind::stale_marker;
+    g.path = marker.path;
+    g.objects = 1;
+    g.mtime_ns = marker.mtime_ns;
+    scan.garbage.push_back(std::move(g));
   }
   for (Garbage& g : find_temp_files(*store)) {
     if (g.mtime_ns <= cutoff_ns) scan.garbage.push_back(std::move(g));
   }
-  scan.broken = find_broken(*store, refs, data);
+  scan.broken = find_broken(*store, refs);
   return scan;
+}
+
+std::vector<std::string> remove_garbage(EntryStore& store, const std::vector<Garbage>& garbage) {
+  Storage& storage = store.storage();
+  std::vector<std::string> errors(garbage.size());
+  std::map<std::string, std::size_t, std::less<>> payload_index;  // root -> item
+  for (std::size_t i = 0; i < garbage.size(); ++i) {
+    const Garbage& g = garbage[i];
+    if (g.kind == Garbage::Kind::retired_payload || g.kind == Garbage::Kind::orphan_payload) {
+      payload_index.emplace(g.path, i);
+    }
+  }
+  // Payloads: a second listing of data/, removing only objects under the judged roots.
+  if (!payload_index.empty()) {
+    for_each_page(storage, kDataPrefix, [&](std::vector<ObjectInfo>& page) {
+      std::vector<std::string> batch;
+      std::vector<std::size_t> owners;
+      auto flush = [&] {
+        if (batch.empty()) return;
+        try {
+          storage.remove(batch);
+        } catch (const std::exception& e) {
+          for (std::size_t owner : owners) errors[owner] = e.what();
+        }
+        batch.clear();
+        owners.clear();
+      };
+      for (const ObjectInfo& o : page) {
+        auto it = payload_index.find(payload_root_of(o.path));
+        if (it == payload_index.end()) continue;
+        batch.push_back(o.path);
+        owners.push_back(it->second);
+        if (batch.size() >= kRemoveBatch) flush();
+      }
+      flush();
+    });
+  }
+  // Then the markers of the payloads removed, and stale markers and temp files.
+  for (std::size_t i = 0; i < garbage.size(); ++i) {
+    const Garbage& g = garbage[i];
+    if (!errors[i].empty()) continue;
+    try {
+      switch (g.kind) {
+        case Garbage::Kind::retired_payload:
+          storage.remove({retirement_marker_path(g.path)});
+          break;
+        case Garbage::Kind::orphan_payload: break;
+        case Garbage::Kind::stale_marker: storage.remove({g.path}); break;
+        case Garbage::Kind::temp_file: remove_temp(store, g); break;
+      }
+    } catch (const std::exception& e) {
+      errors[i] = e.what();
+    }
+  }
+  return errors;
 }
 
 }  // namespace nuthatch::cli

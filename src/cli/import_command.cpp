@@ -8,8 +8,10 @@
 //   1. the payload tree is written under a fresh entry id;
 //   2. the manifest is written with a compare-and-swap on the entry seen at the start
 //      (if-absent when there was none), so a concurrent writer is never overwritten;
-//   3. only after the swap is the replaced entry's payload deleted, and a null entry for
-//      the key removed.
+//   3. the replaced entry's payload is retired, not deleted (gc reclaims it after the
+//      grace period), and a null entry for the key is removed.
+// An imported tree may lack chunks that read as the fill value (writers elsewhere skip
+// empty chunks), so its manifest is marked `sparse`.
 
 #include <fmt/format.h>
 
@@ -158,6 +160,7 @@ Manifest import_tree(ImportTarget& t, const ImportArgs& args, const std::string&
   StoragePtr source = StorageRegistry::open(from, source_options(args, from));
   Manifest m = t.manifest;
   t.store->prepare(m, t.codec);
+  m.sparse = true;
   const std::string prefix = m.payload + "/";
   try {
     m.bytes = copy_tree(*source, source->list(""), t.store->storage(), prefix, from, !args.json);

@@ -96,7 +96,7 @@ std::optional<Manifest> read_manifest(EntryStore& store, const std::string& path
   if (!text) return std::nullopt;
   const std::string where = fmt::format("{} ({})", store.storage().url_of(path), store.location());
   try {
-    return manifest_from_json(*text, where);
+    return parse_manifest_at(*text, path, where);
   } catch (const CodecError& e) {
     log::warn(e.what());
     return std::nullopt;

@@ -1,19 +1,39 @@
 // The commit protocol (DESIGN §3). Invariants, in order:
 //  1. A payload is written under a fresh entry id and never modified afterwards; small
 //     single-file payloads are inlined in the manifest instead (one read per hit).
-//  2. The manifest is the commit point: it is written last, atomically, with a
+//  2. Paths are derived, never trusted: a manifest is valid only where it lies (its
+//     namespace, key and backend are those of its path) and only when its payload is the
+//     path derived from those fields and its entry id (parse_manifest_at). Whatever else
+//     is stored there is a miss for readers and is replaced by the next commit; it never
+//     names anything that is read, retired or deleted.
+//  3. The manifest is the commit point: it is written last, atomically, with a
 //     compare-and-swap on the generation the committer saw (if_absent when it saw none).
-//     Readers therefore see the old entry or the new one, never a mix.
-//  3. Only after the manifest swap is the payload the old manifest named deleted. A
-//     reader that loses that race finds its payload gone, reads the manifest again and
-//     follows it to the new payload; it never returns data that failed its checksum.
-//  4. A tree payload (zarr) has no single checksum: the reader re-checks that the
-//     manifest's generation did not change while it read the tree (the old tree is
-//     deleted only after the swap, so an unchanged generation proves it was intact).
-//  5. A crash at any point leaves the old entry or the new one current; payloads that no
-//     manifest names are orphans, removed by `nuthatch gc` after a grace period.
-//  6. A value entry and a null entry for one key exclude each other: committing one
-//     removes the other after the swap.
+//     Readers therefore see the old entry or the new one, never a mix. A manifest of a
+//     newer format is never overwritten (NewerFormatError → the commit fails).
+//  4. A payload that a manifest named is never deleted by a commit: it is *retired*.
+//     Before the swap, a retirement marker (retired/<ns>/<key>/<payload name>.json) is
+//     written for the payload about to be replaced, so even a crash right after the swap
+//     leaves the marker behind. Readers that opened the old payload, eagerly or lazily,
+//     in any process, keep reading it; `nuthatch gc` reclaims it once its marker is older
+//     than the grace period. A marker for a payload still named by a manifest (a swap
+//     that lost its race) is ignored by gc.
+//  5. A payload written for a swap that did not happen was never visible: it is deleted
+//     at once.
+//  6. Payloads the engine writes hold every chunk, so a reader of an entry treats a
+//     missing chunk as damage (an error), never as fill values; only `sparse` entries
+//     (imported stores) read missing chunks as the fill value.
+//  7. A tree payload (zarr) has no single checksum: the reader re-checks that the
+//     manifest's generation did not change while it read the tree, and follows the new
+//     manifest when it did.
+//  8. A value entry and a null entry of one key exclude each other. Committing a null
+//     entry removes the value entries first; committing a value removes the null entry
+//     after the swap. So a crash leaves at most a value entry beside a null one written
+//     earlier, and every reader resolves that by one rule: a value entry wins over a null
+//     entry (the engine's lookup). The next commit of the key repairs it.
+//  9. Once the swap succeeded, nothing after it fails the call: cleanup failures are
+//     warnings and leave work for `nuthatch gc`.
+// 10. A crash at any point leaves the old entry or the new one current; payloads that no
+//     manifest names and no marker retires are orphans, removed by gc after the grace.
 
 #include "meta/entry_store.hpp"
 
@@ -23,12 +43,26 @@
 
 #include "common/hash.hpp"
 #include "common/ids.hpp"
+#include "common/json.hpp"
+#include "common/time.hpp"
 #include "common/log.hpp"
 
 namespace nuthatch {
 namespace {
 constexpr int kReadAttempts = 4;
 constexpr int kCommitAttempts = 32;
+
+constexpr std::string_view kMissingChunks = "missing_chunks";
+
+// Invariant 6: an entry's own payload holds every chunk unless it is sparse.
+std::string_view missing_chunks_rule(const Manifest& m) { return m.sparse ? "fill" : "error"; }
+
+Value with_missing_chunks(const Value& kwargs, const Manifest& m) {
+  if (kwargs.is_object() && kwargs.contains(std::string(kMissingChunks))) return kwargs;
+  Value out = kwargs.is_object() ? kwargs : Value::object();
+  out[std::string(kMissingChunks)] = std::string(missing_chunks_rule(m));
+  return out;
+}
 
 std::string describe(const Manifest& m, const std::string& location, const std::string& url) {
   return fmt::format("entry '{}' (namespace {}, backend {}) at {} ({})", m.key, m.ns, m.backend,
@@ -43,23 +77,36 @@ EntryStore::EntryStore(StoragePtr storage, std::string location, bool read_only,
       read_only_(read_only),
       storage_options_(std::move(storage_options)) {}
 
-std::optional<ManifestRecord> EntryStore::find(const std::string& ns, const std::string& key,
-                                               const std::string& backend) const {
-  std::string path = manifest_path(ns, key, backend);
+ManifestSlot EntryStore::inspect(const std::string& ns, const std::string& key,
+                                 const std::string& backend) const {
+  const std::string path = manifest_path(ns, key, backend);
   // The generation is never newer than the text (Storage::read_versioned): if the
   // manifest is replaced meanwhile, a compare-and-swap against it fails safely (the
-  // writer re-reads), and a tree read validated against it is retried (invariant 4).
+  // writer re-reads), and a tree read validated against it is retried (invariant 7).
   std::optional<VersionedObject> object = storage_->read_versioned(path);
-  if (!object) return std::nullopt;
+  ManifestSlot slot;
+  if (!object) return slot;
   try {
-    ManifestRecord rec{manifest_from_json(object->data, storage_->url_of(path)),
-                       std::move(object->generation)};
-    return rec;
+    slot.record = ManifestRecord{parse_manifest_at(object->data, path, storage_->url_of(path)),
+                                 std::move(object->generation)};
+  } catch (const NewerFormatError& e) {
+    slot.newer_format = true;
+    slot.problem = e.what();
+    slot.unreadable_generation = std::move(object->generation);
   } catch (const CodecError& e) {
-    log::warn(fmt::format("ignoring unreadable manifest for key '{}' at {}: {}", key, location_,
-                          e.what()));
-    return std::nullopt;
+    slot.problem = e.what();
+    slot.unreadable_generation = std::move(object->generation);
   }
+  return slot;
+}
+
+std::optional<ManifestRecord> EntryStore::find(const std::string& ns, const std::string& key,
+                                               const std::string& backend) const {
+  ManifestSlot slot = inspect(ns, key, backend);
+  if (!slot.problem.empty()) {
+    log::warn(fmt::format("treating key '{}' at {} as a miss: {}", key, location_, slot.problem));
+  }
+  return std::move(slot.record);
 }
 
 std::vector<std::string> EntryStore::backends(const std::string& ns,
@@ -91,8 +138,9 @@ std::optional<Boxed> EntryStore::read(ManifestRecord& record, const Codec& codec
           return codec.decode(*bytes, kwargs);
         }
       } else {
-        Boxed value = range ? codec.read_tree(*storage_, m.payload + "/", kwargs, *range)
-                            : codec.read_tree(*storage_, m.payload + "/", kwargs);
+        const Value tree_kwargs = with_missing_chunks(kwargs, m);
+        Boxed value = range ? codec.read_tree(*storage_, m.payload + "/", tree_kwargs, *range)
+                            : codec.read_tree(*storage_, m.payload + "/", tree_kwargs);
         auto info = storage_->stat(manifest_path(m.ns, m.key, m.backend));
         if (info && info->generation == record.generation) return value;
         problem = "the entry was replaced while it was read";
@@ -158,20 +206,39 @@ CommitOutcome EntryStore::publish(Manifest m, const std::optional<ManifestRecord
                                   bool replace, Manifest* committed_manifest) {
   const std::string path = manifest_path(m.ns, m.key, m.backend);
   const std::string text = manifest_to_json(m);
+  if (m.is_null()) remove_value_entries(m.ns, m.key);  // invariant 8
   std::optional<ManifestRecord> seen = expected;
+  std::string seen_generation = seen ? seen->generation : std::string();
   bool committed = false;
   for (int attempt = 0; attempt < kCommitAttempts && !committed; ++attempt) {
-    WriteCondition cond = seen ? WriteCondition::if_generation(seen->generation)
-                               : WriteCondition::if_absent();
+    // Invariant 4: the payload about to be replaced is retired before the swap.
+    if (seen && seen->manifest.payload != m.payload) retire_payload(seen->manifest);
+    WriteCondition cond = seen_generation.empty() ? WriteCondition::if_absent()
+                                                  : WriteCondition::if_generation(seen_generation);
     if (storage_->write_if(path, text, cond)) {
       committed = true;
       break;
     }
-    seen = find(m.ns, m.key, m.backend);
-    if (!replace) break;
+    ManifestSlot slot = inspect(m.ns, m.key, m.backend);
+    if (slot.newer_format) {
+      discard_payload(m);
+      throw StorageError(fmt::format(
+          "cannot commit key '{}' at {}: its manifest was written by a newer nuthatch and "
+          "this engine will not overwrite it ({})",
+          m.key, location_, slot.problem));
+    }
+    seen = std::move(slot.record);
+    seen_generation = seen ? seen->generation : slot.unreadable_generation;
+    if (!seen && !slot.unreadable_generation.empty()) {
+      // Invariant 2: a damaged manifest blocks nothing; it is replaced whatever `replace`.
+      log::warn(fmt::format("replacing the unreadable manifest of key '{}' at {}: {}", m.key,
+                            location_, slot.problem));
+      continue;
+    }
+    if (seen && !replace) break;
   }
   if (!committed) {
-    remove_payload(m);
+    discard_payload(m);
     if (!replace) {
       log::debug(fmt::format("key '{}' at {} was committed by another writer; keeping it",
                              m.key, location_));
@@ -180,18 +247,27 @@ CommitOutcome EntryStore::publish(Manifest m, const std::optional<ManifestRecord
     throw StorageError(fmt::format("could not commit key '{}' at {}: the entry kept changing",
                                    m.key, location_));
   }
-  if (seen && seen->manifest.payload != m.payload) remove_payload(seen->manifest);
-
-  // A value and a null entry for one key exclude each other (invariant 6).
-  if (m.is_null()) {
-    for (const std::string& b : backends(m.ns, m.key)) {
-      if (b != kNullBackend) remove(m.ns, m.key, b);
-    }
-  } else if (!seen || !seen->manifest.is_null()) {
-    remove(m.ns, m.key, std::string(kNullBackend));
-  }
+  after_swap(m);
   if (committed_manifest != nullptr) *committed_manifest = std::move(m);
   return CommitOutcome::committed;
+}
+
+void EntryStore::after_swap(const Manifest& m) {
+  // Invariant 9: the entry is committed; nothing here may fail the call.
+  if (m.is_null()) return;
+  try {
+    storage_->remove({manifest_path(m.ns, m.key, kNullBackend)});
+  } catch (const std::exception& e) {
+    log::warn(fmt::format("key '{}' at {} is committed, but its null entry could not be "
+                          "removed ({}); the value entry wins over it",
+                          m.key, location_, e.what()));
+  }
+}
+
+void EntryStore::remove_value_entries(const std::string& ns, const std::string& key) {
+  for (const std::string& b : backends(ns, key)) {
+    if (b != kNullBackend) remove(ns, key, b);
+  }
 }
 
 void EntryStore::mark_store() {
@@ -206,16 +282,40 @@ void EntryStore::mark_store() {
 void EntryStore::remove(const std::string& ns, const std::string& key, const std::string& backend,
                         bool metadata_only) {
   std::optional<ManifestRecord> rec = find(ns, key, backend);
-  std::string path = manifest_path(ns, key, backend);
-  storage_->remove({path});
-  if (rec && !metadata_only) remove_payload(rec->manifest);
+  if (rec && !metadata_only) retire_payload(rec->manifest);
+  storage_->remove({manifest_path(ns, key, backend)});
 }
 
-void EntryStore::remove_payload(const Manifest& m) {
+bool EntryStore::retire_payload(const Manifest& m) {
+  if (m.payload.empty()) return true;
+  const Value marker = Value::object({{"payload", m.payload},
+                                      {"entry_id", m.entry_id},
+                                      {"key", m.key},
+                                      {"namespace", m.ns},
+                                      {"backend", m.backend},
+                                      {"retired", rfc3339_utc(now_ns())}});
+  try {
+    storage_->write(retirement_marker_path(m.payload), to_json(marker, 1));
+    return true;
+  } catch (const std::exception& e) {
+    log::warn(fmt::format("could not retire the payload {} of key '{}' at {} ({}); gc will "
+                          "judge it by its own age",
+                          m.payload, m.key, location_, e.what()));
+    return false;
+  }
+}
+
+void EntryStore::discard_payload(const Manifest& m) {
   if (m.payload.empty()) return;
-  const Codec* codec = CodecRegistry::find(m.backend);
-  if (codec == nullptr || !codec->single_file()) storage_->remove_prefix(m.payload + "/");
-  if (codec == nullptr || codec->single_file()) storage_->remove({m.payload});
+  try {
+    const Codec* codec = CodecRegistry::find(m.backend);
+    if (codec == nullptr || !codec->single_file()) storage_->remove_prefix(m.payload + "/");
+    if (codec == nullptr || codec->single_file()) storage_->remove({m.payload});
+  } catch (const std::exception& e) {
+    log::warn(fmt::format("could not delete the unpublished payload {} of key '{}' at {} ({}); "
+                          "gc will remove it",
+                          m.payload, m.key, location_, e.what()));
+  }
 }
 
 std::vector<EntryInfo> EntryStore::list() const {
@@ -235,7 +335,7 @@ std::string EntryStore::payload_url(const Manifest& m) const {
 }
 
 PayloadLocation EntryStore::payload_location(const Manifest& m) const {
-  return PayloadLocation{payload_url(m), storage_options_};
+  return PayloadLocation{payload_url(m), storage_options_, std::string(missing_chunks_rule(m))};
 }
 
 }  // namespace nuthatch

@@ -22,6 +22,17 @@ struct ManifestRecord {
   std::string generation;
 };
 
+/// What a manifest's place holds, as found by EntryStore::inspect().
+struct ManifestSlot {
+  std::optional<ManifestRecord> record;  ///< a valid manifest
+  /// An object is there that is no valid manifest (damaged, or lying about where it
+  /// belongs): its generation, so the next commit replaces it. Empty otherwise.
+  std::string unreadable_generation;
+  /// The object there was written by a newer nuthatch: never to be overwritten here.
+  bool newer_format = false;
+  std::string problem;  ///< why the object is not a valid manifest (for messages)
+};
+
 /// What commit() did.
 enum class CommitOutcome {
   committed,      ///< the new entry is current
@@ -56,6 +67,11 @@ class EntryStore {
   /// reported (warning naming key and location) and treated as absent.
   std::optional<ManifestRecord> find(const std::string& ns, const std::string& key,
                                      const std::string& backend) const;
+  /// What the manifest place of (ns, key, backend) holds, without warnings: a valid
+  /// manifest, an unreadable object, one of a newer format, or nothing.
+  ManifestSlot inspect(const std::string& ns, const std::string& key,
+                       const std::string& backend) const;
+
   /// Backends with a manifest for (ns, key), including "null".
   std::vector<std::string> backends(const std::string& ns, const std::string& key) const;
 
@@ -88,9 +104,17 @@ class EntryStore {
   CommitOutcome publish(Manifest m, const std::optional<ManifestRecord>& expected, bool replace,
                         Manifest* committed = nullptr);
 
-  /// Removes an entry: manifest first, then its payload. `metadata_only` keeps the payload.
+  /// Removes an entry: its payload is retired (readers that opened it keep reading it;
+  /// `nuthatch gc` reclaims it after the grace period), then its manifest is deleted.
+  /// `metadata_only` does not retire the payload (gc treats it as an orphan). A manifest
+  /// that is not valid is deleted alone: it never decides what else is removed.
   void remove(const std::string& ns, const std::string& key, const std::string& backend,
               bool metadata_only = false);
+
+  /// Marks the payload of `m` retired (writes its retirement marker). Returns false, with
+  /// a warning, when the marker could not be written (gc then judges the payload by its
+  /// own age). Inline and null entries have nothing to retire.
+  bool retire_payload(const Manifest& m);
 
   /// Every entry (manifest) of this location.
   std::vector<EntryInfo> list() const;
@@ -101,7 +125,14 @@ class EntryStore {
   PayloadLocation payload_location(const Manifest& m) const;
 
  private:
-  void remove_payload(const Manifest& m);
+  /// Deletes a payload that was never published (a lost compare-and-swap): no reader can
+  /// have opened it. Failures are warnings.
+  void discard_payload(const Manifest& m);
+  /// Steps after a successful swap (value and null entries exclude each other); failures
+  /// are warnings: the call has committed.
+  void after_swap(const Manifest& m);
+  /// Removes the value entries of (ns, key), before a null entry is committed.
+  void remove_value_entries(const std::string& ns, const std::string& key);
   /// Writes nuthatch.json ({"format": 1}) once, marking the location as a store.
   void mark_store();
 

@@ -5,6 +5,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
@@ -13,6 +14,7 @@
 #include "common/base64.hpp"
 #include "common/json.hpp"
 #include "common/time.hpp"
+#include "nuthatch/codec.hpp"
 #include <filesystem>
 
 #ifndef NUTHATCH_ENGINE_VERSION
@@ -112,6 +114,7 @@ std::string manifest_to_json(const Manifest& m) {
       {"engine_version", m.engine_version},
   });
   if (m.inline_data) v["inline"] = base64_encode(*m.inline_data);
+  if (m.sparse) v["sparse"] = true;
   return to_json(v, 1);
 }
 
@@ -185,7 +188,7 @@ Manifest manifest_from_json(std::string_view text, std::string_view where) {
     throw CodecError(fmt::format("manifest {} lacks an integer 'format'", where));
   }
   if (format > kManifestFormat) {
-    throw CodecError(fmt::format("manifest {} has format {}, newer than this engine reads ({})",
+    throw NewerFormatError(fmt::format("manifest {} has format {}, written by a newer nuthatch (this engine reads format {})",
                                  where, format, kManifestFormat));
   }
   m.format = static_cast<int>(format);
@@ -229,6 +232,8 @@ Manifest manifest_from_json(std::string_view text, std::string_view where) {
     if (!raw) throw CodecError(fmt::format("manifest {}: 'inline' is not valid base64", where));
     m.inline_data = std::move(*raw);
   }
+  bool sparse = false;
+  if (o["sparse"].get(sparse) == simdjson::SUCCESS) m.sparse = sparse;
   if (m.state == "confirmed" && m.payload.empty() && !m.inline_data) {
     throw CodecError(fmt::format("manifest {} names neither a payload nor inline data", where));
   }
@@ -248,6 +253,33 @@ std::string payload_path(std::string_view ns, std::string_view key, std::string_
   return fmt::format("data/{}/{}/{}-{}{}", ns, key, backend, entry_id, extension);
 }
 
+namespace {
+constexpr std::string_view kDataPrefix = "data/";
+constexpr std::string_view kRetiredPrefix = "retired/";
+constexpr std::string_view kMarkerSuffix = ".json";
+}  // namespace
+
+std::string retirement_marker_path(std::string_view payload) {
+  std::string_view rest = payload;
+  if (rest.starts_with(kDataPrefix)) rest.remove_prefix(kDataPrefix.size());
+  return fmt::format("{}{}{}", kRetiredPrefix, rest, kMarkerSuffix);
+}
+
+std::optional<std::string> retired_payload_of(std::string_view marker_path) {
+  if (!marker_path.starts_with(kRetiredPrefix) || !marker_path.ends_with(kMarkerSuffix)) {
+    return std::nullopt;
+  }
+  marker_path.remove_prefix(kRetiredPrefix.size());
+  marker_path.remove_suffix(kMarkerSuffix.size());
+  // <ns>/<key...>/<backend>-<entry id><ext>: at least three segments.
+  const auto first = marker_path.find('/');
+  const auto last = marker_path.rfind('/');
+  if (first == std::string_view::npos || first == last || last + 1 >= marker_path.size()) {
+    return std::nullopt;
+  }
+  return fmt::format("{}{}", kDataPrefix, marker_path);
+}
+
 std::optional<ManifestLocation> parse_manifest_path(std::string_view path) {
   constexpr std::string_view kPrefix = "meta/";
   constexpr std::string_view kSuffix = ".json";
@@ -262,6 +294,70 @@ std::optional<ManifestLocation> parse_manifest_path(std::string_view path) {
                        std::string(path.substr(backend_start + 1))};
   if (loc.ns.empty() || loc.key.empty() || loc.backend.empty()) return std::nullopt;
   return loc;
+}
+
+namespace {
+
+constexpr std::size_t kEntryIdLength = 26;
+constexpr std::size_t kMaxUnknownExtension = 16;
+
+bool is_entry_id(std::string_view id) {
+  // Crockford base32, upper case (common/ids.cpp writes them so).
+  return id.size() == kEntryIdLength &&
+         std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= '0' && c <= '9') ||
+                  (c >= 'A' && c <= 'Z' && c != 'I' && c != 'L' && c != 'O' && c != 'U');
+         });
+}
+
+// ".ext" of a backend this build has no codec for: a dot and a few lower-case letters or
+// digits, so the derived path stays one plain segment.
+bool is_plain_extension(std::string_view ext) {
+  return ext.size() >= 2 && ext.size() <= kMaxUnknownExtension + 1 && ext.front() == '.' &&
+         std::all_of(ext.begin() + 1, ext.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+         });
+}
+
+[[noreturn]] void corrupt(std::string_view where, const std::string& why) {
+  throw CodecError(fmt::format("corrupt manifest {}: {}", where, why));
+}
+
+}  // namespace
+
+Manifest parse_manifest_at(std::string_view text, std::string_view path, std::string_view where) {
+  std::optional<ManifestLocation> loc = parse_manifest_path(path);
+  if (!loc) corrupt(where, fmt::format("'{}' is not a manifest path", path));
+  Manifest m = manifest_from_json(text, where);
+  if (m.ns != loc->ns || m.key != loc->key || m.backend != loc->backend) {
+    corrupt(where, fmt::format("it names namespace '{}', key '{}', backend '{}', but lies at "
+                               "namespace '{}', key '{}', backend '{}'",
+                               m.ns, m.key, m.backend, loc->ns, loc->key, loc->backend));
+  }
+  if (!is_entry_id(m.entry_id)) corrupt(where, fmt::format("malformed entry id '{}'", m.entry_id));
+  if (m.is_null() != (m.backend == kNullBackend)) {
+    corrupt(where, fmt::format("state '{}' does not fit backend '{}'", m.state, m.backend));
+  }
+  if (m.is_null() && (!m.payload.empty() || m.inline_data)) {
+    corrupt(where, "a null entry names a payload");
+  }
+  if (m.payload.empty()) return m;
+  const std::string stem = payload_path(m.ns, m.key, m.backend, m.entry_id, "");
+  std::string_view ext = std::string_view(m.payload).substr(
+      std::min(m.payload.size(), stem.size()));
+  bool derived = m.payload.starts_with(stem);
+  if (derived) {
+    if (const Codec* codec = CodecRegistry::find(m.backend)) {
+      derived = ext == codec->extension();
+    } else {
+      derived = is_plain_extension(ext);
+    }
+  }
+  if (!derived) {
+    corrupt(where, fmt::format("payload '{}' is not the entry's own path ({}<extension>)",
+                               m.payload, stem));
+  }
+  return m;
 }
 
 void stamp_manifest(Manifest& m) {

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "nuthatch/error.hpp"
 #include "nuthatch/value.hpp"
 
 namespace nuthatch {
@@ -53,13 +54,33 @@ struct Manifest {
   std::vector<InputRef> inputs;
   std::string engine_version;
   std::optional<std::string> inline_data;  ///< raw payload bytes when inlined
+  /// The payload may lack chunks that read as fill values (a store registered by
+  /// `nuthatch import`). Payloads the engine writes hold every chunk, so a chunk missing
+  /// from them is damage, never "unwritten" (PayloadLocation::missing_chunks).
+  bool sparse = false;
 
   bool is_null() const { return state == "null"; }
 };
 
 std::string manifest_to_json(const Manifest& m);
-/// Throws CodecError naming `where` when the text is not a valid manifest.
+/// Throws CodecError naming `where` when the text is not a valid manifest, and
+/// NewerFormatError when it was written by a newer format than this engine reads.
 Manifest manifest_from_json(std::string_view text, std::string_view where);
+
+/// A manifest written by a newer nuthatch: readable by nobody here, and never to be
+/// overwritten by this engine (it would destroy an entry newer engines can read).
+class NewerFormatError : public CodecError {
+ public:
+  using CodecError::CodecError;
+};
+
+/// Parses the manifest stored at `path` (relative to its location) and checks that it
+/// belongs there: its namespace, key and backend are the ones its path names, its entry
+/// id is well formed, a null entry names no payload, and its payload is the path the
+/// engine derives from those fields (payload_path(), with the codec's extension when the
+/// backend's codec is registered). Anything else is corrupt (CodecError naming `where`):
+/// a manifest never decides which path is read or deleted.
+Manifest parse_manifest_at(std::string_view text, std::string_view path, std::string_view where);
 
 /// meta/<ns>/<key>/<backend>.json
 std::string manifest_path(std::string_view ns, std::string_view key, std::string_view backend);
@@ -68,6 +89,13 @@ std::string manifest_dir(std::string_view ns, std::string_view key);
 /// data/<ns>/<key>/<backend>-<entry_id><ext>
 std::string payload_path(std::string_view ns, std::string_view key, std::string_view backend,
                          std::string_view entry_id, std::string_view extension);
+
+/// retired/<ns>/<key>/<backend>-<entry_id><ext>.json: the marker that a payload no
+/// manifest names any more was retired at the marker's storage time (`nuthatch gc`
+/// reclaims it after the grace period). `payload` is a payload_path().
+std::string retirement_marker_path(std::string_view payload);
+/// The payload a retirement marker stands for; std::nullopt for other paths.
+std::optional<std::string> retired_payload_of(std::string_view marker_path);
 
 /// A manifest path split back into its parts; std::nullopt for other paths.
 struct ManifestLocation {
