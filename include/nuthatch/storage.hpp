@@ -8,10 +8,12 @@
 ///  - write() replaces an object atomically: a concurrent reader sees the old bytes or the
 ///    new bytes, never a mix;
 ///  - write_if() is a compare-and-swap on the object's generation, used for manifests;
-///  - list() returns every object under a prefix, in no particular order;
+///  - list() returns every object under a prefix, in no particular order; list_pages()
+///    streams the same objects a bounded page at a time;
 ///  - remove() of a missing object is not an error.
 /// All methods are thread-safe.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -54,8 +56,17 @@ struct WriteCondition {
   static WriteCondition if_generation(std::string g) { return {Kind::if_generation, std::move(g)}; }
 };
 
+/// Receives one page of a streamed listing (Storage::list_pages). It may move the objects
+/// out of the vector; the vector is cleared after it returns.
+using ListPageCallback = std::function<void(std::vector<ObjectInfo>& page)>;
+
 class Storage {
  public:
+  /// About how many objects a page of list_pages() holds on drivers that choose their page
+  /// size (file, memory). Object stores hand over their own pages (S3 `max_keys`, GCS and
+  /// Azure `max_results`, 1000 by default).
+  static constexpr std::size_t kListPageSize = 1000;
+
   virtual ~Storage() = default;
 
   /// The location's URL, as configured (for messages; never holds credentials).
@@ -87,6 +98,13 @@ class Storage {
   /// Every object whose path starts with `prefix` (a prefix ending in '/' lists a
   /// "directory" recursively). Hidden temporary objects of in-flight writes are omitted.
   virtual std::vector<ObjectInfo> list(std::string_view prefix) = 0;
+  /// The objects list(prefix) returns, streamed: `page` is called with one non-empty page
+  /// at a time, so a scan of a whole location (`nuthatch gc`) holds one page in memory,
+  /// not the listing. Each object present for the whole scan is reported exactly once;
+  /// objects written or removed during the scan may or may not be. `page` may remove the
+  /// objects it was given. An exception from `page` stops the scan and propagates. The
+  /// default calls list() and hands its result over in pages of kListPageSize.
+  virtual void list_pages(std::string_view prefix, const ListPageCallback& page);
   /// Removes objects; missing ones are ignored.
   virtual void remove(const std::vector<std::string>& paths) = 0;
   /// Removes every object under a prefix (a payload directory); returns how many.
@@ -94,6 +112,10 @@ class Storage {
 
   /// A URL (or local path) naming `path` inside this location, for uri() and messages.
   virtual std::string url_of(std::string_view path) const;
+
+ protected:
+  /// Every page of list_pages(prefix) in one vector: list() of drivers that stream.
+  std::vector<ObjectInfo> collect_pages(std::string_view prefix);
 };
 
 using StoragePtr = std::shared_ptr<Storage>;

@@ -4,8 +4,10 @@
 // across TUs is unspecified; the map therefore lives in a function-local static (built on
 // first use) and is guarded by a mutex.
 
+#include <algorithm>
 #include <cctype>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <string>
@@ -129,6 +131,30 @@ std::optional<VersionedObject> Storage::read_versioned(std::string_view path) {
   std::optional<std::string> data = read(path);
   if (!data) return std::nullopt;
   return VersionedObject{std::move(*data), std::move(info->generation)};
+}
+
+void Storage::list_pages(std::string_view prefix, const ListPageCallback& page) {
+  std::vector<ObjectInfo> all = list(prefix);
+  std::vector<ObjectInfo> batch;
+  for (std::size_t begin = 0; begin < all.size(); begin += kListPageSize) {
+    const std::size_t end = std::min(all.size(), begin + kListPageSize);
+    batch.assign(std::make_move_iterator(all.begin() + static_cast<std::ptrdiff_t>(begin)),
+                 std::make_move_iterator(all.begin() + static_cast<std::ptrdiff_t>(end)));
+    page(batch);
+  }
+}
+
+std::vector<ObjectInfo> Storage::collect_pages(std::string_view prefix) {
+  std::vector<ObjectInfo> out;
+  list_pages(prefix, [&](std::vector<ObjectInfo>& page) {
+    if (out.empty()) {
+      out = std::move(page);
+    } else {
+      out.insert(out.end(), std::make_move_iterator(page.begin()),
+                 std::make_move_iterator(page.end()));
+    }
+  });
+  return out;
 }
 
 std::size_t Storage::remove_prefix(std::string_view prefix) {

@@ -152,6 +152,10 @@ bool AzureStorage::write_if(std::string_view path, std::string_view data,
 }
 
 std::vector<ObjectInfo> AzureStorage::list(std::string_view prefix) {
+  return collect_pages(prefix);
+}
+
+void AzureStorage::list_pages(std::string_view prefix, const ListPageCallback& page) {
   check_storage_prefix(prefix, url_);
   const ObjectRoot root{client_.options().prefix};
   const std::string blob_prefix = root.name_of(prefix);
@@ -182,8 +186,9 @@ std::vector<ObjectInfo> AzureStorage::list(std::string_view prefix) {
       }
     }
     marker = document->child_text("NextMarker");
+    if (!out.empty()) page(out);  // one List Blobs page at a time
+    out.clear();
   } while (!marker.empty());
-  return out;
 }
 
 void AzureStorage::delete_blobs(const std::vector<std::string>& blobs) const {

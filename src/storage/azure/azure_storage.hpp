@@ -11,7 +11,8 @@
 //    committed with one Put Block List (azure_blocks.cpp).
 //  - write_if: Put Blob with If-None-Match: * (if_absent) or If-Match: <etag>; Azure
 //    checks and writes atomically, so one writer wins whatever process it runs in.
-//  - list: List Blobs by prefix, page by page (marker); remove: parallel Delete Blob.
+//  - list: List Blobs by prefix, page by page (marker; list_pages streams them);
+//    remove: parallel Delete Blob.
 
 #include <optional>
 #include <string>
@@ -43,6 +44,7 @@ class AzureStorage final : public Storage {
   bool write_if(std::string_view path, std::string_view data,
                 const WriteCondition& condition) override;
   std::vector<ObjectInfo> list(std::string_view prefix) override;
+  void list_pages(std::string_view prefix, const ListPageCallback& page) override;
   void remove(const std::vector<std::string>& paths) override;
   std::size_t remove_prefix(std::string_view prefix) override;
 

@@ -25,8 +25,8 @@ bool is_missing(int err) { return err == ENOENT || err == ENOTDIR; }
 
 [[noreturn]] void fail(std::string_view action, std::string_view op, const std::string& path,
                        std::string_view location, int err) {
-  throw StorageError("cannot " + std::string(action) + " in '" + std::string(location) + "': " +
-                     std::string(op) + " '" + path + "': " + posix::error_text(err));
+  throw StorageError("cannot " + std::string(action) + " in '" + std::string(location) +
+                     "': " + std::string(op) + " '" + path + "': " + posix::error_text(err));
 }
 
 struct Entry {
@@ -60,23 +60,55 @@ std::vector<Entry> read_entries(int dir_fd, const std::string& dir_path,
 }
 
 // Resolves DT_UNKNOWN with lstat; DT_UNKNOWN again when the entry is gone.
-unsigned char entry_type(int dir_fd, const Entry& entry) {
-  if (entry.type != DT_UNKNOWN) return entry.type;
+unsigned char entry_type(int dir_fd, const std::string& name, unsigned char type) {
+  if (type != DT_UNKNOWN) return type;
   struct stat st;
-  if (::fstatat(dir_fd, entry.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return DT_UNKNOWN;
+  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return DT_UNKNOWN;
   if (S_ISDIR(st.st_mode)) return DT_DIR;
   if (S_ISREG(st.st_mode)) return DT_REG;
   if (S_ISLNK(st.st_mode)) return DT_LNK;
+  if (S_ISFIFO(st.st_mode)) return DT_FIFO;
+  if (S_ISSOCK(st.st_mode)) return DT_SOCK;
+  if (S_ISCHR(st.st_mode)) return DT_CHR;
+  if (S_ISBLK(st.st_mode)) return DT_BLK;
   return DT_UNKNOWN;
 }
 
 UniqueFd open_subdirectory(int dir_fd, const std::string& name, const std::string& path,
                            std::string_view action, std::string_view location) {
   UniqueFd sub = posix::open_at(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  // Gone, or swapped for a link or a file since readdir: nothing to walk into.
   if (!sub.valid() && !is_missing(errno) && errno != ELOOP) {
     fail(action, "open directory", path, location, errno);
   }
   return sub;
+}
+
+void walk_stream(DirStream stream, const std::string& dir_path, const std::string& key_prefix,
+                 std::string_view name_prefix, std::string_view action, std::string_view location,
+                 const WalkVisitor& visit) {
+  const int dir_fd = ::dirfd(stream.get());
+  std::string key;
+  std::string name;
+  while (true) {
+    errno = 0;
+    const dirent* entry = ::readdir(stream.get());
+    if (entry == nullptr) break;
+    name = entry->d_name;
+    if (name == "." || name == ".." || !name.starts_with(name_prefix)) continue;
+    key = key_prefix + name;
+    const unsigned char type = entry_type(dir_fd, name, entry->d_type);
+    const bool descend = visit(WalkEntry{dir_fd, dir_path, key, name, type});
+    if (!descend || type != DT_DIR) continue;
+    const std::string sub_path = dir_path + "/" + name;
+    UniqueFd sub = open_subdirectory(dir_fd, name, sub_path, action, location);
+    if (!sub.valid()) continue;
+    DirStream sub_stream(::fdopendir(sub.get()));
+    if (!sub_stream) fail(action, "open directory", sub_path, location, errno);
+    sub.release();
+    walk_stream(std::move(sub_stream), sub_path, key + "/", {}, action, location, visit);
+  }
+  if (errno != 0) fail(action, "read directory", dir_path, location, errno);
 }
 
 }  // namespace
@@ -91,46 +123,53 @@ ObjectInfo object_info(std::string path, const struct stat& st) {
           generation_of(st)};
 }
 
-void list_files(UniqueFd dir, const std::string& dir_path, std::string key_prefix,
-                std::string_view name_prefix, std::string_view location,
-                std::vector<ObjectInfo>& out) {
-  constexpr std::string_view kAction = "list";
-  const int dir_fd = dir.get();
-  const std::vector<Entry> entries =
-      read_entries(dir_fd, dir_path, name_prefix, kAction, location);
-  for (const Entry& entry : entries) {
-    if (FileStorage::is_temp_name(entry.name)) continue;
-    const unsigned char type = entry_type(dir_fd, entry);
-    if (type == DT_DIR) {
-      const std::string sub_path = dir_path + "/" + entry.name;
-      UniqueFd sub = open_subdirectory(dir_fd, entry.name, sub_path, kAction, location);
-      if (sub.valid()) {
-        list_files(std::move(sub), sub_path, key_prefix + entry.name + "/", {}, location, out);
-      }
-      continue;
-    }
-    if (type != DT_REG && type != DT_LNK) continue;
-    struct stat st;
-    // Symlinks are followed to files (read() follows them too), never to directories.
-    const int flags = type == DT_REG ? AT_SYMLINK_NOFOLLOW : 0;
-    if (::fstatat(dir_fd, entry.name.c_str(), &st, flags) != 0) {
-      if (is_missing(errno)) continue;  // removed since readdir
-      fail(kAction, "stat", dir_path + "/" + entry.name, location, errno);
-    }
-    if (S_ISREG(st.st_mode)) out.push_back(object_info(key_prefix + entry.name, st));
-  }
+void walk(UniqueFd dir, const std::string& dir_path, const std::string& key_prefix,
+          std::string_view name_prefix, std::string_view action, std::string_view location,
+          const WalkVisitor& visit) {
+  DirStream stream(::fdopendir(dir.get()));
+  if (!stream) fail(action, "open directory", dir_path, location, errno);
+  dir.release();  // the stream owns it now
+  walk_stream(std::move(stream), dir_path, key_prefix, name_prefix, action, location, visit);
 }
 
-std::size_t remove_entries(UniqueFd dir, const std::string& dir_path,
-                           std::string_view name_prefix, std::string_view location) {
+void list_files(UniqueFd dir, const std::string& dir_path, const std::string& key_prefix,
+                std::string_view name_prefix, std::string_view location, std::size_t page_size,
+                const ListPageCallback& page) {
+  constexpr std::string_view kAction = "list";
+  std::vector<ObjectInfo> batch;
+  batch.reserve(page_size);
+  walk(std::move(dir), dir_path, key_prefix, name_prefix, kAction, location,
+       [&](const WalkEntry& entry) {
+         if (FileStorage::is_temp_name(entry.name)) return false;
+         if (entry.type == DT_DIR) return true;
+         // Links, FIFOs, sockets and devices are never objects: not even stat()ed.
+         if (entry.type != DT_REG) return false;
+         struct stat st;
+         if (::fstatat(entry.dir_fd, entry.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+           if (is_missing(errno)) return false;  // removed since readdir
+           fail(kAction, "stat", entry.dir_path + "/" + entry.name, location, errno);
+         }
+         if (!S_ISREG(st.st_mode)) return false;  // replaced since readdir
+         batch.push_back(object_info(entry.key, st));
+         if (batch.size() >= page_size) {
+           page(batch);
+           batch.clear();
+         }
+         return false;
+       });
+  if (!batch.empty()) page(batch);
+}
+
+std::size_t remove_entries(UniqueFd dir, const std::string& dir_path, std::string_view name_prefix,
+                           std::string_view location) {
   constexpr std::string_view kAction = "remove";
   const int dir_fd = dir.get();
-  const std::vector<Entry> entries =
-      read_entries(dir_fd, dir_path, name_prefix, kAction, location);
+  const std::vector<Entry> entries = read_entries(dir_fd, dir_path, name_prefix, kAction, location);
   std::size_t removed = 0;
   for (const Entry& entry : entries) {
     const std::string path = dir_path + "/" + entry.name;
-    if (entry_type(dir_fd, entry) == DT_DIR) {
+    const unsigned char type = entry_type(dir_fd, entry.name, entry.type);
+    if (type == DT_DIR) {
       UniqueFd sub = open_subdirectory(dir_fd, entry.name, path, kAction, location);
       if (sub.valid()) removed += remove_entries(std::move(sub), path, {}, location);
       if (::unlinkat(dir_fd, entry.name.c_str(), AT_REMOVEDIR) != 0 && !is_missing(errno) &&
@@ -143,7 +182,8 @@ std::size_t remove_entries(UniqueFd dir, const std::string& dir_path,
       if (is_missing(errno)) continue;
       fail(kAction, "unlink", path, location, errno);
     }
-    if (!FileStorage::is_temp_name(entry.name)) ++removed;
+    // Links and special files are unlinked (never followed) but are no objects.
+    if (type == DT_REG && !FileStorage::is_temp_name(entry.name)) ++removed;
   }
   return removed;
 }

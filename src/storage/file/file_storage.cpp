@@ -11,47 +11,78 @@
 //      the generation even when the file system later recycles an inode number.
 //  I3. Temp files live in the target's own directory (rename() is atomic only within one
 //      file system) and are named ".nh-tmp-<random>". list() hides them, keys may not
-//      name them, `nuthatch gc` removes stale ones left by a crash.
+//      name them, `nuthatch gc` finds stale ones (list_temp_files) and removes them
+//      (remove_temp).
 //  I4. A rename into, or an unlink from, a directory happens only while holding
 //      flock(LOCK_EX) on a descriptor of that directory; write_if checks its condition
 //      under the same lock. So check-and-rename is atomic against every write, write_if
 //      and remove, across threads and processes, without lock files.
 //  I5. Keys are validated (relative, no empty / "." / ".." segment, no NUL) before any
 //      path is built, so no key reaches outside the root.
+//  I6. Nothing below the root is reached through a symbolic link. The root is opened as
+//      configured (its own path may hold links); every path below it is opened from the
+//      root's descriptor with no link followed at any component (posix::open_beneath:
+//      openat2 RESOLVE_NO_SYMLINKS, or openat O_NOFOLLOW one component at a time),
+//      entries are stat()ed with AT_SYMLINK_NOFOLLOW and removed with unlinkat() on their
+//      parent's descriptor. So:
+//       - a link at a key, or at a directory on the way to it, is no object: read / stat
+//         answer std::nullopt, listings skip it, remove() unlinks a link at the key itself
+//         (never its target) and ignores keys under a linked directory;
+//       - write / write_if replace a link at the key itself (rename() replaces the link,
+//         never what it points to) and refuse, with a StorageError naming the link, a key
+//         under a linked directory;
+//       - remove_prefix and the temp-file removal unlink links, never enter them, and
+//         directories are pruned with unlinkat(AT_REMOVEDIR) on the parent's descriptor.
+//  I7. Nothing blocks on a special file. Objects are opened O_NONBLOCK | O_NOCTTY and
+//      fstat()ed before any read; a FIFO, socket or device at a key makes read, stat,
+//      write and write_if fail with a StorageError naming the key, the location and the
+//      file type ("is a FIFO, not a regular file"); listings skip such entries without
+//      opening them; remove() unlinks them.
+//  I8. Writes happen only on file systems whose directory flock is shared by every
+//      writer: NFS, SMB/CIFS, AFS, Coda and NCP are refused with a StorageError that names
+//      the file system and says to use an object store (filesystem_check.hpp gives the
+//      reasons); reading works on any file system. A flock that fails as unsupported on
+//      any other file system gets the same kind of message.
 //
 // Steps of write(key, data) and write_if(key, data, condition):
 //  1. Validate the key (I5).
-//  2. write_if: check the condition without the lock; if it already fails, return false
-//     (linearisable: it was false at that instant), with nothing written.
-//  3. Open the parent directory (O_RDONLY | O_DIRECTORY), creating it and its missing
-//     ancestors first (mkdir -p; the root is created lazily by the first write). With
-//     `fsync`, the parent of each new directory is fsynced.
-//  4. Create ".nh-tmp-<random>" there (O_CREAT | O_EXCL), write the data, stamp the mtime
-//     (I2), fsync, close. Done before taking the lock so the slow part never holds it.
-//     If the directory vanished meanwhile (remove() prunes empty directories), go to 3.
-//  5. flock(LOCK_EX) the directory descriptor and check that the path still names that
-//     directory (it may have been pruned and re-created); if not, go to 3.
+//  2. write_if: check the condition without the lock (from the root, no link followed);
+//     if it already fails, return false (linearisable: it was false at that instant),
+//     with nothing written.
+//  3. Open the root (creating it and its missing ancestors first: the root is created
+//     lazily by the first write), then the parent directory from it, one component at a
+//     time with O_NOFOLLOW, creating missing ones with mkdirat() (I6). With `fsync`, the
+//     parent of each new directory is fsynced. Refuse an unsupported file system (I8).
+//  4. Create ".nh-tmp-<random>" there (O_CREAT | O_EXCL | O_NOFOLLOW), write the data,
+//     stamp the mtime (I2), fsync, close. Done before taking the lock so the slow part
+//     never holds it. If the directory vanished meanwhile (remove() prunes empty
+//     directories), go to 3.
+//  5. flock(LOCK_EX) the directory descriptor and check that the key's directory, opened
+//     again from the root, is still that directory (it may have been pruned and
+//     re-created); if not, go to 3.
 //  6. write_if: check the condition again, now race-free; if it fails, unlink the temp
 //     file and return false.
-//  7. rename() the temp file over the target; unlock.
+//  7. renameat() the temp file over the target; unlock.
 //  8. fsync the directory, so the rename survives a crash.
 // A crash at any step leaves the old object or the new one, plus at worst a temp file.
 // Without `fsync` (option), steps 3, 4 and 8 skip their fsyncs; atomicity is unchanged.
 //
-// remove() unlinks under the directory lock (I4), then rmdir()s directories left empty,
+// remove() unlinks under the directory lock (I4), then removes directories left empty,
 // deepest first, up to the root. A writer whose directory is pruned under it retries.
+// list_pages() walks one directory at a time (directory_tree.hpp) and hands over pages of
+// kListPageSize objects; list() collects them.
 
 #include "storage/file/file_storage.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
-#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -60,6 +91,7 @@
 
 #include "nuthatch/error.hpp"
 #include "storage/file/directory_tree.hpp"
+#include "storage/file/filesystem_check.hpp"
 #include "storage/file/posix_io.hpp"
 #include "storage/storage_paths.hpp"
 
@@ -69,57 +101,14 @@ namespace {
 using posix::UniqueFd;
 
 constexpr std::string_view kScheme = "file";
-constexpr std::string_view kUrlPrefix = "file://";
-constexpr std::string_view kLocalhost = "localhost/";
-constexpr std::string_view kFsyncOption = "fsync";
-constexpr mode_t kFileMode = 0666;  // narrowed by the umask
+constexpr mode_t kFileMode = 0666;       // narrowed by the umask
+constexpr mode_t kDirectoryMode = 0777;  // narrowed by the umask, as mkdir(1) does
 // A write retries from step 3 at most this often when its directory is pruned under it.
 constexpr int kMaxWriteAttempts = 16;
 // Random temp names that may collide (O_EXCL) before giving up.
 constexpr int kMaxTempNameAttempts = 16;
 
 bool is_missing(int err) { return err == ENOENT || err == ENOTDIR; }
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  const char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (l >= 'a' && l <= 'f') return l - 'a' + 10;
-  return -1;
-}
-
-// "%20" -> " "; a '%' not followed by two hex digits stays as it is.
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 &&
-        hex_digit(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-bool parse_bool(std::string_view text, bool& out) {
-  const std::string l = lower(text);
-  if (l == "true" || l == "1" || l == "yes" || l == "on") {
-    out = true;
-  } else if (l == "false" || l == "0" || l == "no" || l == "off") {
-    out = false;
-  } else {
-    return false;
-  }
-  return true;
-}
 
 // Errors name the action, the key, the location, the system call, the path and the cause.
 struct Failure {
@@ -128,46 +117,129 @@ struct Failure {
   std::string_view key;
 
   [[noreturn]] void operator()(std::string_view op, const std::string& path, int err) const {
-    throw StorageError("cannot " + std::string(action) + " '" + printable_key(key) + "' in '" +
-                       std::string(url) + "': " + std::string(op) + " '" + path +
-                       "': " + posix::error_text(err));
+    throw StorageError(prefix() + std::string(op) + " '" + path + "': " + posix::error_text(err));
+  }
+  // I7: a FIFO, socket or device where an object (or a directory of keys) should be.
+  [[noreturn]] void not_regular(const std::string& path, mode_t mode) const {
+    throw StorageError(prefix() + "'" + path + "' is " + std::string(posix::file_type_name(mode)) +
+                       ", not a regular file");
+  }
+  // I6: a link on the way to a key that is being written.
+  [[noreturn]] void link(const std::string& path) const {
+    throw StorageError(prefix() + "'" + path +
+                       "' is a symbolic link, and the file driver follows no link below the "
+                       "root of a location");
+  }
+
+ private:
+  std::string prefix() const {
+    return "cannot " + std::string(action) + " '" + printable_key(key) + "' in '" +
+           std::string(url) + "': ";
   }
 };
 
-// Whether `condition` holds for the entry `name` of `dir_fd` (or a path, with AT_FDCWD),
-// whose full path is `path`. A directory is not an object: it counts as absent.
+bool is_special(mode_t mode) { return !S_ISREG(mode) && !S_ISDIR(mode) && !S_ISLNK(mode); }
+
+// Whether `condition` holds for the entry `name` of `dir_fd`, whose full path is `path`.
+// A directory or a link is not an object: it counts as absent (a link is replaced by the
+// rename, I6); a special file is refused (I7).
 bool condition_holds(int dir_fd, const std::string& name, const std::string& path,
                      const WriteCondition& condition, const Failure& fail) {
   if (condition.kind == WriteCondition::Kind::none) return true;
   struct stat st;
-  if (::fstatat(dir_fd, name.c_str(), &st, 0) != 0) {
+  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     if (!is_missing(errno)) fail("stat", path, errno);
     return condition.kind == WriteCondition::Kind::if_absent;
   }
-  if (S_ISDIR(st.st_mode)) return condition.kind == WriteCondition::Kind::if_absent;
+  if (is_special(st.st_mode)) fail.not_regular(path, st.st_mode);
+  if (!S_ISREG(st.st_mode)) return condition.kind == WriteCondition::Kind::if_absent;
   return condition.kind == WriteCondition::Kind::if_generation &&
          file_tree::generation_of(st) == condition.generation;
 }
 
-// Step 3. An invalid descriptor when the directory was removed while being created.
-UniqueFd open_parent(const std::string& dir, bool sync, const Failure& fail) {
-  UniqueFd fd = posix::open_directory(AT_FDCWD, dir.c_str());
-  if (fd.valid()) return fd;
-  if (errno != ENOENT) fail("open directory", dir, errno);
-  if (const int err = posix::make_directories(dir, sync)) {
-    if (err == ENOENT) return fd;
-    fail("create directory", dir, err);
+// Turns a failed open below `root_fd` of `relative` (errno `err`) into the clearest
+// StorageError: a link or a special file on the way is named as such (I6, I7).
+[[noreturn]] void fail_beneath(int root_fd, std::string_view relative, const std::string& root,
+                               std::string_view op, int err, const Failure& fail) {
+  const auto full = [&](std::string_view rel) {
+    return rel.empty() ? root : (root == "/" ? "" : root) + "/" + std::string(rel);
+  };
+  struct stat st;
+  const std::string culprit = posix::first_non_directory(root_fd, relative, st);
+  if (!culprit.empty()) {
+    if (S_ISLNK(st.st_mode)) fail.link(full(culprit));
+    if (is_special(st.st_mode)) fail.not_regular(full(culprit), st.st_mode);
+    fail(op, full(culprit), err);  // a regular file where a directory is needed
   }
-  fd = posix::open_directory(AT_FDCWD, dir.c_str());
-  if (!fd.valid() && errno != ENOENT) fail("open directory", dir, errno);
-  return fd;
+  fail(op, full(relative), err);
 }
 
-bool is_same_directory(int dir_fd, const std::string& dir) {
+// Step 3 below the root: the directory `dir_key` opened from `root_fd` with no link
+// followed, its missing components created one at a time. An invalid descriptor when a
+// directory on the way was removed meanwhile (the caller retries).
+UniqueFd open_parent(int root_fd, std::string_view dir_key, const std::string& root, bool sync,
+                     const Failure& fail) {
+  constexpr int kDirFlags = O_RDONLY | O_DIRECTORY;
+  UniqueFd fd = posix::open_beneath(root_fd, dir_key, kDirFlags);
+  if (fd.valid()) return fd;
+  if (errno != ENOENT) fail_beneath(root_fd, dir_key, root, "open directory", errno, fail);
+  UniqueFd current = posix::open_at(root_fd, ".", kDirFlags);
+  if (!current.valid()) fail("open directory", root, errno);
+  std::size_t start = 0;
+  while (start < dir_key.size()) {
+    const std::size_t slash = std::min(dir_key.find('/', start), dir_key.size());
+    const std::string segment(dir_key.substr(start, slash - start));
+    const std::string_view so_far = dir_key.substr(0, slash);
+    start = slash + 1;
+    UniqueFd next = posix::open_at(current.get(), segment.c_str(), kDirFlags | O_NOFOLLOW);
+    if (!next.valid() && errno == ENOENT) {
+      if (::mkdirat(current.get(), segment.c_str(), kDirectoryMode) == 0) {
+        if (sync) {
+          if (const int err = posix::fsync_fd(current.get())) {
+            fail("fsync directory", root + "/" + std::string(so_far), err);
+          }
+        }
+      } else if (errno == ENOENT) {
+        return UniqueFd();  // `current` was pruned under us
+      } else if (errno != EEXIST) {
+        fail_beneath(root_fd, so_far, root, "create directory", errno, fail);
+      }
+      next = posix::open_at(current.get(), segment.c_str(), kDirFlags | O_NOFOLLOW);
+    }
+    if (!next.valid()) {
+      if (errno == ENOENT) return UniqueFd();
+      fail_beneath(root_fd, so_far, root, "open directory", errno, fail);
+    }
+    current = std::move(next);
+  }
+  return current;
+}
+
+// Step 5: whether `dir_key`, opened again from the root, is still the directory `dir_fd`.
+bool is_same_directory(int root_fd, int dir_fd, std::string_view dir_key) {
   struct stat opened;
   struct stat named;
-  return ::fstat(dir_fd, &opened) == 0 && ::stat(dir.c_str(), &named) == 0 &&
-         opened.st_dev == named.st_dev && opened.st_ino == named.st_ino;
+  if (::fstat(dir_fd, &opened) != 0) return false;
+  const UniqueFd again = posix::open_beneath(root_fd, dir_key, O_PATH | O_DIRECTORY);
+  return again.valid() && ::fstat(again.get(), &named) == 0 && opened.st_dev == named.st_dev &&
+         opened.st_ino == named.st_ino;
+}
+
+// I4 and I8: flock(LOCK_EX) on a directory the driver writes to, on a file system that
+// honours it.
+void lock_directory(int dir_fd, const std::string& dir, std::string_view location,
+                    const Failure& fail) {
+  file_fs::check_writable(dir_fd, dir, location);
+  const int err = posix::flock_fd(dir_fd, LOCK_EX);
+  if (err == 0) return;
+  if (file_fs::is_unsupported_lock_error(err)) {
+    throw StorageError("cannot write to '" + std::string(location) + "': flock on directory '" +
+                       dir + "' failed (" + posix::error_text(err) +
+                       "): this file system cannot hold the lock that the file driver's "
+                       "compare-and-swap needs; use a local or cluster file system with "
+                       "coherent flock, or an object store (s3://, gs://, az://)");
+  }
+  fail("lock", dir, err);
 }
 
 // A temp file of step 4; unlinked on destruction unless renamed into place.
@@ -185,7 +257,8 @@ class TempFile {
     UniqueFd fd;
     for (int attempt = 0; attempt < kMaxTempNameAttempts && !fd.valid(); ++attempt) {
       std::string name = std::string(FileStorage::kTempPrefix) + posix::random_hex();
-      fd = posix::open_at(dir_fd_, name.c_str(), O_WRONLY | O_CREAT | O_EXCL, kFileMode);
+      fd = posix::open_at(dir_fd_, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
+                          kFileMode);
       if (fd.valid()) {
         name_ = std::move(name);
       } else if (errno == ENOENT) {
@@ -218,44 +291,6 @@ class TempFile {
 
 }  // namespace
 
-FileStorage::Options FileStorage::parse_options(const Value& options) {
-  Options out;
-  const Value* fsync = options.is_object() ? options.find(kFsyncOption) : nullptr;
-  if (fsync == nullptr || fsync->is_null()) return out;
-  if (fsync->is_bool()) {
-    out.fsync = fsync->as<bool>();
-  } else if (fsync->is_int()) {
-    out.fsync = fsync->as<std::int64_t>() != 0;
-  } else if (!fsync->is_string() || !parse_bool(fsync->as<std::string>(), out.fsync)) {
-    throw ConfigError("file storage option 'fsync' must be a boolean, not " +
-                      std::string(Value::kind_name(fsync->kind())));
-  }
-  return out;
-}
-
-std::string FileStorage::local_path_of(std::string_view url) {
-  std::string path;
-  if (lower(url.substr(0, kUrlPrefix.size())) == kUrlPrefix) {
-    std::string_view rest = url.substr(kUrlPrefix.size());
-    if (rest.starts_with(kLocalhost)) rest.remove_prefix(kLocalhost.size() - 1);  // keep '/'
-    path = percent_decode(rest);
-  } else {
-    path = std::string(url);
-  }
-  path = expand_home(path);
-  if (path.empty()) {
-    throw ConfigError("file storage URL '" + std::string(url) + "' names no directory");
-  }
-  std::error_code error;
-  std::string out = std::filesystem::absolute(path, error).lexically_normal().string();
-  if (error) {
-    throw ConfigError("cannot make file storage path '" + path + "' absolute: " +
-                      error.message());
-  }
-  while (out.size() > 1 && out.back() == '/') out.pop_back();
-  return out;
-}
-
 FileStorage::FileStorage(std::string url, Options options)
     : url_(std::move(url)), root_(local_path_of(url_)), options_(options) {}
 
@@ -280,19 +315,39 @@ std::string FileStorage::path_of(std::string_view key) const {
 
 std::string FileStorage::url_of(std::string_view path) const { return path_of(path); }
 
+UniqueFd FileStorage::open_root(std::string_view action, std::string_view key) const {
+  UniqueFd fd = posix::open_directory(AT_FDCWD, root_.c_str());
+  if (!fd.valid() && errno != ENOENT) Failure{url_, action, key}("open directory", root_, errno);
+  return fd;
+}
+
 namespace {
 
-/// The open file of `key` and its stat, or nullopt when there is no such object.
-std::optional<std::pair<UniqueFd, struct stat>> open_object(const std::string& path,
+// The open object file below `root_fd` and its stat, or nullopt when there is no object:
+// missing, a directory of keys, or a link at any component (I6). A special file is refused
+// without blocking (I7).
+std::optional<std::pair<UniqueFd, struct stat>> open_object(int root_fd, std::string_view key,
+                                                            const std::string& path,
                                                             const Failure& fail) {
-  UniqueFd fd = posix::open_at(AT_FDCWD, path.c_str(), O_RDONLY);
+  // O_NONBLOCK: opening a FIFO for reading must not wait for a writer.
+  UniqueFd fd = posix::open_beneath(root_fd, key, O_RDONLY | O_NONBLOCK | O_NOCTTY);
   if (!fd.valid()) {
-    if (is_missing(errno)) return std::nullopt;
-    fail("open", path, errno);
+    const int err = errno;
+    if (is_missing(err) || err == ELOOP) return std::nullopt;
+    struct stat st;  // ENXIO for a socket, for instance: name the type
+    if (posix::stat_beneath(root_fd, key, st) == 0 && is_special(st.st_mode)) {
+      fail.not_regular(path, st.st_mode);
+    }
+    fail("open", path, err);
   }
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) fail("stat", path, errno);
   if (S_ISDIR(st.st_mode)) return std::nullopt;  // a "directory" of keys is no object
+  if (!S_ISREG(st.st_mode)) fail.not_regular(path, st.st_mode);
+  const int status = ::fcntl(fd.get(), F_GETFL);
+  if (status < 0 || ::fcntl(fd.get(), F_SETFL, status & ~O_NONBLOCK) != 0) {
+    fail("clear O_NONBLOCK of", path, errno);
+  }
   return std::pair{std::move(fd), st};
 }
 
@@ -303,12 +358,14 @@ std::optional<VersionedObject> FileStorage::read_object(std::string_view key, By
   // One open file gives both: the generation and the bytes are the same inode's.
   check_key(key);
   const Failure fail{url_, "read", key};
+  const UniqueFd root = open_root("read", key);
+  if (!root.valid()) return std::nullopt;
   const std::string path = path_of(key);
-  auto object = open_object(path, fail);
+  auto object = open_object(root.get(), key, path, fail);
   if (!object) return std::nullopt;
   auto& [fd, st] = *object;
   VersionedObject out;
-  if (with_generation) out.generation = file_tree::object_info(std::string(key), st).generation;
+  if (with_generation) out.generation = file_tree::generation_of(st);
   // Ranges are clipped to the object: an offset at or past the end reads "".
   const auto size = static_cast<std::uint64_t>(st.st_size);
   if (range.offset >= size) return out;
@@ -332,13 +389,15 @@ std::optional<std::string> FileStorage::read(std::string_view key, ByteRange ran
 
 std::optional<ObjectInfo> FileStorage::stat(std::string_view key) {
   check_key(key);
-  const std::string path = path_of(key);
+  const UniqueFd root = open_root("stat", key);
+  if (!root.valid()) return std::nullopt;
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    if (is_missing(errno)) return std::nullopt;
-    Failure{url_, "stat", key}("stat", path, errno);
+  if (const int err = posix::stat_beneath(root.get(), key, st)) {
+    if (is_missing(err) || err == ELOOP) return std::nullopt;
+    Failure{url_, "stat", key}("stat", path_of(key), err);
   }
-  if (S_ISDIR(st.st_mode)) return std::nullopt;
+  if (S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)) return std::nullopt;  // I6
+  if (!S_ISREG(st.st_mode)) Failure{url_, "stat", key}.not_regular(path_of(key), st.st_mode);
   return file_tree::object_info(std::string(key), st);
 }
 
@@ -356,17 +415,36 @@ bool FileStorage::put(std::string_view key, std::string_view data,
   check_key(key);  // step 1
   const Failure fail{url_, "write", key};
   const std::string target = path_of(key);
-  if (!condition_holds(AT_FDCWD, target, target, condition, fail)) return false;  // step 2
   const KeyParts parts = split_key(key);
   const std::string dir = path_of(parts.dir);
   const std::string name(parts.name);
+  if (condition.kind != WriteCondition::Kind::none) {  // step 2
+    const UniqueFd root = open_root("write", key);
+    const UniqueFd parent = root.valid()
+                                ? posix::open_beneath(root.get(), parts.dir, O_PATH | O_DIRECTORY)
+                                : UniqueFd();
+    if (parent.valid()) {
+      if (!condition_holds(parent.get(), name, target, condition, fail)) return false;
+    } else if (condition.kind == WriteCondition::Kind::if_generation) {
+      return false;  // no such directory, so no such object
+    }
+  }
   for (int attempt = 0; attempt < kMaxWriteAttempts; ++attempt) {
-    UniqueFd dir_fd = open_parent(dir, options_.fsync, fail);  // step 3
+    UniqueFd root = open_root("write", key);  // step 3
+    if (!root.valid()) {
+      if (const int err = posix::make_directories(root_, options_.fsync)) {
+        fail("create directory", root_, err);
+      }
+      root = open_root("write", key);
+      if (!root.valid()) continue;
+    }
+    UniqueFd dir_fd = open_parent(root.get(), parts.dir, root_, options_.fsync, fail);
     if (!dir_fd.valid()) continue;
+    file_fs::check_writable(dir_fd.get(), dir, url_);
     TempFile temp(dir_fd.get(), dir);  // destroyed (unlinked if not renamed) before dir_fd
     if (!temp.create(data, options_.fsync, fail)) continue;  // step 4
-    if (const int err = posix::flock_fd(dir_fd.get(), LOCK_EX)) fail("lock", dir, err);
-    if (!is_same_directory(dir_fd.get(), dir)) continue;                      // step 5
+    lock_directory(dir_fd.get(), dir, url_, fail);
+    if (!is_same_directory(root.get(), dir_fd.get(), parts.dir)) continue;            // step 5
     if (!condition_holds(dir_fd.get(), name, target, condition, fail)) return false;  // 6
     if (::renameat(dir_fd.get(), temp.name().c_str(), dir_fd.get(), name.c_str()) != 0) {
       fail("rename " + temp.path() + " to", target, errno);  // step 7
@@ -381,23 +459,28 @@ bool FileStorage::put(std::string_view key, std::string_view data,
   fail("open directory", dir, ENOENT);  // removed under us kMaxWriteAttempts times
 }
 
-std::vector<ObjectInfo> FileStorage::list(std::string_view prefix) {
+std::vector<ObjectInfo> FileStorage::list(std::string_view prefix) { return collect_pages(prefix); }
+
+void FileStorage::list_pages(std::string_view prefix, const ListPageCallback& page) {
   check_storage_prefix(prefix, url_);
   const KeyParts parts = split_key(prefix);
+  const UniqueFd root = open_root("list", prefix);
+  if (!root.valid()) return;  // a root not written yet
   const std::string dir = path_of(parts.dir);
-  std::vector<ObjectInfo> out;
-  UniqueFd dir_fd = posix::open_directory(AT_FDCWD, dir.c_str());
+  UniqueFd dir_fd = posix::open_beneath(root.get(), parts.dir, O_RDONLY | O_DIRECTORY);
   if (!dir_fd.valid()) {
-    if (is_missing(errno)) return out;  // includes a root not written yet
+    if (is_missing(errno) || errno == ELOOP) return;  // nothing, or a link (I6)
     Failure{url_, "list", prefix}("open directory", dir, errno);
   }
-  std::string key_prefix = parts.dir.empty() ? "" : std::string(parts.dir) + "/";
-  file_tree::list_files(std::move(dir_fd), dir, std::move(key_prefix), parts.name, url_, out);
-  return out;
+  const std::string key_prefix = parts.dir.empty() ? "" : std::string(parts.dir) + "/";
+  file_tree::list_files(std::move(dir_fd), dir, key_prefix, parts.name, url_, kListPageSize, page);
 }
 
 void FileStorage::remove(const std::vector<std::string>& keys) {
   for (const auto& key : keys) check_key(key);
+  if (keys.empty()) return;
+  const UniqueFd root = open_root("remove", keys.front());
+  if (!root.valid()) return;
   // One directory open and lock per directory, however many keys it holds.
   std::map<std::string_view, std::vector<std::string_view>> names_by_dir;
   for (const auto& key : keys) {
@@ -408,15 +491,16 @@ void FileStorage::remove(const std::vector<std::string>& keys) {
   for (const auto& [dir_key, names] : names_by_dir) {
     const std::string dir = path_of(dir_key);
     const Failure fail{url_, "remove", dir_key};
-    UniqueFd dir_fd = posix::open_directory(AT_FDCWD, dir.c_str());
+    UniqueFd dir_fd = posix::open_beneath(root.get(), dir_key, O_RDONLY | O_DIRECTORY);
     if (!dir_fd.valid()) {
-      if (is_missing(errno)) continue;
+      if (is_missing(errno) || errno == ELOOP) continue;  // nothing under a link is ours
       fail("open directory", dir, errno);
     }
-    if (const int err = posix::flock_fd(dir_fd.get(), LOCK_EX)) fail("lock", dir, err);
+    lock_directory(dir_fd.get(), dir, url_, fail);
     for (const std::string_view name : names) {
       const std::string name_z(name);
-      // EISDIR: the key names a directory of keys, which is no object.
+      // unlinkat never follows a link: a link at a key is removed itself. EISDIR: the key
+      // names a directory of keys, which is no object.
       if (::unlinkat(dir_fd.get(), name_z.c_str(), 0) != 0 && !is_missing(errno) &&
           errno != EISDIR) {
         fail("unlink", dir + "/" + name_z, errno);
@@ -424,24 +508,26 @@ void FileStorage::remove(const std::vector<std::string>& keys) {
     }
     touched.emplace_back(dir_key);
   }
-  prune_empty_directories(std::move(touched));
+  prune_empty_directories(root.get(), std::move(touched));
 }
 
 std::size_t FileStorage::remove_prefix(std::string_view prefix) {
   check_storage_prefix(prefix, url_);
   const KeyParts parts = split_key(prefix);
+  const UniqueFd root = open_root("remove", prefix);
+  if (!root.valid()) return 0;
   const std::string dir = path_of(parts.dir);
-  UniqueFd dir_fd = posix::open_directory(AT_FDCWD, dir.c_str());
+  UniqueFd dir_fd = posix::open_beneath(root.get(), parts.dir, O_RDONLY | O_DIRECTORY);
   if (!dir_fd.valid()) {
-    if (is_missing(errno)) return 0;
+    if (is_missing(errno) || errno == ELOOP) return 0;  // a linked directory is not entered
     Failure{url_, "remove", prefix}("open directory", dir, errno);
   }
   const std::size_t removed = file_tree::remove_entries(std::move(dir_fd), dir, parts.name, url_);
-  prune_empty_directories({std::string(parts.dir)});
+  prune_empty_directories(root.get(), {std::string(parts.dir)});
   return removed;
 }
 
-void FileStorage::prune_empty_directories(std::vector<std::string> dir_keys) const {
+void FileStorage::prune_empty_directories(int root_fd, std::vector<std::string> dir_keys) const {
   const auto depth = [](std::string_view dir) { return std::count(dir.begin(), dir.end(), '/'); };
   // Deepest first, so a directory is tried after the children that may empty it.
   std::set<std::pair<std::ptrdiff_t, std::string>, std::greater<>> pending;
@@ -451,11 +537,70 @@ void FileStorage::prune_empty_directories(std::vector<std::string> dir_keys) con
   while (!pending.empty()) {
     const auto node = pending.extract(pending.begin());
     const auto& [level, dir] = node.value();
-    // ENOTEMPTY / EEXIST: still holds entries; anything else: not ours to remove.
-    if (::rmdir(path_of(dir).c_str()) != 0 && errno != ENOENT) continue;
-    const std::string_view parent = split_key(dir).dir;
-    if (!parent.empty()) pending.emplace(level - 1, std::string(parent));
+    const KeyParts parts = split_key(dir);
+    const UniqueFd parent = posix::open_beneath(root_fd, parts.dir, O_PATH | O_DIRECTORY);
+    if (!parent.valid()) continue;  // gone, or a link: not ours to remove
+    const std::string name(parts.name);
+    // ENOTEMPTY / EEXIST: still holds entries; ENOTDIR: a link or a file now; anything
+    // else: not ours to remove.
+    if (::unlinkat(parent.get(), name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) continue;
+    if (!parts.dir.empty()) pending.emplace(level - 1, std::string(parts.dir));
   }
+}
+
+bool FileStorage::remove_temp(std::string_view path) {
+  check_storage_key(path, url_);
+  const KeyParts parts = split_key(path);
+  if (!is_temp_name(parts.name)) {
+    throw StorageError("cannot remove temp file '" + printable_key(path) + "' in '" + url_ +
+                       "': its name does not start with '" + std::string(kTempPrefix) + "'");
+  }
+  const Failure fail{url_, "remove temp file", path};
+  const UniqueFd root = open_root("remove temp file", path);
+  if (!root.valid()) return false;
+  const std::string dir = path_of(parts.dir);
+  UniqueFd dir_fd = posix::open_beneath(root.get(), parts.dir, O_RDONLY | O_DIRECTORY);
+  if (!dir_fd.valid()) {
+    if (is_missing(errno) || errno == ELOOP) return false;
+    fail("open directory", dir, errno);
+  }
+  lock_directory(dir_fd.get(), dir, url_, fail);
+  const std::string name(parts.name);
+  struct stat st;
+  if (::fstatat(dir_fd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (is_missing(errno)) return false;
+    fail("stat", path_of(path), errno);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    UniqueFd sub = posix::open_at(dir_fd.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    if (sub.valid()) file_tree::remove_entries(std::move(sub), path_of(path), {}, url_);
+    if (::unlinkat(dir_fd.get(), name.c_str(), AT_REMOVEDIR) != 0 && !is_missing(errno)) {
+      fail("remove directory", path_of(path), errno);
+    }
+  } else if (::unlinkat(dir_fd.get(), name.c_str(), 0) != 0) {
+    if (is_missing(errno)) return false;
+    fail("unlink", path_of(path), errno);
+  }
+  dir_fd.reset();  // unlock before pruning
+  prune_empty_directories(root.get(), {std::string(parts.dir)});
+  return true;
+}
+
+void FileStorage::list_temp_files(const std::function<void(const TempEntry&)>& visit) {
+  constexpr std::string_view kAction = "list temp files";
+  UniqueFd root = open_root(kAction, "");
+  if (!root.valid()) return;
+  file_tree::walk(
+      std::move(root), root_, "", {}, kAction, url_, [&](const file_tree::WalkEntry& entry) {
+        if (!is_temp_name(entry.name)) return entry.type == DT_DIR;
+        struct stat st;
+        if (::fstatat(entry.dir_fd, entry.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+          return false;  // finished (renamed) or removed meanwhile
+        }
+        visit(TempEntry{entry.key, static_cast<std::uint64_t>(st.st_size), posix::mtime_ns(st),
+                        S_ISDIR(st.st_mode)});
+        return false;  // a temp directory is reported, not entered
+      });
 }
 
 namespace {

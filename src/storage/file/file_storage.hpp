@@ -1,14 +1,18 @@
 #pragma once
 // The `file` storage driver: a location is a local directory ("/abs/path", "rel/path",
-// "~/path" or "file:///abs/path"); each key is a file under it. The write protocol is
-// described at the top of file_storage.cpp.
+// "~/path" or "file:///abs/path"); each key is a file under it. The write protocol, how
+// links and special files are treated, and the supported file systems are described at
+// the top of file_storage.cpp.
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "nuthatch/storage.hpp"
+#include "storage/file/posix_io.hpp"
 
 namespace nuthatch {
 
@@ -50,12 +54,37 @@ class FileStorage final : public Storage {
   bool write_if(std::string_view path, std::string_view data,
                 const WriteCondition& condition) override;
   std::vector<ObjectInfo> list(std::string_view prefix) override;
+  /// Walks one directory at a time (one open directory per level, pages of
+  /// kListPageSize), so memory does not grow with the size of the tree.
+  void list_pages(std::string_view prefix, const ListPageCallback& page) override;
   void remove(const std::vector<std::string>& paths) override;
   /// Removes the matching files and directory trees directly (no list); temp files in
   /// them are removed but not counted. Not serialised with concurrent writes under it.
+  /// A symbolic link is unlinked itself, never followed.
   std::size_t remove_prefix(std::string_view prefix) override;
   /// The local path of `path`.
   std::string url_of(std::string_view path) const override;
+
+  /// An entry left by an in-flight (or crashed) write, found by list_temp_files().
+  struct TempEntry {
+    std::string path;           ///< relative to the location, like a key
+    std::uint64_t size = 0;     ///< bytes (of the entry itself for a directory)
+    std::int64_t mtime_ns = 0;  ///< last modification, ns since the epoch
+    bool is_directory = false;  ///< a temp directory, removed with all it holds
+  };
+  /// Calls `visit` for every entry below the location whose name starts with kTempPrefix
+  /// (files, directories, and links or other special files of that name), walking one
+  /// directory at a time by descriptor: no link is followed and a temp directory is
+  /// reported, not entered. Nothing when the root does not exist. Throws StorageError
+  /// when a directory cannot be read; an exception from `visit` stops the walk.
+  void list_temp_files(const std::function<void(const TempEntry&)>& visit);
+  /// Removes the temp entry `path` (as list_temp_files() reports it) under the lock of its
+  /// directory: a file or link is unlinked (never what a link points to), a directory is
+  /// removed with all it holds, by descriptor; then directories left empty are pruned.
+  /// Returns false when it was already gone (or a directory on the way is a link). Throws
+  /// StorageError, removing nothing, when the last segment of `path` is not a temp name
+  /// or another segment is invalid, and when the removal fails.
+  bool remove_temp(std::string_view path);
 
  private:
   /// The bytes of `range` of an object and (when asked: it is formatted) its generation,
@@ -65,10 +94,14 @@ class FileStorage final : public Storage {
   void check_key(std::string_view key) const;
   /// Absolute path of a key, or of a directory of keys ("" is the root).
   std::string path_of(std::string_view key) const;
+  /// The open root directory (following links in the root's own path, as configured);
+  /// an invalid descriptor when it does not exist yet. `action` and `key` name errors.
+  posix::UniqueFd open_root(std::string_view action, std::string_view key) const;
   bool put(std::string_view key, std::string_view data, const WriteCondition& condition);
-  /// rmdir()s the given directories (keys relative to the root) and then their parents,
-  /// deepest first, while they are empty; never the root.
-  void prune_empty_directories(std::vector<std::string> dir_keys) const;
+  /// Removes, from the directories (keys relative to the root) and then their parents,
+  /// deepest first, those that are empty: unlinkat(AT_REMOVEDIR) on a parent opened
+  /// without following links, so a link is never followed (nor removed); never the root.
+  void prune_empty_directories(int root_fd, std::vector<std::string> dir_keys) const;
 
   std::string url_;
   std::string root_;

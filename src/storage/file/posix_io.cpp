@@ -1,10 +1,13 @@
 #include "storage/file/posix_io.hpp"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/file.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <random>
 #include <system_error>
@@ -21,6 +24,28 @@ auto retry_on_eintr(F&& f) {
     auto result = f();
     if (result >= 0 || errno != EINTR) return result;
   }
+}
+
+// False once the kernel said it has no openat2 (Linux < 5.6, or a seccomp filter).
+std::atomic<bool> openat2_available{true};
+
+// The next segment of `rest` (consumed), and whether it was the last.
+std::string next_segment(std::string_view& rest, bool& last) {
+  const std::size_t slash = rest.find('/');
+  last = slash == std::string_view::npos;
+  std::string segment(rest.substr(0, last ? rest.size() : slash));
+  rest.remove_prefix(last ? rest.size() : slash + 1);
+  return segment;
+}
+
+// ELOOP instead of ENOTDIR when `name` (below `dir_fd`) is a symbolic link: O_NOFOLLOW |
+// O_DIRECTORY on a link fails with ENOTDIR, and callers tell links apart.
+int classify_not_directory(int dir_fd, const std::string& name) {
+  struct stat st;
+  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+    return ELOOP;
+  }
+  return ENOTDIR;
 }
 
 int sync_parent_of(const std::string& dir) {
@@ -53,6 +78,88 @@ UniqueFd open_directory(int dir_fd, const char* path) {
   return open_at(dir_fd, path, O_RDONLY | O_DIRECTORY);
 }
 
+UniqueFd open_beneath_by_walk(int root_fd, std::string_view relative, int flags, mode_t mode) {
+  flags |= O_NOFOLLOW;
+  if (relative.empty()) return open_at(root_fd, ".", flags & ~O_NOFOLLOW, mode);
+  UniqueFd current;
+  int dir_fd = root_fd;
+  while (true) {
+    bool last = false;
+    const std::string segment = next_segment(relative, last);
+    UniqueFd next =
+        open_at(dir_fd, segment.c_str(), last ? flags : O_PATH | O_DIRECTORY | O_NOFOLLOW, mode);
+    if (!next.valid()) {
+      const int err = errno;
+      errno = err == ENOTDIR && (!last || (flags & O_DIRECTORY) != 0)
+                  ? classify_not_directory(dir_fd, segment)
+                  : err;
+      return next;
+    }
+    if (last) return next;
+    current = std::move(next);
+    dir_fd = current.get();
+  }
+}
+
+UniqueFd open_beneath(int root_fd, std::string_view relative, int flags, mode_t mode) {
+  if (openat2_available.load(std::memory_order_relaxed)) {
+    const std::string path = relative.empty() ? std::string(".") : std::string(relative);
+    open_how how{};
+    // No O_NOFOLLOW: RESOLVE_NO_SYMLINKS refuses a link at the last component too, with
+    // ELOOP, where O_NOFOLLOW | O_DIRECTORY would say ENOTDIR.
+    how.flags = static_cast<std::uint64_t>((flags & ~O_NOFOLLOW) | O_CLOEXEC);
+    how.mode = (flags & O_CREAT) != 0 ? mode : 0;  // openat2 refuses a mode otherwise
+    how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH;
+    const long fd = retry_on_eintr([&] {
+      long r;
+      do {
+        r = ::syscall(SYS_openat2, root_fd, path.c_str(), &how, sizeof how);
+      } while (r < 0 && errno == EAGAIN);  // a concurrent rename raced the lookup
+      return r;
+    });
+    if (fd >= 0) return UniqueFd(static_cast<int>(fd));
+    if (errno == ENOSYS) openat2_available.store(false, std::memory_order_relaxed);
+    // EPERM / E2BIG / EINVAL: a seccomp filter or an older openat2; the walk decides.
+    if (errno != ENOSYS && errno != EPERM && errno != E2BIG && errno != EINVAL) {
+      return UniqueFd();  // ELOOP for a link at any component, the last one included
+    }
+  }
+  return open_beneath_by_walk(root_fd, relative, flags, mode);
+}
+
+int stat_beneath(int root_fd, std::string_view relative, struct stat& out) {
+  if (relative.empty()) return ::fstat(root_fd, &out) == 0 ? 0 : errno;
+  const std::size_t slash = relative.rfind('/');
+  const std::string name(slash == std::string_view::npos ? relative : relative.substr(slash + 1));
+  if (slash == std::string_view::npos) {
+    return ::fstatat(root_fd, name.c_str(), &out, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : errno;
+  }
+  const UniqueFd parent = open_beneath(root_fd, relative.substr(0, slash), O_PATH | O_DIRECTORY);
+  if (!parent.valid()) return errno;
+  return ::fstatat(parent.get(), name.c_str(), &out, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : errno;
+}
+
+std::string first_non_directory(int root_fd, std::string_view relative, struct stat& out) {
+  for (std::size_t end = 0; end <= relative.size(); ++end) {
+    if (end != relative.size() && relative[end] != '/') continue;
+    const std::string_view prefix = relative.substr(0, end);
+    if (stat_beneath(root_fd, prefix, out) != 0) return {};
+    if (!S_ISDIR(out.st_mode)) return std::string(prefix);
+  }
+  return {};
+}
+
+std::string_view file_type_name(mode_t mode) {
+  if (S_ISREG(mode)) return "a regular file";
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISLNK(mode)) return "a symbolic link";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  return "an unknown file type";
+}
+
 int write_all(int fd, std::string_view data) {
   while (!data.empty()) {
     const ssize_t n = retry_on_eintr([&] { return ::write(fd, data.data(), data.size()); });
@@ -82,7 +189,9 @@ int pread_all(int fd, std::uint64_t offset, std::uint64_t length, std::string& o
   return 0;
 }
 
-int fsync_fd(int fd) { return retry_on_eintr([&] { return ::fsync(fd); }) == 0 ? 0 : errno; }
+int fsync_fd(int fd) {
+  return retry_on_eintr([&] { return ::fsync(fd); }) == 0 ? 0 : errno;
+}
 
 int flock_fd(int fd, int operation) {
   return retry_on_eintr([&] { return ::flock(fd, operation); }) == 0 ? 0 : errno;

@@ -43,6 +43,29 @@ UniqueFd open_at(int dir_fd, const char* path, int flags, mode_t mode = 0);
 /// Opens a directory for reading, fsync and flock (O_RDONLY | O_DIRECTORY).
 UniqueFd open_directory(int dir_fd, const char* path);
 
+/// Opens `relative` ('/'-separated, no empty, "." or ".." segment; "" is `root_fd`'s own
+/// directory) below the directory `root_fd` without following a symbolic link at any
+/// component: openat2(RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH) where the kernel has it,
+/// otherwise one openat(O_NOFOLLOW) per component (O_PATH | O_DIRECTORY for the
+/// directories on the way, so only search permission is needed, as for a plain open).
+/// `flags` are openat() flags (O_CLOEXEC is added; a link is refused whatever they say).
+/// On failure errno is ELOOP when a component is a symbolic link, ENOTDIR when one is not
+/// a directory.
+UniqueFd open_beneath(int root_fd, std::string_view relative, int flags, mode_t mode = 0);
+/// open_beneath() by the component walk alone (the fallback; tests run it directly).
+UniqueFd open_beneath_by_walk(int root_fd, std::string_view relative, int flags, mode_t mode = 0);
+/// lstat of `relative` below `root_fd`, following no link on the way (fstatat with
+/// AT_SYMLINK_NOFOLLOW from the parent). 0 or errno (ELOOP: a directory on the way is a link).
+int stat_beneath(int root_fd, std::string_view relative, struct stat& out);
+/// The longest prefix of `relative` (whole segments) naming something that is not a
+/// directory (a link, a file, a FIFO...), with its lstat; "" when every directory on the
+/// way is one. For error messages only: it races with concurrent changes.
+std::string first_non_directory(int root_fd, std::string_view relative, struct stat& out);
+
+/// "a regular file", "a directory", "a symbolic link", "a FIFO", "a socket",
+/// "a character device", "a block device" or "an unknown file type".
+std::string_view file_type_name(mode_t mode);
+
 int write_all(int fd, std::string_view data);
 /// Appends up to `length` bytes read at `offset` to `out`, stopping early at end of file.
 int pread_all(int fd, std::uint64_t offset, std::uint64_t length, std::string& out);

@@ -172,7 +172,9 @@ bool GcsStorage::write_if(std::string_view path, std::string_view data,
   return outcome == http::WriteOutcome::won;
 }
 
-std::vector<ObjectInfo> GcsStorage::list(std::string_view prefix) {
+std::vector<ObjectInfo> GcsStorage::list(std::string_view prefix) { return collect_pages(prefix); }
+
+void GcsStorage::list_pages(std::string_view prefix, const ListPageCallback& page) {
   check_storage_prefix(prefix, url_);
   const ObjectRoot root{client_.options().prefix};
   const std::string name_prefix = root.name_of(prefix);
@@ -199,8 +201,9 @@ std::vector<ObjectInfo> GcsStorage::list(std::string_view prefix) {
       }
     }
     token = json_string(doc, "nextPageToken");
+    if (!out.empty()) page(out);  // one objects.list page at a time
+    out.clear();
   } while (!token.empty());
-  return out;
 }
 
 void GcsStorage::delete_names(const std::vector<std::string>& names) const {

@@ -12,7 +12,8 @@
 //    chunks (gcs_upload.cpp). GCS makes an object visible only when its upload completes.
 //  - write_if: a media upload with ifGenerationMatch=0 (if_absent) or =<generation>; GCS
 //    checks and writes atomically, so one writer wins whatever process it runs in.
-//  - list: objects.list by prefix, page by page (pageToken); remove: parallel DELETEs.
+//  - list: objects.list by prefix, page by page (pageToken; list_pages streams them);
+//    remove: parallel DELETEs.
 
 #include <optional>
 #include <string>
@@ -45,6 +46,7 @@ class GcsStorage final : public Storage {
   bool write_if(std::string_view path, std::string_view data,
                 const WriteCondition& condition) override;
   std::vector<ObjectInfo> list(std::string_view prefix) override;
+  void list_pages(std::string_view prefix, const ListPageCallback& page) override;
   void remove(const std::vector<std::string>& paths) override;
   std::size_t remove_prefix(std::string_view prefix) override;
 

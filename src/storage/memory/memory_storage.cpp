@@ -128,6 +128,30 @@ std::vector<ObjectInfo> MemoryStorage::list(std::string_view prefix) {
   return out;
 }
 
+void MemoryStorage::list_pages(std::string_view prefix, const ListPageCallback& page) {
+  check_storage_prefix(prefix, url_);
+  std::vector<ObjectInfo> batch;
+  std::string after;  // the last path handed over; the next page starts past it
+  bool first = true;
+  while (true) {
+    {
+      // The lock is not held while `page` runs: it may use this store.
+      std::lock_guard lock(store_->mutex);
+      auto it = first ? store_->objects.lower_bound(prefix) : store_->objects.upper_bound(after);
+      for (; it != store_->objects.end() && it->first.starts_with(prefix) &&
+             batch.size() < kListPageSize;
+           ++it) {
+        batch.push_back(info_of(it->first, it->second));
+      }
+    }
+    if (batch.empty()) return;
+    first = false;
+    after = batch.back().path;
+    page(batch);
+    batch.clear();
+  }
+}
+
 void MemoryStorage::remove(const std::vector<std::string>& paths) {
   for (const auto& path : paths) check_storage_key(path, url_);
   std::lock_guard lock(store_->mutex);

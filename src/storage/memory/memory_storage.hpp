@@ -26,6 +26,7 @@ class MemoryStorage final : public Storage {
   bool write_if(std::string_view path, std::string_view data,
                 const WriteCondition& condition) override;
   std::vector<ObjectInfo> list(std::string_view prefix) override;
+  void list_pages(std::string_view prefix, const ListPageCallback& page) override;
   void remove(const std::vector<std::string>& paths) override;
   std::size_t remove_prefix(std::string_view prefix) override;
 

@@ -131,7 +131,9 @@ void S3Storage::write(std::string_view path, std::string_view data) {
   if (!response.ok()) client_.fail("cannot write", key, response);
 }
 
-std::vector<ObjectInfo> S3Storage::list(std::string_view prefix) {
+std::vector<ObjectInfo> S3Storage::list(std::string_view prefix) { return collect_pages(prefix); }
+
+void S3Storage::list_pages(std::string_view prefix, const ListPageCallback& page) {
   check_storage_prefix(prefix, url_);
   const ObjectRoot root{client_.options().prefix};
   const std::string key_prefix = root.name_of(prefix);
@@ -160,8 +162,9 @@ std::vector<ObjectInfo> S3Storage::list(std::string_view prefix) {
     token = document->child_text("IsTruncated") == "true"
                 ? document->child_text("NextContinuationToken")
                 : std::string();
+    if (!out.empty()) page(out);  // one ListObjectsV2 page at a time
+    out.clear();
   } while (!token.empty());
-  return out;
 }
 
 void S3Storage::delete_keys(const std::vector<std::string>& keys) const {

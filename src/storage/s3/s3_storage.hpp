@@ -13,7 +13,7 @@
 //  - write_if: conditional PUT (If-None-Match: * / If-Match: <etag>) where the server
 //    enforces it; otherwise an emulation that is atomic only within this process
 //    (s3_conditional.cpp).
-//  - list: ListObjectsV2, page by page; remove: DeleteObjects, 1000 keys per request.
+//  - list: ListObjectsV2, page by page (list_pages streams them); remove: DeleteObjects, 1000 keys per request.
 
 #include <atomic>
 #include <memory>
@@ -47,6 +47,7 @@ class S3Storage final : public Storage {
   bool write_if(std::string_view path, std::string_view data,
                 const WriteCondition& condition) override;
   std::vector<ObjectInfo> list(std::string_view prefix) override;
+  void list_pages(std::string_view prefix, const ListPageCallback& page) override;
   void remove(const std::vector<std::string>& paths) override;
   std::size_t remove_prefix(std::string_view prefix) override;
 

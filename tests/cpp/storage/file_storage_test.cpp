@@ -14,6 +14,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -21,6 +23,8 @@
 
 #include "nuthatch/error.hpp"
 #include "nuthatch/storage.hpp"
+#include "storage/file/filesystem_check.hpp"
+#include "storage/file/posix_io.hpp"
 #include "storage/temp_dir.hpp"
 
 namespace nuthatch {
@@ -351,6 +355,134 @@ TEST(FileStorageTest, ListsManyFilesQuickly) {
   const std::chrono::duration<double> removal = std::chrono::steady_clock::now() - removal_start;
   RecordProperty("remove_prefix_seconds", std::to_string(removal.count()));
   EXPECT_TRUE(entries_of(dir.path()).empty());
+}
+
+// Both ways of opening below the root (openat2, and the component walk kept for kernels
+// without it) refuse a link at any component with ELOOP.
+TEST(FileStorageTest, OpenBeneathFollowsNoLink) {
+  TempDir dir;
+  fs::create_directories(dir / "root/a/b");
+  create_file(dir / "root/a/b/file", "f");
+  create_file(dir / "outside", "o");
+  fs::create_directory_symlink(dir / "root/a", dir / "root/dirlink");
+  fs::create_symlink(dir / "outside", dir / "root/a/filelink");
+  const posix::UniqueFd root(::open((dir / "root").c_str(), O_RDONLY | O_DIRECTORY));
+  ASSERT_TRUE(root.valid());
+  using Open = posix::UniqueFd (*)(int, std::string_view, int, mode_t);
+  for (const Open open : {Open{&posix::open_beneath}, Open{&posix::open_beneath_by_walk}}) {
+    EXPECT_TRUE(open(root.get(), "a/b/file", O_RDONLY, 0).valid());
+    EXPECT_TRUE(open(root.get(), "a/b", O_RDONLY | O_DIRECTORY, 0).valid());
+    EXPECT_TRUE(open(root.get(), "", O_RDONLY | O_DIRECTORY, 0).valid());
+    const auto error_of = [&](std::string_view path, int flags) {
+      const posix::UniqueFd fd = open(root.get(), path, flags, 0);
+      return fd.valid() ? 0 : errno;
+    };
+    EXPECT_EQ(error_of("dirlink/b/file", O_RDONLY), ELOOP);
+    EXPECT_EQ(error_of("dirlink", O_RDONLY | O_DIRECTORY), ELOOP);
+    EXPECT_EQ(error_of("dirlink/b", O_PATH | O_DIRECTORY), ELOOP);
+    EXPECT_EQ(error_of("a/filelink", O_RDONLY), ELOOP);
+    EXPECT_EQ(error_of("a/b/file/x", O_RDONLY), ENOTDIR);
+    EXPECT_EQ(error_of("a/missing/x", O_RDONLY), ENOENT);
+  }
+  struct stat st;
+  EXPECT_EQ(posix::stat_beneath(root.get(), "a/filelink", st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode));
+  EXPECT_EQ(posix::stat_beneath(root.get(), "dirlink/b", st), ELOOP);
+  EXPECT_EQ(posix::first_non_directory(root.get(), "dirlink/b/file", st), "dirlink");
+  EXPECT_EQ(posix::file_type_name(st.st_mode), "a symbolic link");
+}
+
+// list_pages walks the tree a directory at a time and hands over bounded pages.
+TEST(FileStorageTest, ListPagesAreBounded) {
+  constexpr int kDirs = 3;
+  constexpr int kFilesPerDir = 900;
+  TempDir dir;
+  for (int d = 0; d < kDirs; ++d) {
+    const std::string sub = dir / ("data/d" + std::to_string(d));
+    fs::create_directories(sub);
+    for (int f = 0; f < kFilesPerDir; ++f) create_file(sub + "/f" + std::to_string(f));
+  }
+  auto storage = StorageRegistry::open(dir.path());
+  std::size_t total = 0;
+  std::vector<std::size_t> sizes;
+  storage->list_pages("data/", [&](std::vector<ObjectInfo>& page) {
+    sizes.push_back(page.size());
+    total += page.size();
+  });
+  EXPECT_EQ(total, static_cast<std::size_t>(kDirs * kFilesPerDir));
+  EXPECT_EQ(sizes.size(), 3u);
+  for (const std::size_t size : sizes) EXPECT_LE(size, Storage::kListPageSize);
+}
+
+// Point 11 of the integrity issue: the decision is a function of statfs' f_type, so the
+// refusal is tested without mounting NFS.
+TEST(FileStorageTest, NetworkFileSystemsAreRefusedForWriting) {
+  using file_fs::unsupported_filesystem;
+  EXPECT_EQ(unsupported_filesystem(0x6969), "NFS");
+  // cifs (also sign-extended, as a 32-bit f_type gives it), smb3, smbfs, OpenAFS, kAFS.
+  for (const std::uint64_t refused : {0xFF534D42ULL, 0xFFFFFFFFFF534D42ULL, 0xFE534D42ULL,
+                                      0x517BULL, 0x5346414FULL, 0x6B414653ULL}) {
+    EXPECT_TRUE(unsupported_filesystem(refused).has_value()) << std::hex << refused;
+  }
+  // ext4, xfs, btrfs, tmpfs, overlayfs, ceph, gpfs, fuse, zfs.
+  for (const std::uint64_t supported :
+       {0xEF53ULL, 0x58465342ULL, 0x9123683EULL, 0x01021994ULL, 0x794C7630ULL, 0x00C36400ULL,
+        0x47504653ULL, 0x65735546ULL, 0x2FC12FC1ULL}) {
+    EXPECT_EQ(unsupported_filesystem(supported), std::nullopt) << std::hex << supported;
+  }
+  const std::string message =
+      file_fs::unsupported_filesystem_message("NFS", "/mnt/team/cache/meta", "/mnt/team/cache");
+  for (const char* part : {"NFS", "'/mnt/team/cache'", "object store", "s3://", "local"}) {
+    EXPECT_NE(message.find(part), std::string::npos) << part << " in " << message;
+  }
+  // The file system of the test's own temp directory is one the driver writes to.
+  TempDir dir;
+  const int fd = ::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY);
+  ASSERT_GE(fd, 0);
+  EXPECT_NO_THROW(file_fs::check_writable(fd, dir.path(), dir.path()));
+  ::close(fd);
+}
+
+// `nuthatch gc` finds stale temp files with list_temp_files and removes them with
+// remove_temp, neither following a link.
+TEST(FileStorageTest, TempFilesAreListedAndRemovedWithoutFollowingLinks) {
+  TempDir dir;
+  const std::string temp = std::string(FileStorage::kTempPrefix);
+  fs::create_directories(dir / "outside/sub");
+  create_file(dir / ("outside/" + temp + "bait"), "not ours");
+  create_file(dir / "outside/sub/precious", "precious");
+  auto storage = std::make_shared<FileStorage>(dir / "root", FileStorage::Options{});
+  storage->write("d/object", "o");
+  storage->write("e/x/object", "o");
+  create_file(dir / ("root/d/" + temp + "file"), "partial");
+  fs::create_directories(dir / ("root/e/" + temp + "tree/inner"));
+  create_file(dir / ("root/e/" + temp + "tree/inner/chunk"), "c");
+  fs::create_directory_symlink(dir / "outside", dir / ("root/e/" + temp + "link"));
+  fs::create_directory_symlink(dir / "outside", dir / "root/linked");  // not entered
+
+  std::map<std::string, FileStorage::TempEntry> found;
+  storage->list_temp_files([&](const FileStorage::TempEntry& e) { found.emplace(e.path, e); });
+  ASSERT_EQ(found.size(), 3u);
+  const auto& file = found.at("d/" + temp + "file");
+  EXPECT_FALSE(file.is_directory);
+  EXPECT_EQ(file.size, 7u);
+  EXPECT_GT(file.mtime_ns, 0);
+  EXPECT_TRUE(found.at("e/" + temp + "tree").is_directory);
+  EXPECT_FALSE(found.at("e/" + temp + "link").is_directory);  // the link, not its target
+
+  EXPECT_THROW(storage->remove_temp("d/object"), StorageError);  // not a temp name
+  EXPECT_THROW(storage->remove_temp("../" + temp + "x"), StorageError);
+  for (const auto& [path, entry] : found) EXPECT_TRUE(storage->remove_temp(path)) << path;
+  EXPECT_FALSE(storage->remove_temp("d/" + temp + "file"));       // already gone
+  EXPECT_FALSE(storage->remove_temp("linked/" + temp + "bait"));  // under a link
+  found.clear();
+  storage->list_temp_files([&](const FileStorage::TempEntry& e) { found.emplace(e.path, e); });
+  EXPECT_TRUE(found.empty());
+  EXPECT_TRUE(fs::exists(dir / ("outside/" + temp + "bait")));
+  EXPECT_EQ(entries_of(dir / "outside/sub"), std::vector<std::string>{"precious"});
+  EXPECT_EQ(storage->read("d/object"), "o");
+  EXPECT_EQ(storage->read("e/x/object"), "o");
+  EXPECT_EQ(entries_of(dir / "root/e"), std::vector<std::string>{"x"});
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <functional>
 #include <latch>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -247,6 +248,63 @@ TEST_P(StorageConformanceTest, ListIsByExactPrefix) {
   EXPECT_TRUE(storage_->list("a/q").empty());
   EXPECT_TRUE(storage_->list("zz").empty());
   EXPECT_TRUE(storage_->list("nothing/here/").empty());
+}
+
+// Every object that list() returns, streamed: each once, in non-empty pages, with what
+// stat() reports.
+TEST_P(StorageConformanceTest, ListPagesStreamsWhatListReturns) {
+  for (const char* key : {"a/b/c", "a/b/d", "a/bc", "a/x/y/z", "ab", "z", "deep/1/2/3/4/5"}) {
+    storage_->write(key, key);
+  }
+  const auto streamed = [&](std::string_view prefix) {
+    std::vector<ObjectInfo> all;
+    storage_->list_pages(prefix, [&](std::vector<ObjectInfo>& page) {
+      EXPECT_FALSE(page.empty());
+      for (auto& info : page) all.push_back(std::move(info));
+    });
+    return all;
+  };
+  for (const char* prefix : {"", "a/", "a/b", "a/b/", "a", "deep/1/", "zz", "nothing/here/"}) {
+    SCOPED_TRACE(std::string("prefix '") + prefix + "'");
+    const std::vector<std::string> listed = paths_of(storage_->list(prefix));
+    const std::vector<ObjectInfo> infos = streamed(prefix);
+    EXPECT_EQ(paths_of(infos), listed);  // sorted, so a duplicate would show
+    for (const ObjectInfo& info : infos) {
+      const auto stat = storage_->stat(info.path);
+      ASSERT_TRUE(stat.has_value()) << info.path;
+      EXPECT_EQ(info.size, stat->size);
+      EXPECT_EQ(info.generation, stat->generation);
+    }
+  }
+  int pages = 0;
+  storage_->list_pages("nothing/", [&](std::vector<ObjectInfo>&) { ++pages; });
+  EXPECT_EQ(pages, 0);
+  EXPECT_THROW(storage_->list_pages("../", [](std::vector<ObjectInfo>&) {}), StorageError);
+}
+
+// A scan that removes what it is handed (as `nuthatch gc` may) sees everything once and
+// leaves nothing; an exception from the callback stops the scan and reaches the caller.
+TEST_P(StorageConformanceTest, ListPagesCallbackMayRemoveAndMayThrow) {
+  for (int i = 0; i < 12; ++i) {
+    storage_->write("gc/" + std::to_string(i % 3) + "/o" + std::to_string(i), "x");
+  }
+  storage_->write("keep", "k");
+  std::size_t seen = 0;
+  storage_->list_pages("gc/", [&](std::vector<ObjectInfo>& page) {
+    std::vector<std::string> paths;
+    for (const ObjectInfo& info : page) paths.push_back(info.path);
+    seen += paths.size();
+    storage_->remove(paths);
+  });
+  EXPECT_EQ(seen, 12u);
+  EXPECT_EQ(paths_of(storage_->list("")), std::vector<std::string>{"keep"});
+  int calls = 0;
+  const auto stop = [&](std::vector<ObjectInfo>&) {
+    ++calls;
+    throw std::runtime_error("stop");
+  };
+  EXPECT_THROW(storage_->list_pages("", stop), std::runtime_error);
+  EXPECT_EQ(calls, 1);
 }
 
 TEST_P(StorageConformanceTest, ListReportsWhatStatReports) {
