@@ -79,6 +79,19 @@ std::string key_segment(std::string_view arg, const Value& v);
 std::string make_key(std::string_view function,
                      std::vector<std::pair<std::string, Value>> args);
 
+/// Name of the last segment of a local-level key: `~args=<32 hex>`. Argument names start
+/// with a letter or '_', so this segment can never be taken for an argument's segment.
+inline constexpr std::string_view kOtherArgsSegment = "~args";
+
+/// The key of the local level (and the memoizer): `cache_key` followed by one segment
+/// `~args=<32 hex of xxh3-128>` over the canonical text of `other_args` (the arguments that
+/// are not cache arguments, as one map sorted by name: render_key_value of
+/// `{"<arg>":<value>,...}`, where strings are quoted, so 1 and "1" differ), or `cache_key`
+/// itself when `other_args` is empty. Their values never appear in the key, and distinct
+/// values give distinct keys. Throws KeyError for an invalid or repeated argument name.
+std::string local_key(std::string_view cache_key,
+                      std::vector<std::pair<std::string, Value>> other_args);
+
 /// Throws KeyError unless `ns` is a valid namespace ([A-Za-z0-9][A-Za-z0-9._-]{0,99}).
 void validate_namespace(std::string_view ns);
 /// Throws KeyError unless `name` is a valid function name

@@ -265,8 +265,10 @@ void Call::write(const std::string& location, const Boxed& result,
   Value args = Value::object();
   for (std::size_t i = 0; i < r_.arguments.names.size(); ++i) {
     const auto& name = r_.arguments.names[i];
-    bool keyed = local || std::find(fn_.options.cache_args.begin(), fn_.options.cache_args.end(),
-                                    name) != fn_.options.cache_args.end();
+    // Cache arguments only, at every level: other arguments (a token, a password) never
+    // reach storage; the local key holds a hash of them instead.
+    bool keyed = std::find(fn_.options.cache_args.begin(), fn_.options.cache_args.end(), name) !=
+                 fn_.options.cache_args.end();
     if (keyed) args[name] = r_.arguments.values[i];
   }
   m.args = std::move(args);

@@ -67,14 +67,16 @@ bool disabled_by(const DisableIf& rules, const Arguments& args) {
   return false;
 }
 
-std::string key_over(const FunctionSpec& fn, const Arguments& args,
-                     const std::vector<std::string>* only) {
+// The arguments named in `names` (`in` = true) or not named there (`in` = false).
+std::vector<std::pair<std::string, Value>> arguments_where(const Arguments& args,
+                                                           const std::vector<std::string>& names,
+                                                           bool in) {
   std::vector<std::pair<std::string, Value>> pairs;
   for (std::size_t i = 0; i < args.names.size(); ++i) {
-    if (only && std::find(only->begin(), only->end(), args.names[i]) == only->end()) continue;
-    pairs.emplace_back(args.names[i], args.values[i]);
+    const bool named = std::find(names.begin(), names.end(), args.names[i]) != names.end();
+    if (named == in) pairs.emplace_back(args.names[i], args.values[i]);
   }
-  return make_key(fn.name, std::move(pairs));
+  return pairs;
 }
 
 }  // namespace
@@ -143,10 +145,13 @@ ResolvedCall resolve_call(const FunctionSpec& fn, CallArgs args, const CallOptio
   }
   if (r.cache && disabled_by(d.cache_disable_if, r.arguments)) r.cache = false;
 
-  r.cache_key = key_over(fn, r.arguments, &d.cache_args);
-  // The memo key keys the memoizer and the local level only.
+  r.cache_key = make_key(fn.name, arguments_where(r.arguments, d.cache_args, true));
+  // The memo key keys the memoizer and the local level only: the cache key and a hash of
+  // the other arguments, whose values stay out of every path and manifest.
   bool memo_needed = r.memoize || r.policy.read_local || r.policy.write_local;
-  if (r.memo_keyable && memo_needed) r.memo_key = key_over(fn, r.arguments, nullptr);
+  if (r.memo_keyable && memo_needed) {
+    r.memo_key = local_key(r.cache_key, arguments_where(r.arguments, d.cache_args, false));
+  }
   r.frame = std::move(frame);
   return r;
 }

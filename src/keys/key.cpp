@@ -10,6 +10,11 @@
 //   4. A segment longer than kMaxSegmentBytes is replaced by `<arg>=~<xxh3-128 hex>` of
 //      the rendered value; '~' never appears in an encoded value, so the two forms
 //      cannot collide.
+//   5. A local key ends in `~args=<xxh3-128 hex>` of the other arguments' canonical text,
+//      never in their values (a token passed as an argument stays out of every path).
+//      The segment starts with '~', which no argument name can. The text is the map of
+//      those arguments sorted by name, rendered as nested values are (strings quoted and
+//      escaped), so distinct argument sets, even 1 and "1", give distinct texts.
 
 #include <algorithm>
 #include <string>
@@ -102,6 +107,18 @@ std::string percent_encode(std::string_view s) {
   return out;
 }
 
+// Sorts `args` by name; throws KeyError naming `function` when a name is given twice.
+void sort_arguments(std::string_view function, std::vector<std::pair<std::string, Value>>& args) {
+  std::sort(args.begin(), args.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  auto duplicate = std::adjacent_find(
+      args.begin(), args.end(), [](const auto& a, const auto& b) { return a.first == b.first; });
+  if (duplicate != args.end()) {
+    throw KeyError("invalid arguments for '" + std::string(function) + "': argument '" +
+                   printable(duplicate->first) + "' is given twice");
+  }
+}
+
 }  // namespace
 
 void validate_namespace(std::string_view ns) {
@@ -130,19 +147,30 @@ std::string key_segment(std::string_view arg, const Value& v) {
 std::string make_key(std::string_view function,
                      std::vector<std::pair<std::string, Value>> args) {
   validate_function_name(function);
-  std::sort(args.begin(), args.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  auto duplicate = std::adjacent_find(
-      args.begin(), args.end(), [](const auto& a, const auto& b) { return a.first == b.first; });
-  if (duplicate != args.end()) {
-    throw KeyError("invalid arguments for '" + std::string(function) + "': argument '" +
-                   printable(duplicate->first) + "' is given twice");
-  }
+  sort_arguments(function, args);
   std::string key(function);
   for (const auto& [arg, value] : args) {
     key.push_back('/');
     key += key_segment(arg, value);
   }
+  return key;
+}
+
+std::string local_key(std::string_view cache_key,
+                      std::vector<std::pair<std::string, Value>> other_args) {
+  std::string key(cache_key);
+  if (other_args.empty()) return key;
+  sort_arguments(cache_key.substr(0, cache_key.find('/')), other_args);
+  Value::Members members;
+  members.reserve(other_args.size());
+  for (auto& [arg, value] : other_args) {
+    validate_arg_name(arg);
+    members.emplace_back(std::move(arg), std::move(value));
+  }
+  key.push_back('/');
+  key += kOtherArgsSegment;
+  key.push_back('=');
+  key += xxh3_128_hex(render_key_value(Value(std::move(members))));
   return key;
 }
 
