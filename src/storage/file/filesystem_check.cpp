@@ -43,8 +43,8 @@ std::string unsupported_filesystem_message(std::string_view filesystem, const st
          "not shared between machines, so concurrent writers could lose updates. File roots "
          "are supported on local file systems and on cluster file systems with coherent "
          "flock (CephFS, GPFS, GFS2, OCFS2, Lustre with -o flock); for a root shared over a "
-         "network, use an object store (s3://, gs://, az://). Reading from it (a mirror) "
-         "works";
+         "network, use an object store (s3://, gs://, az://), and put the local level on a "
+         "local disk. Reading from it (a mirror) works";
 }
 
 void check_writable(int dir_fd, const std::string& dir_path, std::string_view location) {
