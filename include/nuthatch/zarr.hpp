@@ -10,6 +10,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "nuthatch/ndarray.hpp"
@@ -34,17 +35,44 @@ struct WriteOptions {
 /// ConfigError on a bad option, StorageError when the store fails.
 void write(const Dataset& dataset, std::string url, WriteOptions options = {});
 
+/// What a reader does with a chunk that the store does not hold.
+enum class MissingChunks {
+  fill,   ///< the Zarr rule: an unwritten chunk holds the fill value
+  error,  ///< the store's writer wrote every chunk: an absent one is a CodecError
+};
+
+/// The option's value from its name, "fill" or "error"; throws ConfigError naming the
+/// option `missing_chunks` and the names it takes on anything else.
+MissingChunks parse_missing_chunks(std::string_view name);
+
+/// How a store is read.
+struct ReadOptions {
+  /// "fill" for stores written elsewhere (they may be sparse); "error" for stores whose
+  /// writer wrote every chunk of the grid (the cache's payloads): there a missing chunk,
+  /// or for a sharded array a missing shard, means the store was removed or damaged, and
+  /// reading it throws CodecError naming the chunk and the store instead of returning
+  /// fill values. An inner chunk that an intact shard index marks empty is part of what
+  /// its writer wrote, and reads as the fill value either way.
+  MissingChunks missing_chunks = MissingChunks::fill;
+};
+
 /// Reads the whole group at `url`. Each variable's `encoding` says how it was stored, so
 /// that writing it again keeps that: `chunks` (a sharded array's shard shape),
 /// `zarr_format`, `fill_value` (null: none) and `compressor` / `level` / `cname`.
-/// Throws CodecError naming the array, chunk key and cause on bad metadata or chunks.
+/// Throws CodecError naming the store, array, chunk key and cause on bad metadata or
+/// chunks (nothing a store holds makes it throw another type, crash or allocate without
+/// bound: every size is checked against the limits of codecs/zarr/limits.hpp).
 Dataset read(std::string url);
+/// As read(url), with `options`.
+Dataset read(std::string url, ReadOptions options);
 
 /// Reads the hyper-rectangle `selection` (per-dimension [start, stop) index ranges; dims
 /// it does not name are read in full), fetching only the chunks it intersects. Variables
 /// without any selected dimension are read in full. Throws CodecError as read(url) does,
 /// and on a range outside a dimension.
 Dataset read(std::string url, const Selection& selection);
+/// As read(url, selection), with `options`.
+Dataset read(std::string url, const Selection& selection, ReadOptions options);
 
 /// One variable of a store to be written region by region: everything but the data.
 struct VariableSchema {
@@ -112,12 +140,13 @@ class DatasetWriter {
 /// cheap handle; copies share state.
 class DatasetReader {
  public:
-  /// Reads the metadata of the group at `url` (consolidated when present). Throws
-  /// CodecError when there is no group or its metadata is bad.
-  static DatasetReader open(std::string url);
+  /// Reads the metadata of the group at `url` (consolidated when present); `options`
+  /// apply to every read() through the handle. Throws CodecError when there is no group
+  /// or its metadata is bad.
+  static DatasetReader open(std::string url, ReadOptions options = {});
   /// As open(url), on a location the caller opened (with its `filesystem_options`): the
   /// group is the location's root.
-  static DatasetReader open(StoragePtr storage);
+  static DatasetReader open(StoragePtr storage, ReadOptions options = {});
 
   /// The store's layout with xarray's conventions undone, as read() returns it: each
   /// variable's dims, dtype, shape, attrs and encoding (`chunks`, `zarr_format`,
@@ -126,7 +155,8 @@ class DatasetReader {
 
   /// The elements of `variable` in `selection` (per-dimension [start, stop) index
   /// ranges; dims it does not name are read whole). Throws CodecError naming the variable
-  /// when there is none of that name, on a range outside the array, or on bad chunks.
+  /// when there is none of that name, on a range outside the array, on bad chunks, or
+  /// (with MissingChunks::error) on a missing chunk, naming it and the store.
   NDArray read(const std::string& variable, const Selection& selection = {}) const;
 
  private:

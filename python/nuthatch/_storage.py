@@ -15,23 +15,27 @@ _PROCESS_LOCAL_SCHEMES = ("memory",)
 
 
 class Target:
-    """A payload URL and the storage options to open it with. Pickles whole (options
-    included) for dask workers; its repr and dask token hold the URL only."""
+    """A payload URL, the storage options to open it with, and what a missing chunk means
+    when reading it: ``"fill"`` (the Zarr rule) or ``"error"`` (the engine's payloads,
+    whose writer wrote every chunk: an absent one was removed or damaged, and reading it
+    raises instead of returning fill values). Pickles whole (options included) for dask
+    workers; its repr and dask token hold the URL (and the missing-chunk rule) only."""
 
-    __slots__ = ("url", "options")
+    __slots__ = ("url", "options", "missing_chunks")
 
-    def __init__(self, url, options=None):
+    def __init__(self, url, options=None, missing_chunks="fill"):
         self.url = url
         self.options = options or {}
+        self.missing_chunks = missing_chunks
 
     def __repr__(self):
         return f"<nuthatch payload {self.url} ({len(self.options)} storage options, hidden)>"
 
     def __reduce__(self):
-        return (Target, (self.url, self.options))
+        return (Target, (self.url, self.options, self.missing_chunks))
 
     def __dask_tokenize__(self):
-        return ("nuthatch.Target", self.url)
+        return ("nuthatch.Target", self.url, self.missing_chunks)
 
 
 def _scheme(url):

@@ -6,7 +6,7 @@ The engine asks, under the GIL:
                                    basic: the value itself; pickle / parquet / blob: bytes;
                                    zarr: the dataset dict of python/src/py_dataset.hpp
   decode(plain, backend, engine)-> the Python result (``engine`` is the engine= hint)
-  open_payload(url, storage_options, backend, engine)
+  open_payload(url, storage_options, backend, engine, missing_chunks)
                                 -> a lazily loaded result, or None to have the engine
                                    read the payload: a zarr entry on any storage opens
                                    as a dask-backed xarray object read through the C++
@@ -177,7 +177,11 @@ def _store_part(df, target, i):
     _core.write_object(target.url, f"part.{i}.parquet", _parquet_bytes(df), target.options)
 
 
-def open_payload(url, storage_options, backend, engine):
+def open_payload(url, storage_options, backend, engine, missing_chunks="fill"):
+    """A lazily readable result of the payload at ``url`` (dask-backed), or None to have
+    the engine read it. ``missing_chunks`` (the engine's PayloadLocation): "error" for
+    payloads whose writer wrote every chunk, so a lazy read of a chunk removed since
+    raises a nuthatch error naming it instead of returning fill values."""
     from . import _storage
     path = _storage.local_path(url)
     if backend == "parquet" and engine in DASK_ENGINES and path is not None:
@@ -185,17 +189,17 @@ def open_payload(url, storage_options, backend, engine):
         return dd.read_parquet(path, engine="pyarrow")
     if backend != "zarr" or engine in EAGER_ENGINES:
         return None
-    return _open_zarr_lazily(url, storage_options)
+    return _open_zarr_lazily(url, storage_options, missing_chunks)
 
 
-def _open_zarr_lazily(url, storage_options):
+def _open_zarr_lazily(url, storage_options, missing_chunks="fill"):
     try:
         import dask  # noqa: F401 - lazily loaded results are dask-backed
         import xarray  # noqa: F401
     except ImportError:
         return None
     from . import _storage, _xarray
-    return _xarray.open_lazy(_storage.Target(url, storage_options))
+    return _xarray.open_lazy(_storage.Target(url, storage_options, missing_chunks))
 
 
 def memory_size(obj):

@@ -339,9 +339,12 @@ def _numpy_dtype(name):
 
 
 def _reader(target, fresh=False):
-    """The DatasetReader of a payload ``_storage.Target`` (URL and storage options)."""
+    """The DatasetReader of a payload ``_storage.Target`` (URL, storage options and what a
+    missing chunk means), one per (URL, missing-chunk rule)."""
     from . import _core
-    return _readers.get(target.url, lambda: _core.DatasetReader.open(target.url, target.options),
+    missing = getattr(target, "missing_chunks", "fill")
+    return _readers.get((target.url, missing),
+                        lambda: _core.DatasetReader.open(target.url, target.options, missing),
                         fresh)
 
 

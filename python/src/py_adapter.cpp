@@ -52,7 +52,8 @@ std::optional<Boxed> PyAdapter::open(const PayloadLocation& payload, const Codec
                                      const std::string& engine) const {
   nb::gil_scoped_acquire gil;
   nb::object opened = types_->object().attr("open_payload")(
-      payload.url, from_value(payload.storage_options), std::string(codec.name()), engine);
+      payload.url, from_value(payload.storage_options), std::string(codec.name()), engine,
+      payload.missing_chunks);
   if (opened.is_none()) return std::nullopt;
   return box(std::move(opened));
 }

@@ -39,13 +39,18 @@ void bind_zarr_reader(nb::module_& m) {
   nb::class_<zarr::DatasetReader>(m, "DatasetReader")
       .def_static(
           "open",
-          [](const std::string& url, nb::handle storage_options) {
+          [](const std::string& url, nb::handle storage_options, const std::string& missing) {
             Value options = storage_options.is_none() ? Value::object() : to_value(storage_options);
+            const zarr::ReadOptions read_options{.missing_chunks =
+                                                     zarr::parse_missing_chunks(missing)};
             nb::gil_scoped_release nogil;
-            return zarr::DatasetReader::open(StorageRegistry::open(url, options));
+            return zarr::DatasetReader::open(StorageRegistry::open(url, options), read_options);
           },
           nb::arg("url"), nb::arg("storage_options") = nb::none(),
-          "Reads the metadata of the Zarr group at url (opened with its filesystem_options).")
+          nb::arg("missing_chunks") = "fill",
+          "Reads the metadata of the Zarr group at url (opened with its filesystem_options). "
+          "missing_chunks: 'fill' (a missing chunk reads as the fill value) or 'error' (it "
+          "raises a nuthatch error naming the chunk and the store).")
       .def_prop_ro(
           "schema", [](const zarr::DatasetReader& r) { return schema_to_py(r.schema()); },
           "{'variables': {name: (dims, dtype, shape, attrs, encoding)}, 'coords', "

@@ -33,6 +33,8 @@ namespace {
 
 constexpr std::string_view kName = "basic";
 constexpr std::size_t kMaxDepth = 1024;
+/// Elements reserved up front for an array or map, whatever its header announces.
+constexpr std::size_t kMaxReserve = 1024;
 
 [[noreturn]] void fail(const std::string& cause) {
   throw CodecError(std::string(kName) + ": " + cause);
@@ -178,8 +180,12 @@ class ValueBuilder : public msgpack::null_visitor {
   };
 
   // Every element takes at least one byte, so no honest header announces more elements
-  // than there are bytes: a lying header must not make us allocate gigabytes.
-  std::size_t bounded(std::uint32_t n) const { return std::min<std::size_t>(n, input_size_); }
+  // than there are bytes; and a lying header on each of kMaxDepth nested containers must
+  // not make us allocate gigabytes either: reserve at most kMaxReserve, grow beyond it as
+  // elements really arrive.
+  std::size_t bounded(std::uint32_t n) const {
+    return std::min({static_cast<std::size_t>(n), input_size_, kMaxReserve});
+  }
 
   bool stop(std::string cause) {
     error_ = std::move(cause);
@@ -235,6 +241,8 @@ Value unpack(std::string_view bytes) {
   bool ok = false;
   try {
     ok = msgpack::parse(bytes.data(), bytes.size(), offset, builder);
+  } catch (const std::bad_alloc&) {
+    fail("msgpack value of " + std::to_string(bytes.size()) + " bytes does not fit in memory");
   } catch (const std::exception& e) {  // msgpack-cxx throws for impossible sizes
     fail(std::string("corrupt msgpack data (") + e.what() + ")");
   }

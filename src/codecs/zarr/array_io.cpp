@@ -287,12 +287,45 @@ struct ChunkRead {
   std::size_t position = 0;         ///< sharded: the inner chunk's place in the index
 };
 
-/// Throws CodecError naming the array, the chunk key (or shard and inner chunk) and `cause`.
-[[noreturn]] void read_error(const ArrayMeta& meta, const ChunkRead& read,
+/// Where read_box reads: the store (the group holding the array) for messages.
+struct ReadPlace {
+  std::string store_prefix;  ///< the group's folder in the storage
+  std::string store_url;
+
+  ReadPlace(const Storage& storage, const std::string& array_prefix, const ArrayMeta& meta) {
+    const std::string tail = meta.name + "/";
+    store_prefix = array_prefix.ends_with(tail)
+                       ? array_prefix.substr(0, array_prefix.size() - tail.size())
+                       : array_prefix;
+    store_url = storage.url_of(store_prefix);
+  }
+  /// A key of the storage as the store names it ("temp/c/0/1").
+  std::string in_store(const std::string& key) const {
+    return key.starts_with(store_prefix) ? key.substr(store_prefix.size()) : key;
+  }
+};
+
+/// Throws CodecError naming the store, array, chunk key (or shard and inner chunk) and
+/// `cause`.
+[[noreturn]] void read_error(const ReadPlace& place, const ArrayMeta& meta, const ChunkRead& read,
                              const std::string& cause) {
-  if (!meta.sharding) chunk_error(meta, read.key, cause);
-  throw CodecError("zarr array '" + meta.name + "', shard '" + read.key + "', inner chunk " +
-                   std::to_string(read.position) + ": " + cause);
+  const std::string where = "zarr array '" + meta.name + "', ";
+  const std::string store = " of store " + place.store_url + ": ";
+  if (!meta.sharding) {
+    throw CodecError(where + "chunk '" + place.in_store(read.key) + "'" + store + cause);
+  }
+  throw CodecError(where + "shard '" + place.in_store(read.key) + "', inner chunk " +
+                   std::to_string(read.position) + store + cause);
+}
+
+/// Throws CodecError: the chunk (or shard) stored at `key` is missing, and the store's
+/// writer wrote every one.
+[[noreturn]] void missing_error(const ReadPlace& place, const ArrayMeta& meta,
+                                const std::string& key) {
+  throw CodecError(std::string(meta.sharding ? "shard '" : "chunk '") + place.in_store(key) +
+                   "' of store " + place.store_url +
+                   " is missing (its writer wrote every chunk: the payload was removed or "
+                   "damaged)");
 }
 
 /// Where read_box puts the elements: the output covers `box`.
@@ -306,7 +339,8 @@ struct Output {
 /// every shard it touches (in parallel, as many at once as the chunks would be), then
 /// lists the inner chunks the box needs; those an index marks empty need no read.
 std::vector<ChunkRead> plan_reads(Storage& storage, const std::string& array_prefix,
-                                  const ArrayMeta& meta, const Box& box) {
+                                  const ArrayMeta& meta, const Box& box, MissingChunks missing,
+                                  const ReadPlace& place) {
   const std::vector<Index> indices = chunks_touching(box, meta.chunks);
   std::vector<ChunkRead> reads;
   if (!meta.sharding) {
@@ -318,7 +352,11 @@ std::vector<ChunkRead> plan_reads(Storage& storage, const std::string& array_pre
   }
   std::vector<std::optional<ShardIndex>> shard_indexes(indices.size());
   const auto read_index = [&](std::size_t i) {
-    shard_indexes[i] = read_shard_index(storage, array_prefix + meta.chunk_key(indices[i]), meta);
+    try {
+      shard_indexes[i] = read_shard_index(storage, array_prefix + meta.chunk_key(indices[i]), meta);
+    } catch (const CodecError& e) {
+      throw CodecError("zarr store " + place.store_url + ": " + e.what());
+    }
   };
   const std::size_t threads = read_threads(storage, indices.size());
   if (threads > 1) {
@@ -329,6 +367,7 @@ std::vector<ChunkRead> plan_reads(Storage& storage, const std::string& array_pre
   const ShardingSpec& spec = *meta.sharding;
   for (std::size_t s = 0; s < indices.size(); ++s) {
     const std::string key = array_prefix + meta.chunk_key(indices[s]);
+    if (!shard_indexes[s] && missing == MissingChunks::error) missing_error(place, meta, key);
     const Box wanted = intersect(box, chunk_box(indices[s], meta.chunks, meta.shape));
     for (Index& inner : chunks_touching(wanted, spec.inner.chunks)) {
       const std::size_t pos = inner_position(spec, indices[s], inner);
@@ -343,12 +382,20 @@ std::vector<ChunkRead> plan_reads(Storage& storage, const std::string& array_pre
 /// Reads `read`'s bytes: std::nullopt for a missing chunk. Throws CodecError for an inner
 /// chunk its shard's index promised and storage does not hold in full.
 std::optional<std::string> fetch_chunk(Storage& storage, const ArrayMeta& meta,
-                                       const ChunkRead& read) {
-  if (!meta.sharding) return storage.read(read.key);
+                                       const ChunkRead& read, MissingChunks missing,
+                                       const ReadPlace& place) {
+  if (!meta.sharding) {
+    std::optional<std::string> stored = storage.read(read.key);
+    if (!stored && missing == MissingChunks::error) missing_error(place, meta, read.key);
+    return stored;
+  }
   if (!read.range) return std::nullopt;
   std::optional<std::string> stored =
       storage.read(read.key, {read.range->offset, read.range->nbytes});
-  if (!stored || stored->size() != read.range->nbytes) read_error(meta, read, "truncated");
+  if (!stored && missing == MissingChunks::error) missing_error(place, meta, read.key);
+  if (!stored || stored->size() != read.range->nbytes) {
+    read_error(place, meta, read, "truncated");
+  }
   return stored;
 }
 
@@ -410,18 +457,34 @@ void fetch_and_use(std::size_t count, std::size_t threads, const ChunkReader::Fe
 }  // namespace
 
 NDArray read_box(Storage& storage, const std::string& array_prefix, const ArrayMeta& meta,
-                 const Box& box) {
+                 const Box& box, MissingChunks missing) {
+  const ReadPlace place(storage, array_prefix, meta);
   const Index extent = box.extent();
   const bool strings = meta.dtype == DType::string;
-  std::vector<std::string> string_out(strings ? static_cast<std::size_t>(box.elements()) : 0);
-  NDArray out = strings ? NDArray() : NDArray::uninitialized(meta.dtype, extent);
+  std::vector<std::string> string_out;
+  NDArray out;
+  try {
+    if (strings) {
+      string_out.resize(static_cast<std::size_t>(box.elements()));
+    } else {
+      out = NDArray::uninitialized(meta.dtype, extent);
+    }
+  } catch (const std::bad_alloc&) {
+    throw CodecError("zarr array '" + meta.name + "' of store " + place.store_url +
+                     ": cannot allocate " + std::to_string(box.elements()) + " elements");
+  } catch (const std::length_error&) {
+    throw CodecError("zarr array '" + meta.name + "' of store " + place.store_url +
+                     ": cannot allocate " + std::to_string(box.elements()) + " elements");
+  }
   // A fresh array owns its buffer alone: writing through data() is safe here.
   const Output output{box, static_cast<char*>(const_cast<void*>(out.data())),
                       strings ? string_out.data() : nullptr};
-  const std::vector<ChunkRead> reads = plan_reads(storage, array_prefix, meta, box);
+  const std::vector<ChunkRead> reads = plan_reads(storage, array_prefix, meta, box, missing, place);
   const ArrayMeta& layout = meta.sharding ? meta.sharding->inner : meta;
   ThreadScratch scratch;
-  const auto fetch = [&](std::size_t i) { return fetch_chunk(storage, meta, reads[i]); };
+  const auto fetch = [&](std::size_t i) {
+    return fetch_chunk(storage, meta, reads[i], missing, place);
+  };
   const auto size_hint = [&](std::size_t i) -> std::uint64_t {
     if (!meta.sharding) return meta.chunk_bytes();
     return reads[i].range ? reads[i].range->nbytes : 0;
@@ -430,7 +493,11 @@ NDArray read_box(Storage& storage, const std::string& array_prefix, const ArrayM
     try {
       decode_chunk_to(layout, reads[i].index, stored, output, scratch.local());
     } catch (const CodecError& e) {
-      read_error(meta, reads[i], e.what());
+      read_error(place, meta, reads[i], e.what());
+    } catch (const std::bad_alloc&) {
+      read_error(place, meta, reads[i], "out of memory while decoding");
+    } catch (const std::length_error&) {
+      read_error(place, meta, reads[i], "out of memory while decoding");
     }
   };
   fetch_and_use(reads.size(), read_threads(storage, reads.size()), fetch, size_hint, use);

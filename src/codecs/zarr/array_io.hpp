@@ -8,6 +8,7 @@
 #include "codecs/zarr/metadata.hpp"
 #include "nuthatch/ndarray.hpp"
 #include "nuthatch/storage.hpp"
+#include "nuthatch/zarr.hpp"
 
 namespace nuthatch::zarr {
 
@@ -29,10 +30,13 @@ std::uint64_t write_box(Storage& storage, const std::string& array_prefix,
 /// sharded array, the shard indexes and inner chunks it needs, by ranged reads. When
 /// storage.preferred_parallel_reads() is above 1, up to that many chunks (at most 16, and
 /// 64 MiB) are fetched ahead of the decoding by threads of the call's own. Missing
-/// chunks read as the fill value. The result has dtype meta.dtype and the box's extent.
-/// Throws CodecError naming the array, chunk key and cause, or the driver's StorageError
-/// for a read that failed; no thread of the call outlives it.
+/// chunks (and shards) read as the fill value, or with MissingChunks::error throw
+/// CodecError "chunk '<array>/<key>' of store <url> is missing ...". The result has
+/// dtype meta.dtype and the box's extent. Throws CodecError naming the store, array,
+/// chunk key and cause (never std::bad_alloc: an output or chunk that cannot be
+/// allocated is a CodecError too), or the driver's StorageError for a read that failed;
+/// no thread of the call outlives it.
 NDArray read_box(Storage& storage, const std::string& array_prefix, const ArrayMeta& meta,
-                 const Box& box);
+                 const Box& box, MissingChunks missing = MissingChunks::fill);
 
 }  // namespace nuthatch::zarr

@@ -8,6 +8,7 @@
 #include <bit>
 #include <cstring>
 
+#include "codecs/zarr/limits.hpp"
 #include "nuthatch/error.hpp"
 
 namespace nuthatch::zarr {
@@ -146,6 +147,11 @@ std::vector<std::string> vlen_utf8_decode(std::string_view data, std::size_t exp
     throw CodecError("vlen-utf8: chunk holds " + std::to_string(n) + " items, expected " +
                      std::to_string(expected_items));
   }
+  // Each item takes at least its length field: a count the bytes cannot hold is a lie.
+  if ((data.size() - kLengthBytes) / kLengthBytes < n) {
+    throw CodecError("vlen-utf8: " + std::to_string(data.size()) + " bytes cannot hold " +
+                     std::to_string(n) + " items");
+  }
   std::vector<std::string> out;
   out.reserve(n);
   std::size_t at = kLengthBytes;
@@ -215,10 +221,15 @@ void decode_chunk_into(const ArrayMeta& meta, std::string_view stored, std::span
     std::string held;
     std::string_view data = stored;
     for (std::size_t i = codecs.size(); i-- > 1;) {
-      held = codecs[i]->decode(data, out.size());
+      held = codecs[i]->decode(data, intermediate_bound(out.size()));
       data = held;
     }
     decoded = codecs.front()->decode_into(data, out);
+    if (decoded > out.size()) {
+      throw CodecError(codecs.front()->v3_metadata()["name"].string_ref() +
+                       ": data decodes to more than the " + std::to_string(out.size()) +
+                       " bytes the chunk shape needs");
+    }
   }
   if (decoded != out.size()) {
     throw CodecError("decoded chunk has " + std::to_string(decoded) +
@@ -233,11 +244,16 @@ ChunkData decode_chunk(const ArrayMeta& meta, std::string_view stored) {
     decode_chunk_into(meta, stored, chunk.bytes);
     return chunk;
   }
-  const std::size_t expected = meta.dtype == DType::string && !meta.fixed_unicode
-                                   ? 0 : meta.chunk_bytes();
+  const bool vlen = meta.dtype == DType::string && !meta.fixed_unicode;
+  const std::size_t expected = vlen ? 0 : meta.chunk_bytes();
+  // Every codec's output is bounded: the chunk's size for the first (innermost) one, some
+  // room for expansion for those that feed another; strings by their own limit.
+  const std::size_t last_bound = vlen ? kMaxVlenChunkBytes : expected;
+  const std::size_t feed_bound = vlen ? kMaxVlenChunkBytes : intermediate_bound(expected);
   std::string data(stored);
-  for (auto it = meta.byte_codecs.rbegin(); it != meta.byte_codecs.rend(); ++it) {
-    data = (*it)->decode(data, expected);
+  const auto& codecs = meta.byte_codecs;
+  for (std::size_t i = codecs.size(); i-- > 0;) {
+    data = codecs[i]->decode(data, i == 0 ? last_bound : feed_bound);
   }
   ChunkData chunk;
   const auto n = static_cast<std::size_t>(meta.chunk_elements());

@@ -4,6 +4,7 @@
 // array code looks them up by name and never names one.
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <span>
@@ -22,17 +23,20 @@ class Compressor {
   virtual ~Compressor() = default;
   /// Encodes one chunk's bytes.
   virtual std::string encode(std::string_view raw) const = 0;
-  /// Decodes one chunk's bytes; `expected_size` is the decoded size the array expects
-  /// (a hint: the caller checks it). Throws CodecError naming the cause.
-  virtual std::string decode(std::string_view packed, std::size_t expected_size) const = 0;
+  /// Decodes one chunk's bytes. `max_size` bounds the output: a stream that declares or
+  /// produces more is refused with a CodecError before more than max_size + 1 bytes are
+  /// allocated for it (so a decompression bomb costs nothing). The caller checks the
+  /// exact size. Throws CodecError naming the cause (corrupt, truncated, too large).
+  virtual std::string decode(std::string_view packed, std::size_t max_size) const = 0;
   /// encode(), into out[0, n), returning n. `out` grows as needed and never shrinks, so
   /// a buffer reused from chunk to chunk is allocated (and zero-filled) once. The
   /// default calls encode() and copies.
   virtual std::size_t encode_into(std::string_view raw, std::string& out) const;
   /// decode() straight into `out`, whose size is the decoded size the array expects.
-  /// Returns the decoded size; when it differs from out.size(), `out` holds nothing
-  /// useful and the caller reports the mismatch. Throws CodecError naming the cause.
-  /// The default decodes with decode() and copies.
+  /// Returns the decoded size (out.size() + 1 when the data decodes to more, which is
+  /// never written); when it differs from out.size(), `out` holds nothing useful and the
+  /// caller reports the mismatch. Throws CodecError naming the cause. The default decodes
+  /// with decode(packed, out.size()) and copies.
   virtual std::size_t decode_into(std::string_view packed, std::span<char> out) const;
   /// The v3 codec entry: {"name": ..., "configuration": {...}}.
   virtual Value v3_metadata() const = 0;
@@ -65,7 +69,14 @@ struct CompressorRegistrar {
   }
 };
 
-/// An integer member of `params`, or `fallback` when absent or null.
-std::int64_t int_param(const Value& params, std::string_view key, std::int64_t fallback);
+/// An integer member of `params`, or `fallback` when absent or null. Throws CodecError
+/// naming the parameter when it is not an integer (or a whole number) in [min, max].
+std::int64_t int_param(const Value& params, std::string_view key, std::int64_t fallback,
+                       std::int64_t min = INT32_MIN, std::int64_t max = INT32_MAX);
+
+/// The bound a bytes-to-bytes codec's output gets when it feeds another codec rather than
+/// the chunk (its size is then unknown): the chunk's size with room for the expansion of
+/// incompressible data.
+std::size_t intermediate_bound(std::size_t chunk_bytes);
 
 }  // namespace nuthatch::zarr

@@ -3,6 +3,7 @@
 // so the table is a function-local static.
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <mutex>
 
@@ -65,11 +66,30 @@ std::size_t Compressor::decode_into(std::string_view packed, std::span<char> out
   return decoded.size();
 }
 
-std::int64_t int_param(const Value& params, std::string_view key, std::int64_t fallback) {
+std::int64_t int_param(const Value& params, std::string_view key, std::int64_t fallback,
+                       std::int64_t min, std::int64_t max) {
   const Value* v = params.find(key);
   if (v == nullptr || v->is_null()) return fallback;
-  if (v->is_double()) return static_cast<std::int64_t>(v->as<double>());
-  return v->as<std::int64_t>();
+  std::int64_t n = 0;
+  if (v->is_int()) {
+    n = v->as<std::int64_t>();
+  } else if (v->is_double() && std::trunc(v->as<double>()) == v->as<double>() &&
+             std::fabs(v->as<double>()) < static_cast<double>(INT32_MAX)) {
+    n = static_cast<std::int64_t>(v->as<double>());
+  } else {
+    throw CodecError("codec parameter '" + std::string(key) + "' is " + v->to_string() +
+                     ", not an integer");
+  }
+  if (n < min || n > max) {
+    throw CodecError("codec parameter '" + std::string(key) + "' is " + std::to_string(n) +
+                     ", outside " + std::to_string(min) + " ... " + std::to_string(max));
+  }
+  return n;
+}
+
+std::size_t intermediate_bound(std::size_t chunk_bytes) {
+  constexpr std::size_t kSlack = 4096;
+  return chunk_bytes + chunk_bytes / 8 + kSlack;
 }
 
 }  // namespace nuthatch::zarr

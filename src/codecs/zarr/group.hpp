@@ -36,7 +36,8 @@ std::uint64_t write_metadata(Storage& storage, const std::string& prefix, const 
 void remove_group(Storage& storage, const std::string& prefix);
 
 /// The metadata of the group under `prefix` (consolidated when present), conventions not
-/// undone. Throws CodecError when there is no group or its metadata is bad.
+/// undone. Throws CodecError naming the store when there is no group or its metadata is
+/// bad (malformed, or declaring sizes beyond the limits of limits.hpp).
 GroupPlan list_group(Storage& storage, const std::string& prefix);
 
 /// Writes `dataset` as a group under `prefix` ("" or a folder ending in '/'), replacing
@@ -46,13 +47,16 @@ std::uint64_t write_group(const Dataset& dataset, Storage& storage, const std::s
                           const WriteOptions& options);
 
 /// Reads the group under `prefix`; with a selection, only the chunks it touches.
-/// Throws CodecError when there is no group, or naming the array, chunk and cause.
-Dataset read_group(Storage& storage, const std::string& prefix, const Selection* selection);
+/// Throws CodecError when there is no group, or naming the store, array, chunk and cause
+/// (and, with MissingChunks::error, on a missing chunk).
+Dataset read_group(Storage& storage, const std::string& prefix, const Selection* selection,
+                   const ReadOptions& options = {});
 
 /// Reads the group under `prefix`, along `range.dim` only the part CoordinateRange
 /// describes (its labels in [start, stop] and one neighbour on each side). When the group
 /// has no sorted 1-D integer or datetime64 coordinate of that name, reads it all.
-Dataset read_group(Storage& storage, const std::string& prefix, const CoordinateRange& range);
+Dataset read_group(Storage& storage, const std::string& prefix, const CoordinateRange& range,
+                   const ReadOptions& options = {});
 
 /// The automatic chunk shape for an array: about 4 MiB per chunk, full extent on
 /// trailing dimensions where possible, the leading dimensions split.

@@ -51,7 +51,9 @@ GroupPlan list_v3(Storage& storage, const std::string& prefix, const Value& grou
     return g;
   }
   for (const auto& name : children_with(storage, prefix, "zarr.json")) {
-    Value doc = *read_json(storage, prefix + name + "/zarr.json");
+    const std::optional<Value> found = read_json(storage, prefix + name + "/zarr.json");
+    if (!found) continue;  // removed since the listing
+    const Value& doc = *found;
     const Value* type = doc.find("node_type");
     if (type && type->is_string() && type->string_ref() == "array") {
       g.arrays.push_back(parse_v3(doc, name));
@@ -78,9 +80,10 @@ GroupPlan list_v2(Storage& storage, const std::string& prefix) {
     g.attrs = *a;
   }
   for (const auto& name : children_with(storage, prefix, ".zarray")) {
-    Value zarray = *read_json(storage, prefix + name + "/.zarray");
+    const std::optional<Value> zarray = read_json(storage, prefix + name + "/.zarray");
+    if (!zarray) continue;  // removed since the listing
     std::optional<Value> zattrs = read_json(storage, prefix + name + "/.zattrs");
-    g.arrays.push_back(parse_v2(zarray, zattrs.value_or(Value()), name));
+    g.arrays.push_back(parse_v2(*zarray, zattrs.value_or(Value()), name));
   }
   return g;
 }
@@ -88,11 +91,17 @@ GroupPlan list_v2(Storage& storage, const std::string& prefix) {
 }  // namespace
 
 GroupPlan list_group(Storage& storage, const std::string& prefix) {
-  if (std::optional<Value> group = read_json(storage, prefix + "zarr.json")) {
-    return list_v3(storage, prefix, *group);
-  }
-  if (storage.stat(prefix + ".zgroup") || storage.stat(prefix + ".zmetadata")) {
-    return list_v2(storage, prefix);
+  try {
+    if (std::optional<Value> group = read_json(storage, prefix + "zarr.json")) {
+      return list_v3(storage, prefix, *group);
+    }
+    if (storage.stat(prefix + ".zgroup") || storage.stat(prefix + ".zmetadata")) {
+      return list_v2(storage, prefix);
+    }
+  } catch (const CodecError& e) {
+    throw CodecError("zarr store " + storage.url_of(prefix) + ": " + e.what());
+  } catch (const KeyError& e) {  // a member of the wrong kind, or missing
+    throw CodecError("zarr store " + storage.url_of(prefix) + ": malformed metadata: " + e.what());
   }
   throw CodecError("no Zarr group at '" + storage.url_of(prefix) + "'");
 }
@@ -196,7 +205,8 @@ namespace {
 
 /// The dataset of a listed group `g` (conventions undone, coordinate names gathered).
 Dataset read_listed(Storage& storage, const std::string& prefix, GroupPlan g,
-                    std::set<std::string> coords, const Selection* selection) {
+                    std::set<std::string> coords, const Selection* selection,
+                    MissingChunks missing) {
   Dataset ds;
   ds.attrs = std::move(g.attrs);
   for (const auto& m : g.arrays) {
@@ -204,7 +214,7 @@ Dataset read_listed(Storage& storage, const std::string& prefix, GroupPlan g,
     var.dims = m.dims;
     var.attrs = m.attrs;
     var.encoding = encoding_of(m);
-    var.data = read_box(storage, prefix + m.name + "/", m, selected_box(m, selection));
+    var.data = read_box(storage, prefix + m.name + "/", m, selected_box(m, selection), missing);
     ds.variables.emplace(m.name, std::move(var));
   }
   for (const auto& c : coords) {
@@ -216,8 +226,12 @@ Dataset read_listed(Storage& storage, const std::string& prefix, GroupPlan g,
 /// Lists the group and undoes the conventions on its arrays.
 GroupPlan list_undone(Storage& storage, const std::string& prefix, std::set<std::string>& coords) {
   GroupPlan g = list_group(storage, prefix);
-  add_coordinate_names(take_attr(g.attrs, "coordinates"), coords);
-  for (auto& m : g.arrays) undo_conventions(m, coords);
+  try {
+    add_coordinate_names(take_attr(g.attrs, "coordinates"), coords);
+    for (auto& m : g.arrays) undo_conventions(m, coords);
+  } catch (const CodecError& e) {
+    throw CodecError("zarr store " + storage.url_of(prefix) + ": " + e.what());
+  }
   return g;
 }
 
@@ -241,25 +255,30 @@ std::optional<std::vector<std::int64_t>> integer_labels(const NDArray& a) {
 
 }  // namespace
 
-Dataset read_group(Storage& storage, const std::string& prefix, const Selection* selection) {
+Dataset read_group(Storage& storage, const std::string& prefix, const Selection* selection,
+                   const ReadOptions& options) {
   std::set<std::string> coords;
   GroupPlan g = list_undone(storage, prefix, coords);
-  return read_listed(storage, prefix, std::move(g), std::move(coords), selection);
+  return read_listed(storage, prefix, std::move(g), std::move(coords), selection,
+                     options.missing_chunks);
 }
 
-Dataset read_group(Storage& storage, const std::string& prefix, const CoordinateRange& range) {
+Dataset read_group(Storage& storage, const std::string& prefix, const CoordinateRange& range,
+                   const ReadOptions& options) {
+  const MissingChunks missing = options.missing_chunks;
   std::set<std::string> coords;
   GroupPlan g = list_undone(storage, prefix, coords);
   auto coord = std::find_if(g.arrays.begin(), g.arrays.end(), [&](const ArrayMeta& m) {
     return m.name == range.dim && m.dims.size() == 1 && m.dims[0] == range.dim;
   });
   if (coord == g.arrays.end()) {
-    return read_listed(storage, prefix, std::move(g), std::move(coords), nullptr);
+    return read_listed(storage, prefix, std::move(g), std::move(coords), nullptr, missing);
   }
-  NDArray labels_array = read_box(storage, prefix + coord->name + "/", *coord, full_box(coord->shape));
+  NDArray labels_array =
+      read_box(storage, prefix + coord->name + "/", *coord, full_box(coord->shape), missing);
   std::optional<std::vector<std::int64_t>> labels = integer_labels(labels_array);
   if (!labels || !std::is_sorted(labels->begin(), labels->end())) {
-    return read_listed(storage, prefix, std::move(g), std::move(coords), nullptr);
+    return read_listed(storage, prefix, std::move(g), std::move(coords), nullptr, missing);
   }
   // [lo, hi): the labels in [start, stop], widened by one neighbour on each side.
   auto lo = range.start ? std::lower_bound(labels->begin(), labels->end(), *range.start)
@@ -271,20 +290,24 @@ Dataset read_group(Storage& storage, const std::string& prefix, const Coordinate
   std::int64_t end = std::min<std::int64_t>(n, (hi - labels->begin()) + 1);
   end = std::max(begin, end);
   Selection selection{{{range.dim, begin, end}}};
-  return read_listed(storage, prefix, std::move(g), std::move(coords), &selection);
+  return read_listed(storage, prefix, std::move(g), std::move(coords), &selection, missing);
 }
 
 struct DatasetReader::State {
   StoragePtr storage;
+  ReadOptions options;
   std::map<std::string, ArrayMeta> arrays;
   DatasetSchema schema;
 };
 
-DatasetReader DatasetReader::open(std::string url) { return open(StorageRegistry::open(url)); }
+DatasetReader DatasetReader::open(std::string url, ReadOptions options) {
+  return open(StorageRegistry::open(url), options);
+}
 
-DatasetReader DatasetReader::open(StoragePtr storage) {
+DatasetReader DatasetReader::open(StoragePtr storage, ReadOptions options) {
   auto state = std::make_shared<State>();
   state->storage = std::move(storage);
+  state->options = options;
   std::set<std::string> coords;
   GroupPlan g = list_undone(*state->storage, "", coords);
   state->schema.attrs = std::move(g.attrs);
@@ -312,7 +335,8 @@ NDArray DatasetReader::read(const std::string& variable, const Selection& select
     throw CodecError("zarr store has no variable '" + variable + "'");
   }
   const ArrayMeta& m = it->second;
-  return read_box(*state_->storage, m.name + "/", m, selected_box(m, &selection));
+  return read_box(*state_->storage, m.name + "/", m, selected_box(m, &selection),
+                  state_->options.missing_chunks);
 }
 
 }  // namespace nuthatch::zarr

@@ -10,6 +10,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "codecs/zarr/limits.hpp"
 #include "codecs/zarr/sharding.hpp"
 #include "nuthatch/error.hpp"
 
@@ -52,6 +53,10 @@ DType stored_dtype(DType d) { return d == DType::datetime64_ns ? DType::int64 : 
 
 std::vector<std::int64_t> int_list(const Value& v, const std::string& name, const char* what) {
   if (!v.is_array()) fail(name, std::string(what) + " is not a list of integers");
+  if (v.size() > kMaxDims) {
+    fail(name, std::string(what) + " has " + std::to_string(v.size()) +
+                   " dimensions, more than the limit of " + std::to_string(kMaxDims));
+  }
   std::vector<std::int64_t> out;
   for (const auto& e : v.array_items()) {
     if (!e.is_int()) fail(name, std::string(what) + " is not a list of integers");
@@ -66,14 +71,63 @@ const Value& member(const Value& obj, std::string_view key, const std::string& n
   return *v;
 }
 
+/// Whether `order` is a permutation of 0 ... rank - 1.
+bool is_permutation_of(const std::vector<std::int64_t>& order, std::size_t rank) {
+  if (order.size() != rank) return false;
+  std::vector<bool> seen(rank, false);
+  for (std::int64_t axis : order) {
+    if (axis < 0 || static_cast<std::uint64_t>(axis) >= rank) return false;
+    if (seen[static_cast<std::size_t>(axis)]) return false;
+    seen[static_cast<std::size_t>(axis)] = true;
+  }
+  return true;
+}
+
+/// Checks every size the metadata declares before anything is sized by it: dimension
+/// counts, extents, the element counts of the array and of a chunk (overflow-checked),
+/// the item size and the bytes of a decoded chunk.
 void check_geometry(const ArrayMeta& m) {
+  if (m.shape.size() > kMaxDims) fail(m.name, "more than " + std::to_string(kMaxDims) + " dims");
   if (m.chunks.size() != m.shape.size()) {
     fail(m.name, "chunk shape has " + std::to_string(m.chunks.size()) + " dimensions, shape has " +
                      std::to_string(m.shape.size()));
   }
   for (std::size_t i = 0; i < m.shape.size(); ++i) {
-    if (m.shape[i] < 0 || m.chunks[i] < 1) fail(m.name, "invalid shape or chunk shape");
+    if (m.shape[i] < 0) fail(m.name, "negative extent in shape");
+    if (m.chunks[i] < 1) fail(m.name, "chunk shape has an extent below 1");
   }
+  if (!checked_product(m.shape, kMaxArrayElements)) {
+    fail(m.name,
+         "the shape's element count exceeds the limit of " + std::to_string(kMaxArrayElements));
+  }
+  const std::optional<std::int64_t> chunk_elements = checked_product(m.chunks, kMaxChunkElements);
+  if (!chunk_elements) {
+    fail(m.name, "the chunk shape's element count exceeds the limit of " +
+                     std::to_string(kMaxChunkElements));
+  }
+  const bool vlen = m.dtype == DType::string && !m.fixed_unicode;
+  if (vlen && *chunk_elements > kMaxVlenChunkElements) {
+    fail(m.name, "a chunk of strings may hold at most " + std::to_string(kMaxVlenChunkElements) +
+                     " elements");
+  }
+  if (!vlen && (m.item_size == 0 || m.item_size > static_cast<std::size_t>(kMaxItemBytes))) {
+    fail(m.name, "item size of " + std::to_string(m.item_size) + " bytes is not supported");
+  }
+  if (!checked_mul(*chunk_elements, static_cast<std::int64_t>(m.item_size), kMaxChunkBytes)) {
+    fail(m.name, "a chunk would decode to more than " + std::to_string(kMaxChunkBytes) + " bytes");
+  }
+  if (!m.transpose.empty() && !is_permutation_of(m.transpose, m.chunks.size())) {
+    fail(m.name, "transpose order is not a permutation of the dimensions");
+  }
+}
+
+/// The one-character chunk-key separator: '/' or '.'.
+char separator_from(const Value& v, const std::string& name) {
+  const std::string& s = v.string_ref();
+  if (s != "/" && s != ".") {
+    fail(name, "chunk key separator '" + s + "' is not \"/\" or \".\"");
+  }
+  return s[0];
 }
 
 template <class T>
@@ -87,7 +141,14 @@ std::string element_bytes(T v) {
 /// hex of the element's bytes in big-endian order, which keeps a NaN's payload.
 template <class F>
 F float_from_json(const Value& fill) {
-  if (fill.is_number()) return static_cast<F>(fill.as<double>());
+  if (fill.is_number()) {
+    const double d = fill.as<double>();
+    // A double beyond F's range becomes an infinity, as numpy casts it.
+    if (std::isfinite(d) && std::fabs(d) > static_cast<double>(std::numeric_limits<F>::max())) {
+      return d > 0 ? std::numeric_limits<F>::infinity() : -std::numeric_limits<F>::infinity();
+    }
+    return static_cast<F>(d);
+  }
   const std::string& s = fill.string_ref();
   if (s == "NaN") return std::numeric_limits<F>::quiet_NaN();
   if (s == "Infinity") return std::numeric_limits<F>::infinity();
@@ -125,9 +186,19 @@ std::string fill_from_json(DType dtype, const Value& fill) {
       case DType::float64: return element_bytes(fill.is_null() ? 0.0 : float_from_json<double>(fill));
       default: break;
     }
-    std::int64_t i = fill.is_null() ? 0 : fill.is_double() ? static_cast<std::int64_t>(
-                                                                 fill.as<double>())
-                                                           : fill.as<std::int64_t>();
+    std::int64_t i = 0;
+    if (fill.is_double()) {
+      const double d = fill.as<double>();
+      // -2^63 <= d < 2^63, else the conversion is undefined.
+      constexpr double kTwo63 = 9223372036854775808.0;
+      if (!(d >= -kTwo63 && d < kTwo63)) {
+        throw CodecError("fill_value " + fill.to_string() + " is outside the range of " +
+                         std::string(dtype_name(dtype)));
+      }
+      i = static_cast<std::int64_t>(d);
+    } else if (!fill.is_null()) {
+      i = fill.as<std::int64_t>();
+    }
     std::string bytes = element_bytes(i);  // little-endian: the low bytes come first
     bytes.resize(dtype_size(dtype));
     return bytes;
@@ -167,9 +238,9 @@ std::string ArrayMeta::chunk_key(const std::vector<std::int64_t>& index) const {
 }
 
 std::int64_t ArrayMeta::chunk_elements() const {
-  std::int64_t n = 1;
-  for (auto c : chunks) n *= c;
-  return n;
+  const std::optional<std::int64_t> n = checked_product(chunks, kMaxChunkElements);
+  if (!n) fail(name, "chunk shape exceeds the limit of " + std::to_string(kMaxChunkElements));
+  return *n;
 }
 
 std::size_t ArrayMeta::chunk_bytes() const {
@@ -247,6 +318,9 @@ void parse_v3_codecs(ArrayMeta& m, const Value& codecs) {
       m.big_endian = endian != nullptr && endian->is_string() && endian->string_ref() == "big";
     } else if (cname == "transpose") {
       m.transpose = int_list(member(config, "order", m.name), m.name, "transpose order");
+      if (!is_permutation_of(m.transpose, m.chunks.size())) {
+        fail(m.name, "transpose order is not a permutation of the dimensions");
+      }
     } else if (cname == "sharding_indexed") {
       if (!m.transpose.empty()) fail(m.name, "transpose before sharding_indexed is not supported");
       m.sharding = parse_sharding(m, config);
@@ -269,9 +343,10 @@ void parse_v3_dtype(ArrayMeta& m, const Value& type) {
       n && n->is_string() && n->string_ref() == "fixed_length_utf32") {
     const Value* cfg = type.find("configuration");
     const Value* length = cfg ? cfg->find("length_bytes") : nullptr;
-    if (!length || !length->is_int() || length->as<std::int64_t>() < 0 ||
-        length->as<std::int64_t>() % 4 != 0) {
-      fail(m.name, "fixed_length_utf32 needs a length_bytes multiple of 4");
+    if (!length || !length->is_int() || length->as<std::int64_t>() <= 0 ||
+        length->as<std::int64_t>() % 4 != 0 || length->as<std::int64_t>() > kMaxItemBytes) {
+      fail(m.name, "fixed_length_utf32 needs a positive length_bytes multiple of 4 up to " +
+                       std::to_string(kMaxItemBytes));
     }
     m.dtype = DType::string;
     m.fixed_unicode = true;
@@ -295,12 +370,18 @@ ArrayMeta parse_v3(const Value& json, const std::string& name) {
     if (member(grid, "name", name).as<std::string>() != "regular") {
       fail(name, "unsupported chunk_grid '" + grid["name"].as<std::string>() + "'");
     }
-    m.chunks = int_list(member(grid["configuration"], "chunk_shape", name), name, "chunk_shape");
+    m.chunks = int_list(member(member(grid, "configuration", name), "chunk_shape", name), name,
+                        "chunk_shape");
+    if (m.chunks.size() != m.shape.size()) check_geometry(m);
     const Value& keys = member(json, "chunk_key_encoding", name);
-    m.v3_default_keys = member(keys, "name", name).as<std::string>() != "v2";
+    const std::string& encoding = member(keys, "name", name).string_ref();
+    if (encoding != "default" && encoding != "v2") {
+      fail(name, "unsupported chunk_key_encoding '" + encoding + "'");
+    }
+    m.v3_default_keys = encoding == "default";
     m.separator = m.v3_default_keys ? '/' : '.';
     if (const Value* cfg = keys.find("configuration"); cfg && cfg->contains("separator")) {
-      m.separator = (*cfg)["separator"].as<std::string>().at(0);
+      m.separator = separator_from((*cfg)["separator"], name);
     }
     m.fill = fill_from_json(m.dtype, member(json, "fill_value", name));
     parse_v3_codecs(m, member(json, "codecs", name));
@@ -335,9 +416,20 @@ void parse_v2_dtype(ArrayMeta& m, const std::string& dtype) {
     return;
   }
   if (body[0] == 'U' && body.size() > 1) {
+    // "<U n": n code points of 4 bytes; n from 1 up to the item size limit.
+    constexpr std::size_t kMaxDigits = 9;
+    const std::string digits = body.substr(1);
+    if (digits.size() > kMaxDigits || digits.find_first_not_of("0123456789") != std::string::npos) {
+      fail(m.name, "unsupported dtype '" + dtype + "'");
+    }
+    const std::int64_t chars = std::stoll(digits);
+    if (chars < 1 || 4 * chars > kMaxItemBytes) {
+      fail(m.name, "dtype '" + dtype + "' has a width outside 1 ... " +
+                       std::to_string(kMaxItemBytes / 4) + " characters");
+    }
     m.dtype = DType::string;
     m.fixed_unicode = true;
-    m.item_size = 4 * static_cast<std::size_t>(std::stoul(body.substr(1)));
+    m.item_size = 4 * static_cast<std::size_t>(chars);
     return;
   }
   if (!set_dtype(m, &DTypeName::v2, body)) fail(m.name, "unsupported dtype '" + dtype + "'");
@@ -367,11 +459,12 @@ ArrayMeta parse_v2(const Value& zarray, const Value& zattrs, const std::string& 
   m.separator = '.';
   try {
     m.shape = int_list(member(zarray, "shape", name), name, "shape");
-    m.chunks = int_list(member(zarray, "chunks", name), name, "chunks");
     parse_v2_dtype(m, member(zarray, "dtype", name).as<std::string>());
     const Value& fill = member(zarray, "fill_value", name);
     m.fill = fill_from_json(m.dtype, fill);
     m.fill_null = fill.is_null();
+    m.chunks = int_list(member(zarray, "chunks", name), name, "chunks");
+    if (m.chunks.size() != m.shape.size()) check_geometry(m);
     if (const Value* order = zarray.find("order"); order && order->as<std::string>() == "F") {
       for (auto i = static_cast<std::int64_t>(m.shape.size()) - 1; i >= 0; --i) {
         m.transpose.push_back(i);
@@ -382,8 +475,8 @@ ArrayMeta parse_v2(const Value& zarray, const Value& zattrs, const std::string& 
           make_compressor(member(*c, "id", name).as<std::string>(), *c, m.item_size));
     }
     if (const Value* f = zarray.find("filters")) parse_v2_filters(m, *f);
-    if (const Value* sep = zarray.find("dimension_separator"); sep && sep->is_string()) {
-      m.separator = sep->string_ref().at(0);
+    if (const Value* sep = zarray.find("dimension_separator"); sep && !sep->is_null()) {
+      m.separator = separator_from(*sep, name);
     }
     if (zattrs.is_object()) {
       for (const auto& [k, v] : zattrs.members()) {

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "codecs/zarr/chunk_codec.hpp"
+#include "codecs/zarr/limits.hpp"
 #include "nuthatch/error.hpp"
 
 namespace nuthatch::zarr {
@@ -34,9 +35,13 @@ Value default_index_codecs() {
 }
 
 std::size_t index_size(const ShardingSpec& spec) {
-  std::size_t entries = 1;
-  for (auto n : spec.chunks_per_shard) entries *= static_cast<std::size_t>(n);
-  std::size_t size = entries * kEntryBytes;
+  const std::optional<std::int64_t> entries =
+      checked_product(spec.chunks_per_shard, kMaxShardEntries);
+  if (!entries) {
+    fail(spec.index.name,
+         "more than " + std::to_string(kMaxShardEntries) + " inner chunks a shard");
+  }
+  std::size_t size = static_cast<std::size_t>(*entries) * kEntryBytes;
   for (const auto& codec : spec.index.byte_codecs) {
     const Value md = codec->v3_metadata();
     if (md["name"].as<std::string>() != "crc32c") {
@@ -64,6 +69,7 @@ std::shared_ptr<const ShardingSpec> parse_sharding(const ArrayMeta& outer, const
     fail(outer.name, "chunk_shape has the wrong number of dimensions");
   }
   for (std::size_t i = 0; i < outer.chunks.size(); ++i) {
+    if (outer.chunks[i] < 1) fail(outer.name, "the shard shape has an extent below 1");
     if (outer.chunks[i] % spec->inner.chunks[i] != 0) {
       fail(outer.name, "the shard shape is not a multiple of the inner chunk shape");
     }
@@ -96,17 +102,16 @@ std::shared_ptr<const ShardingSpec> parse_sharding(const ArrayMeta& outer, const
 std::optional<ShardIndex> read_shard_index(Storage& storage, const std::string& key,
                                            const ArrayMeta& meta) {
   const ShardingSpec& spec = *meta.sharding;
-  ByteRange range{0, spec.index_bytes};
-  if (!spec.index_at_start) {
-    std::optional<ObjectInfo> info = storage.stat(key);
-    if (!info) return std::nullopt;
-    if (info->size < spec.index_bytes) {
-      shard_error(meta, key, "shard of " + std::to_string(info->size) +
-                                 " bytes is shorter than its index (" +
-                                 std::to_string(spec.index_bytes) + " bytes)");
-    }
-    range.offset = info->size - spec.index_bytes;
+  // The shard's size bounds every entry of its index, wherever the index lies.
+  std::optional<ObjectInfo> info = storage.stat(key);
+  if (!info) return std::nullopt;
+  const std::uint64_t shard_size = info->size;
+  if (shard_size < spec.index_bytes) {
+    shard_error(meta, key,
+                "shard of " + std::to_string(shard_size) + " bytes is shorter than its index (" +
+                    std::to_string(spec.index_bytes) + " bytes)");
   }
+  ByteRange range{spec.index_at_start ? 0 : shard_size - spec.index_bytes, spec.index_bytes};
   std::optional<std::string> stored = storage.read(key, range);
   if (!stored) return std::nullopt;
   if (stored->size() != spec.index_bytes) shard_error(meta, key, "truncated index");
@@ -116,14 +121,24 @@ std::optional<ShardIndex> read_shard_index(Storage& storage, const std::string& 
   } catch (const CodecError& e) {
     shard_error(meta, key, std::string("index: ") + e.what());
   }
+  if (decoded.bytes.size() != spec.index_bytes - kChecksumBytes * spec.index.byte_codecs.size()) {
+    shard_error(meta, key, "index of the wrong size");
+  }
   ShardIndex out(decoded.bytes.size() / kEntryBytes);
   for (std::size_t i = 0; i < out.size(); ++i) {
     ShardEntry e;
     std::memcpy(&e.offset, decoded.bytes.data() + i * kEntryBytes, sizeof(e.offset));
     std::memcpy(&e.nbytes, decoded.bytes.data() + i * kEntryBytes + 8, sizeof(e.nbytes));
     if (e.offset == kEmpty && e.nbytes == kEmpty) continue;
-    if (e.offset == kEmpty || e.nbytes == kEmpty || e.offset > kEmpty - e.nbytes) {
-      shard_error(meta, key, "index entry " + std::to_string(i) + " is invalid");
+    // Within the shard (no overflow: offset <= size before nbytes is compared), not empty.
+    if (e.nbytes == 0) {
+      shard_error(meta, key, "index entry " + std::to_string(i) + " has zero bytes");
+    }
+    if (e.offset > shard_size || e.nbytes > shard_size - e.offset) {
+      shard_error(meta, key,
+                  "index entry " + std::to_string(i) + " (offset " + std::to_string(e.offset) +
+                      ", " + std::to_string(e.nbytes) + " bytes) lies outside the shard of " +
+                      std::to_string(shard_size) + " bytes");
     }
     out[i] = e;
   }

@@ -13,14 +13,26 @@ void write(const Dataset& dataset, std::string url, WriteOptions options) {
   write_group(dataset, *storage, "", options);
 }
 
-Dataset read(std::string url) {
+MissingChunks parse_missing_chunks(std::string_view name) {
+  if (name == "fill") return MissingChunks::fill;
+  if (name == "error") return MissingChunks::error;
+  throw ConfigError("missing_chunks '" + std::string(name) + "' is not one of \"fill\", \"error\"");
+}
+
+Dataset read(std::string url) { return read(std::move(url), ReadOptions{}); }
+
+Dataset read(std::string url, ReadOptions options) {
   StoragePtr storage = StorageRegistry::open(url);
-  return read_group(*storage, "", nullptr);
+  return read_group(*storage, "", nullptr, options);
 }
 
 Dataset read(std::string url, const Selection& selection) {
+  return read(std::move(url), selection, ReadOptions{});
+}
+
+Dataset read(std::string url, const Selection& selection, ReadOptions options) {
   StoragePtr storage = StorageRegistry::open(url);
-  return read_group(*storage, "", &selection);
+  return read_group(*storage, "", &selection, options);
 }
 
 namespace {
@@ -36,6 +48,24 @@ WriteOptions options_from(const Value& kwargs) {
       options.consolidated = c->as<bool>();
     }
   } catch (const KeyError& e) {
+    throw ConfigError(std::string("zarr backend kwargs: ") + e.what());
+  }
+  return options;
+}
+
+/// Read options from backend kwargs: `missing_chunks` ("fill" when absent or null).
+ReadOptions read_options_from(const Value& kwargs) {
+  ReadOptions options;
+  if (!kwargs.is_object()) return options;
+  const Value* missing = kwargs.find("missing_chunks");
+  if (missing == nullptr || missing->is_null()) return options;
+  if (!missing->is_string()) {
+    throw ConfigError("zarr backend kwargs: missing_chunks " + missing->to_string() +
+                      " is not one of \"fill\", \"error\"");
+  }
+  try {
+    options.missing_chunks = parse_missing_chunks(missing->string_ref());
+  } catch (const ConfigError& e) {
     throw ConfigError(std::string("zarr backend kwargs: ") + e.what());
   }
   return options;
@@ -59,14 +89,16 @@ class ZarrCodec final : public Codec {
 
   /// A recalled dataset equals the one the function returned: the storage details
   /// read_group puts in each variable's encoding are the cache's business, not the value's.
+  /// kwargs `missing_chunks` ("fill" | "error", see ReadOptions) says what a missing
+  /// chunk means.
   Boxed read_tree(Storage& storage, const std::string& path, const Value& kwargs) const override {
-    return recalled(read_group(storage, path, nullptr));
+    return recalled(read_group(storage, path, nullptr, read_options_from(kwargs)));
   }
 
   /// Only the chunks along range.dim that the range touches.
   Boxed read_tree(Storage& storage, const std::string& path, const Value& kwargs,
                   const CoordinateRange& range) const override {
-    return recalled(read_group(storage, path, range));
+    return recalled(read_group(storage, path, range, read_options_from(kwargs)));
   }
 
  private:

@@ -6,12 +6,14 @@
 
 #include "codecs/zarr/zarr_json.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
 #include <utility>
 
 #include "common/json.hpp"
+#include "nuthatch/error.hpp"
 
 namespace nuthatch::zarr {
 namespace {
@@ -117,6 +119,33 @@ Value placeholders_for_non_finite(const Value& v) {
   return v;
 }
 
+/// Nesting of JSON metadata accepted (Zarr metadata needs a handful of levels; user
+/// attributes some more).
+constexpr std::size_t kMaxJsonDepth = 256;
+
+/// The deepest nesting of arrays and objects in `text` (brackets inside strings ignored).
+std::size_t nesting_depth(std::string_view text) {
+  std::size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
 void replace_all(std::string& text, const std::string& from, std::string_view to) {
   for (std::size_t pos = text.find(from); pos != std::string::npos;
        pos = text.find(from, pos + to.size())) {
@@ -127,6 +156,11 @@ void replace_all(std::string& text, const std::string& from, std::string_view to
 }  // namespace
 
 Value parse_metadata_json(std::string_view text, std::string_view what) {
+  // The parse and the conversions below recurse once per level: bound the nesting first.
+  if (nesting_depth(text) > kMaxJsonDepth) {
+    throw CodecError(std::string(what) + ": JSON nested deeper than " +
+                     std::to_string(kMaxJsonDepth) + " levels");
+  }
   if (text.find("NaN") == std::string_view::npos &&
       text.find("Infinity") == std::string_view::npos) {
     return from_json(text, what);

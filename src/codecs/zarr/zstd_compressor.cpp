@@ -9,7 +9,10 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include <algorithm>
+#include <limits>
 #include <memory>
+#include <optional>
 
 #include "codecs/zarr/compressor.hpp"
 #include "nuthatch/error.hpp"
@@ -42,12 +45,49 @@ ZSTD_DCtx* thread_dctx() {
   return ctx.get();
 }
 
-/// The decoded size a frame declares; `fallback` when the frame does not say.
-std::size_t content_size(std::string_view packed, std::size_t fallback) {
+/// The decoded size a frame declares; std::nullopt when the frame does not say.
+std::optional<std::size_t> content_size(std::string_view packed) {
   const unsigned long long size = ZSTD_getFrameContentSize(packed.data(), packed.size());
   if (size == ZSTD_CONTENTSIZE_ERROR) throw CodecError("zstd: not a zstd frame");
-  if (size == ZSTD_CONTENTSIZE_UNKNOWN) return fallback;
+  if (size == ZSTD_CONTENTSIZE_UNKNOWN) return std::nullopt;
+  if (size > std::numeric_limits<std::size_t>::max()) throw CodecError("zstd: frame too large");
   return static_cast<std::size_t>(size);
+}
+
+[[noreturn]] void too_large(std::size_t max_size) {
+  throw CodecError("zstd: frame decodes to more than the " + std::to_string(max_size) +
+                   " bytes the chunk may hold");
+}
+
+/// Decodes frames of unknown size by streaming into a buffer that doubles up to
+/// max_size + 1 bytes: reaching that proves the data decodes to more than allowed.
+std::string decode_streaming(std::string_view packed, std::size_t max_size) {
+  constexpr std::size_t kFirstBuffer = std::size_t{1} << 16;
+  ZSTD_DCtx* ctx = thread_dctx();
+  ZSTD_DCtx_reset(ctx, ZSTD_reset_session_and_parameters);
+  const std::size_t cap = max_size + 1;
+  std::string out(std::min(cap, kFirstBuffer), '\0');
+  ZSTD_inBuffer in{packed.data(), packed.size(), 0};
+  ZSTD_outBuffer dst{out.data(), out.size(), 0};
+  for (;;) {
+    const std::size_t in_before = in.pos, out_before = dst.pos;
+    const std::size_t rc = ZSTD_decompressStream(ctx, &dst, &in);
+    if (ZSTD_isError(rc)) zstd_error(rc);
+    if (rc == 0 && in.pos == in.size) break;  // every frame complete, input consumed
+    if (dst.pos < dst.size) {
+      if (in.pos == in.size || (in.pos == in_before && dst.pos == out_before)) {
+        throw CodecError("zstd: truncated frame");
+      }
+      continue;
+    }
+    if (out.size() == cap) too_large(max_size);
+    out.resize(std::min(cap, out.size() * 2));
+    dst.dst = out.data();
+    dst.size = out.size();
+  }
+  if (dst.pos > max_size) too_large(max_size);
+  out.resize(dst.pos);
+  return out;
 }
 
 class ZstdCompressor final : public Compressor {
@@ -72,8 +112,11 @@ class ZstdCompressor final : public Compressor {
     return n;
   }
 
-  std::string decode(std::string_view packed, std::size_t expected_size) const override {
-    std::string out(content_size(packed, expected_size), '\0');
+  std::string decode(std::string_view packed, std::size_t max_size) const override {
+    const std::optional<std::size_t> declared = content_size(packed);
+    if (!declared) return decode_streaming(packed, max_size);
+    if (*declared > max_size) too_large(max_size);
+    std::string out(*declared, '\0');
     const std::size_t n =
         ZSTD_decompressDCtx(thread_dctx(), out.data(), out.size(), packed.data(), packed.size());
     if (ZSTD_isError(n)) zstd_error(n);
@@ -82,8 +125,8 @@ class ZstdCompressor final : public Compressor {
   }
 
   std::size_t decode_into(std::string_view packed, std::span<char> out) const override {
-    const std::size_t declared = content_size(packed, out.size());
-    if (declared != out.size()) return declared;
+    const std::optional<std::size_t> declared = content_size(packed);
+    if (declared && *declared != out.size()) return *declared;
     const std::size_t n =
         ZSTD_decompressDCtx(thread_dctx(), out.data(), out.size(), packed.data(), packed.size());
     if (ZSTD_isError(n)) {
@@ -110,7 +153,8 @@ class ZstdCompressor final : public Compressor {
 const CompressorRegistrar kZstd("zstd", [](const Value& params, std::size_t) -> CompressorPtr {
   const Value* checksum = params.find("checksum");
   return std::make_shared<ZstdCompressor>(
-      static_cast<int>(int_param(params, "level", kDefaultLevel)),
+      static_cast<int>(
+          int_param(params, "level", kDefaultLevel, ZSTD_minCLevel(), ZSTD_maxCLevel())),
       checksum != nullptr && checksum->is_bool() && checksum->as<bool>());
 });
 

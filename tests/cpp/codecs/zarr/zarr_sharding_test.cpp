@@ -144,6 +144,21 @@ TEST(ZarrSharding, MissingShardReadsAsTheFillValue) {
   EXPECT_EQ(values[kRows * kCols - 1], kFill);
 }
 
+TEST(ZarrSharding, MissingShardIsAnErrorWhenTheWriterWroteEveryChunk) {
+  const std::string url = sharded_store("end");
+  StorageRegistry::open(url)->remove({"a/c/1/0"});
+  try {
+    read(url, ReadOptions{.missing_chunks = MissingChunks::error});
+    ADD_FAILURE() << "no error";
+  } catch (const CodecError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("shard 'a/c/1/0' of store " + url + " is missing"));
+  }
+  // An inner chunk that an intact index marks empty is what the writer wrote: the fill.
+  const Selection first_shard{{{"y", 0, 4}}};
+  const Dataset ds = read(url, first_shard, ReadOptions{.missing_chunks = MissingChunks::error});
+  expect_values(ds.variables.at("a").data, 0, 0);
+}
+
 TEST(ZarrSharding, CorruptIndexNamesArrayAndShard) {
   const std::string url = sharded_store("end");
   auto storage = StorageRegistry::open(url);
