@@ -1,6 +1,9 @@
 // `nuthatch list [KEY_GLOB] [--namespace NS] [--backend B] [--location L] [-v] [--json]`.
 // Without -v only the storage listing is used (no manifest read per entry), so listing
-// a large location costs one recursive list of meta/.
+// a large location costs one recursive list of meta/. Everything printed passes through
+// redact(): a manifest written before arguments were kept out of it (or by hand) may
+// hold a credential, and it never reaches the terminal (arguments with secret-like names
+// are masked whole).
 
 #include <fmt/format.h>
 
@@ -10,6 +13,8 @@
 #include "cli/output.hpp"
 #include "cli/selection.hpp"
 #include "common/strings.hpp"
+#include "config/secrets.hpp"
+#include "nuthatch/config.hpp"
 
 namespace nuthatch::cli {
 namespace {
@@ -55,6 +60,7 @@ void print_list_table(const std::vector<ListedEntry>& entries, const Manifests& 
     } else if (verbose) {
       row.insert(row.end(), {"?", "?", "?", "?", "?"});  // vanished or unreadable
     }
+    for (std::string& cell : row) cell = redact(std::move(cell));
     table.add_row(std::move(row));
   }
   table.print();
@@ -63,9 +69,15 @@ void print_list_table(const std::vector<ListedEntry>& entries, const Manifests& 
 int run_list(const ListArgs& args) {
   std::vector<ListedEntry> entries = select_entries(args.filter);
   Manifests manifests;
-  if (args.verbose) manifests = read_manifests(entries, !args.json);
+  if (args.verbose) {
+    manifests = read_manifests(entries, !args.json);
+    for (std::optional<Manifest>& m : manifests) {
+      if (m) m->args = config::mask_secrets(m->args, false);  // secret-named arguments
+    }
+  }
   if (args.json) {
-    print_json(list_json(entries, manifests));
+    const std::string text = redact(json_text(list_json(entries, manifests)));
+    std::fwrite(text.data(), 1, text.size(), stdout);
   } else if (entries.empty()) {
     fmt::print("No entries {}.\n", describe(args.filter));
   } else {
