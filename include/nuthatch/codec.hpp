@@ -44,6 +44,11 @@ class Codec {
   /// The type this codec stores (typeid(Value), typeid(Bytes), typeid(Dataset)).
   virtual const std::type_info& stored_type() const = 0;
 
+  /// True for codecs whose payloads run code when the front end decodes them (pickle).
+  /// The engine loads such entries only from locations that trust them (`trust_pickle`:
+  /// root and local by default, a mirror only when it sets it); elsewhere they are a miss.
+  virtual bool runs_code_on_read() const { return false; }
+
   /// True for codecs whose payload is one byte string. The engine then checksums it,
   /// inlines it in the manifest when small, or writes it to the payload path.
   virtual bool single_file() const { return true; }

@@ -119,6 +119,9 @@ def decode(plain, backend, engine):
     if backend == "basic":
         return plain
     if backend == "pickle":
+        # Unpickling runs code: the engine hands over pickle payloads only from locations
+        # that trust them (``trust_pickle``; the rule is the C++ engine's, one place for
+        # both languages), so this adapter decides nothing about trust.
         return pickle.loads(plain)
     if backend == "parquet":
         import pandas as pd

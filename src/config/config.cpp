@@ -451,6 +451,13 @@ std::filesystem::path project_dir() { return State::instance().project_dir(); }
 
 std::vector<ParamEntry> dump(bool show_secrets) { return State::instance().dump(show_secrets); }
 
+bool trusts_code_payloads(const std::string& location, const std::string& backend) {
+  const std::optional<Value> trust =
+      State::instance().parameter(std::string(kTrustPickleParameter), location, backend);
+  if (trust && !trust->is_null()) return trust->as<bool>();  // a boolean: check_parameter
+  return location == kRootLocation || location == kLocalLocation;
+}
+
 }  // namespace nuthatch::config
 
 namespace nuthatch {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "nuthatch/value.hpp"
@@ -52,6 +53,15 @@ struct ParamEntry {
 /// Every effective parameter (highest-priority source per (location, backend, name)).
 /// Calls secret providers only when show_secrets is true.
 std::vector<ParamEntry> dump(bool show_secrets);
+
+/// The parameter that lets a location's payloads run code when read (pickle).
+inline constexpr std::string_view kTrustPickleParameter = "trust_pickle";
+
+/// Whether payloads that run code when they are read (Codec::runs_code_on_read: pickle)
+/// may be loaded from `location`: its `trust_pickle` parameter (for `backend`, else for
+/// the whole location); by default true for root and local, false for every mirror.
+/// Throws ConfigError when the parameter is not a boolean.
+bool trusts_code_payloads(const std::string& location, const std::string& backend = "");
 
 /// Whether a parameter name is secret by its name (secret, password, token, key).
 bool is_secret_name(const std::string& name);

@@ -168,6 +168,14 @@ std::optional<Found> Call::lookup_in(const std::shared_ptr<EntryStore>& store,
     seen_.pop_back();
     return std::nullopt;
   }
+  // Decoding runs code (pickle): only where the user trusts it (config: trust_pickle).
+  if (codec->runs_code_on_read() && !config::trusts_code_payloads(store->location(), m.backend)) {
+    log::warn(fmt::format("entry '{}' at {} is a '{}' payload, which runs code when loaded, and "
+                          "{} does not set trust_pickle = true; skipping it",
+                          key, store->location(), m.backend, store->location()));
+    seen_.pop_back();
+    return std::nullopt;
+  }
   // Part of the value is enough where the raw value is not copied to another level: a
   // root entry, or a mirror's when the mode does not write root. Local entries hold the
   // processed result, which is returned as it is. A front end that opens the payload

@@ -16,11 +16,12 @@ namespace {
 
 class BlobCodec final : public Codec {
  public:
-  BlobCodec(std::string_view name, std::string_view extension)
-      : name_(name), extension_(extension) {}
+  BlobCodec(std::string_view name, std::string_view extension, bool runs_code_on_read)
+      : name_(name), extension_(extension), runs_code_on_read_(runs_code_on_read) {}
 
   std::string_view name() const override { return name_; }
   std::string_view extension() const override { return extension_; }
+  bool runs_code_on_read() const override { return runs_code_on_read_; }
   const std::type_info& stored_type() const override { return typeid(Bytes); }
 
   std::string encode(const Boxed& value, const Value& kwargs) const override {
@@ -39,10 +40,12 @@ class BlobCodec final : public Codec {
  private:
   std::string name_;
   std::string extension_;
+  bool runs_code_on_read_;
 };
 
-const CodecRegistrar kBlob(std::make_shared<BlobCodec>("blob", ".bin"));
-const CodecRegistrar kPickle(std::make_shared<BlobCodec>("pickle", ".pkl"));
+const CodecRegistrar kBlob(std::make_shared<BlobCodec>("blob", ".bin", false));
+// Unpickling runs code: only trusted locations hand these payloads to the front end.
+const CodecRegistrar kPickle(std::make_shared<BlobCodec>("pickle", ".pkl", true));
 
 }  // namespace
 }  // namespace nuthatch
