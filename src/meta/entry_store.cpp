@@ -265,8 +265,17 @@ void EntryStore::after_swap(const Manifest& m) {
 }
 
 void EntryStore::remove_value_entries(const std::string& ns, const std::string& key) {
-  for (const std::string& b : backends(ns, key)) {
-    if (b != kNullBackend) remove(ns, key, b);
+  try {
+    for (const std::string& b : backends(ns, key)) {
+      if (b != kNullBackend) remove(ns, key, b);
+    }
+  } catch (const std::exception& e) {
+    // The null entry is still committed; until a later commit of the key removes the
+    // value entry, readers resolve the key to that value (invariant 8), as after a crash.
+    log::warn(fmt::format("could not remove the value entries of key '{}' at {} before "
+                          "committing its null entry ({}); they stay current until the next "
+                          "commit of the key",
+                          key, location_, e.what()));
   }
 }
 
