@@ -231,7 +231,10 @@ TEST_F(CliTest, ListIncludesStoresOfPerBackendOverrides) {
   EXPECT_EQ(keys_of(rows), (std::vector<std::string>{"f/x=1", "f/x=2"}));
   EXPECT_EQ(list_json({"--backend", "blob"}).size(), 1u);
   ASSERT_EQ(run_cli({"delete", "f/x=2", "--force"}).status, 0);
-  EXPECT_FALSE(fs::exists(blobs / big.payload));
+  EXPECT_TRUE(fs::exists(blobs / big.payload));  // retired: readers may still hold it
+  EXPECT_TRUE(fs::exists(blobs / nh::retirement_marker_path(big.payload)));
+  ASSERT_EQ(run_cli({"gc", "--grace", "0s", "--force"}).status, 0);
+  EXPECT_FALSE(fs::exists(blobs / big.payload));  // gc visits the override's store too
   EXPECT_TRUE(exists("f/x=1"));
 }
 
@@ -245,7 +248,7 @@ TEST_F(CliTest, DeleteRefusesWithoutATerminalUnlessForced) {
   EXPECT_TRUE(exists("f/x=1"));
 }
 
-TEST_F(CliTest, DeleteForceRemovesManifestAndPayload) {
+TEST_F(CliTest, DeleteForceRemovesManifestAndRetiresPayload) {
   nh::Manifest big = commit_blob("f/x=1", kLargeBlob);
   commit_value("f/x=2", 2);
   commit_value("g/x=1", 3);
@@ -258,7 +261,14 @@ TEST_F(CliTest, DeleteForceRemovesManifestAndPayload) {
   EXPECT_FALSE(exists("f/x=1", "blob"));
   EXPECT_FALSE(exists("f/x=2"));
   EXPECT_TRUE(exists("g/x=1"));
+  // The payload is retired, not removed under its readers; gc reclaims it after the grace.
+  EXPECT_TRUE(fs::exists(project_.root() / big.payload));
+  EXPECT_TRUE(fs::exists(project_.root() / nh::retirement_marker_path(big.payload)));
+  ASSERT_EQ(run_cli({"gc"}).status, 0);
+  EXPECT_TRUE(fs::exists(project_.root() / big.payload));
+  ASSERT_EQ(run_cli({"gc", "--grace", "0s", "--force"}).status, 0);
   EXPECT_FALSE(fs::exists(project_.root() / big.payload));
+  EXPECT_FALSE(fs::exists(project_.root() / nh::retirement_marker_path(big.payload)));
 }
 
 TEST_F(CliTest, DeleteMetadataOnlyKeepsThePayload) {
@@ -457,7 +467,7 @@ TEST_F(CliTest, GcRemovesOldOrphansAndKeepsReferencedPayloads) {
   EXPECT_TRUE(fs::exists(referenced));
   EXPECT_TRUE(exists("f/x=1", "blob"));
 
-  auto later = run_cli({"gc", "--grace", "0s"});
+  auto later = run_cli({"gc", "--grace", "0s", "--force"});
   ASSERT_EQ(later.status, 0) << later.err;
   EXPECT_THAT(later.out, HasSubstr("removed"));
   EXPECT_FALSE(fs::exists(young_orphan));

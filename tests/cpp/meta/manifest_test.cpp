@@ -92,20 +92,24 @@ TEST(EntryStoreTest, CommitMarksTheStoreAndReplacesAtomically) {
   EXPECT_TRUE(storage->read("nuthatch.json"));
   auto first = store.find("_", "f", "basic");
   ASSERT_TRUE(first);
+  const std::optional<std::string> big_encoded = storage->read(first->manifest.payload);
+  ASSERT_TRUE(big_encoded);
   // A second writer that saw nothing does not replace the entry...
   EXPECT_EQ(store.commit(m, nh::Boxed::make(nh::Value("other")), &basic, nh::Value::object(),
                          std::nullopt, false),
             nh::CommitOutcome::kept_existing);
-  // ... one that replaces does, and the old payload goes.
+  // ... one that replaces does, and the old payload is retired (kept for its readers,
+  // with a marker for gc), not deleted.
   EXPECT_EQ(store.commit(m, nh::Boxed::make(nh::Value(big + "y")), &basic, nh::Value::object(),
                          first, true),
             nh::CommitOutcome::committed);
-  EXPECT_FALSE(storage->read(first->manifest.payload));
+  EXPECT_EQ(storage->read(first->manifest.payload), big_encoded);
+  EXPECT_TRUE(storage->read(nh::retirement_marker_path(first->manifest.payload)));
   auto now = store.find("_", "f", "basic");
   auto v = store.read(*now, basic, nh::Value::object());
   ASSERT_TRUE(v);
   EXPECT_EQ(v->as<nh::Value>().as<std::string>(), big + "y");
-  EXPECT_EQ(storage->list("data/").size(), 1u);
+  EXPECT_EQ(storage->list("data/").size(), 2u);
 }
 
 }  // namespace
