@@ -211,6 +211,9 @@ TEST_F(AzuriteTest, ListingFollowsMarkers) {
   storage->write("other", "x");
   const auto listed = storage->list("k/");
   EXPECT_EQ(listed.size(), 7u);
+  std::vector<std::size_t> pages;  // list_pages hands over each List Blobs page
+  storage->list_pages("k/", [&](std::vector<ObjectInfo>& page) { pages.push_back(page.size()); });
+  EXPECT_EQ(pages, (std::vector<std::size_t>{2, 2, 2, 1}));
   EXPECT_EQ(storage->remove_prefix(""), 8u);
   EXPECT_TRUE(storage->list("").empty());
 }

@@ -392,6 +392,10 @@ TEST_F(FakeGcsTest, ListingFollowsPageTokens) {
   const int before = proxy.requests();
   EXPECT_EQ(storage->list("k/").size(), 7u);
   EXPECT_EQ(proxy.requests() - before, 4);  // 2 + 2 + 2 + 1
+  // list_pages hands over each objects.list page.
+  std::vector<std::size_t> pages;
+  storage->list_pages("k/", [&](std::vector<ObjectInfo>& page) { pages.push_back(page.size()); });
+  EXPECT_EQ(pages, (std::vector<std::size_t>{2, 2, 2, 1}));
   EXPECT_EQ(storage->remove_prefix(""), 8u);
   EXPECT_TRUE(storage->list("").empty());
 }

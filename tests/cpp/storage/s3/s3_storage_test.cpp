@@ -237,6 +237,9 @@ TEST_P(S3ServerTest, ListingFollowsContinuationTokens) {
   for (const auto& info : all) paths.insert(info.path);
   EXPECT_EQ(paths.size(), 40u);
   EXPECT_EQ(*paths.begin(), "k/1000");
+  std::vector<std::size_t> pages;  // list_pages hands over each ListObjectsV2 page
+  storage->list_pages("k/", [&](std::vector<ObjectInfo>& page) { pages.push_back(page.size()); });
+  EXPECT_EQ(pages, (std::vector<std::size_t>{7, 7, 7, 7, 7, 5}));
   EXPECT_EQ(storage->list("").size(), 41u);
   EXPECT_EQ(storage->remove_prefix("k/"), 40u);
   EXPECT_EQ(storage->list("").size(), 1u);
