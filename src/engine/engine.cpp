@@ -66,6 +66,24 @@ BackendHints& backend_hints() {
   return *hints;
 }
 
+/// The entry of (ns, key) when the backend is not known: the newest value entry, else the
+/// null entry. One listing, then one read per manifest listed.
+std::optional<ManifestRecord> find_any_entry(const EntryStore& store, const std::string& ns,
+                                             const std::string& key) {
+  std::optional<ManifestRecord> best;
+  bool has_null = false;
+  for (const std::string& b : store.backends(ns, key)) {
+    if (b == kNullBackend) {
+      has_null = true;
+      continue;
+    }
+    std::optional<ManifestRecord> rec = store.find(ns, key, b);
+    if (rec && (!best || rec->manifest.entry_id > best->manifest.entry_id)) best = std::move(rec);
+  }
+  if (!best && has_null) best = store.find(ns, key, std::string(kNullBackend));
+  return best;
+}
+
 /// An entry found at one level.
 struct Found {
   std::shared_ptr<EntryStore> store;
@@ -135,12 +153,10 @@ std::optional<Found> Call::lookup_in(const std::shared_ptr<EntryStore>& store,
     // The backend this function's entries had last: one read instead of a listing.
     rec = store->find(r_.ns, key, *hint);
   }
-  if (!rec) rec = store->find(r_.ns, key, std::string(kNullBackend));
-  if (!rec && r_.backend.empty()) {
-    for (const std::string& b : store->backends(r_.ns, key)) {
-      if ((rec = store->find(r_.ns, key, b))) break;
-    }
-  }
+  // A value entry wins over a null entry of the same key (a crash between a commit's swap
+  // and its cleanup can leave both: meta/entry_store.cpp, invariant 8).
+  if (!rec && r_.backend.empty()) rec = find_any_entry(*store, r_.ns, key);
+  if (!rec && !r_.backend.empty()) rec = store->find(r_.ns, key, std::string(kNullBackend));
   if (!rec) return std::nullopt;
   if (r_.backend.empty() && !rec->manifest.is_null()) backend_hints().put(fn_.name, rec->manifest.backend);
   // Remembered (without copies: seen_ is a deque) so a write to this level can replace it.
@@ -259,7 +275,10 @@ void Call::write(const std::string& location, const Boxed& result,
       existing->manifest.entry_id == found->record->manifest.entry_id) {
     return;  // read from this very entry: nothing to write
   }
-  bool replace = true;
+  // Replace what is there when the mode overwrites, the entry is stale, or the overwrite
+  // rule says so. A caller that saw no entry does not replace one another writer
+  // committed meanwhile (unless forced): theirs is kept and ours discarded.
+  bool replace = r_.policy.replace || stale || r_.force_overwrite.value_or(false);
   if (existing && !stale && !r_.policy.replace) {
     replace = decide_overwrite(r_.force_overwrite, key, store->location(), store->url());
     if (!replace) return;

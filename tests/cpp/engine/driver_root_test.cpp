@@ -361,7 +361,7 @@ TEST_P(DriverRootTest, NullEntriesAndRetryNullCache) {
   EXPECT_TRUE(manifest(root_, "maybe"));
 }
 
-TEST_P(DriverRootTest, OverwriteCommitsANewEntryAndDropsTheOldPayload) {
+TEST_P(DriverRootTest, OverwriteCommitsANewEntryAndRetiresTheOldPayload) {
   int calls = 0;
   auto f = nh::cache("ow", {}, {}, [&] {
     ++calls;
@@ -378,10 +378,13 @@ TEST_P(DriverRootTest, OverwriteCommitsANewEntryAndDropsTheOldPayload) {
   const auto second = manifest(root_, "ow");
   ASSERT_TRUE(second);
   EXPECT_NE(second->entry_id, first->entry_id);
-  EXPECT_FALSE(root_.open()->stat(first->payload));  // deleted after the manifest swap
+  // Retired after the manifest swap: kept for readers that opened it, marked for gc.
+  EXPECT_TRUE(root_.open()->stat(first->payload));
+  EXPECT_TRUE(root_.open()->stat(nh::retirement_marker_path(first->payload)));
   EXPECT_EQ(f.with({.cache_mode = nh::CacheMode::overwrite, .recompute = true})()[0], 4);
   EXPECT_NE(manifest(root_, "ow")->entry_id, second->entry_id);
-  EXPECT_EQ(payloads(root_), 1u);
+  EXPECT_EQ(payloads(root_), 3u);
+  EXPECT_EQ(root_.open()->list("retired/").size(), 2u);
   nh::clear_memoizer();
   EXPECT_EQ(f()[0], 4);
   EXPECT_EQ(calls, 4);
