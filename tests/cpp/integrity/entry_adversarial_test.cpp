@@ -271,6 +271,88 @@ TEST(EntryAdversarial, MissingChunkOfAnEntryIsAMissNotFillValues) {
   }, {.timeout = kScenarioTime});
 }
 
+TEST(EntryAdversarial, SymlinkedPayloadPointingOutsideTheRootIsNeverFollowed) {
+  EXPECT_ISOLATED_PASS([] {
+    nh::testing::TempProject project;
+    Quiet log;
+    int calls = 0;
+    auto f = nh::cache("linked", {}, {}, [&] {
+      ++calls;
+      return ramp(float(calls), 4096);
+    });
+    f();
+    auto m = manifest_at(project.root(), "linked", "zarr");
+    ASSERT_TRUE(m);
+    // Someone replaces the payload directory with a link to a directory outside the root.
+    const fs::path outside = project.dir() / "precious";
+    spill(outside / "zarr.json", "{\"keep\": true}");
+    spill(outside / "v" / "c" / "0", "keep me");
+    fs::remove_all(project.root() / m->payload);
+    fs::create_directory_symlink(outside, project.root() / m->payload);
+    nh::clear_memoizer();
+    EXPECT_EQ(f().values<float>()[0], 2.0f);  // no entry behind a link: recomputed
+    nh::clear_memoizer();
+    f.with({.cache_mode = nh::CacheMode::overwrite, .recompute = true})();
+    nh::testing::CliResult del = nh::testing::run_cli({"delete", "linked", "--force"});
+    EXPECT_EQ(del.status, 0) << del.err;
+    nh::testing::CliResult gc = nh::testing::run_cli({"gc", "--grace", "0s", "--force"});
+    EXPECT_EQ(gc.status, 0) << gc.err;
+    EXPECT_EQ(slurp(outside / "zarr.json"), "{\"keep\": true}");
+    EXPECT_EQ(slurp(outside / "v" / "c" / "0"), "keep me");
+  }, {.timeout = kScenarioTime});
+}
+
+TEST(EntryAdversarial, FifoAtAManifestPathIsAnErrorNotAHang) {
+  EXPECT_ISOLATED_PASS([] {
+    nh::testing::TempProject project;
+    Quiet log;
+    auto f = nh::cache("piped", {}, {}, [] { return 5; });
+    const fs::path mf = manifest_file(project.root(), "piped", "basic");
+    fs::create_directories(mf.parent_path());
+    ASSERT_EQ(::mkfifo(mf.c_str(), 0600), 0);
+    try {
+      f();
+      ADD_FAILURE() << "a FIFO at a manifest path was read as an entry";
+    } catch (const nh::StorageError& e) {
+      EXPECT_THAT(std::string(e.what()), HasSubstr("FIFO"));
+    }
+    // The CLI lists, deletes and collects around it without blocking.
+    EXPECT_EQ(nh::testing::run_cli({"list"}).status, 0);
+    EXPECT_EQ(nh::testing::run_cli({"gc"}).status, 0);
+  }, {.timeout = std::chrono::seconds(20)});
+}
+
+TEST(EntryAdversarial, DamagedZarrMetadataIsAMissAndIsReplaced) {
+  EXPECT_ISOLATED_PASS([] {
+    nh::testing::TempProject project;
+    Quiet log;
+    int calls = 0;
+    auto f = nh::cache("meta_bomb", {}, {}, [&] {
+      ++calls;
+      return ramp(1, 1024);
+    });
+    f();
+    auto m = manifest_at(project.root(), "meta_bomb", "zarr");
+    ASSERT_TRUE(m);
+    // Every array's metadata (its own and the consolidated copy in the group's) now
+    // claims an element count that overflows int64.
+    for (const fs::path& p : files_under(project.root() / m->payload)) {
+      if (p.filename() != "zarr.json") continue;
+      std::string text = slurp(p);
+      for (auto at = text.find("\"shape\""); at != std::string::npos;
+           at = text.find("\"shape\"", at + 1)) {
+        const auto open = text.find('[', at);
+        const auto close = text.find(']', open);
+        text.replace(open, close - open + 1, "[9223372036854775807, 9223372036854775807]");
+      }
+      spill(p, text);
+    }
+    nh::clear_memoizer();
+    EXPECT_EQ(f().values<float>()[1023], 1024.0f);
+    EXPECT_EQ(calls, 2);
+  }, {.timeout = kScenarioTime, .address_space_bytes = std::uint64_t{3} << 30});
+}
+
 // A front end whose results decide their backend (as Python's do).
 class AnyBackend : public nh::ResultAdapter {
  public:
