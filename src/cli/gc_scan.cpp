@@ -24,10 +24,8 @@
 #include "cli/gc_scan.hpp"
 
 #include <fmt/format.h>
-#include <sys/stat.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -152,30 +150,22 @@ std::map<std::string, Garbage, std::less<>> find_unreferenced(Storage& storage,
   return roots;
 }
 
+// Temporary files are the file driver's own (object stores write atomically in one
+// request and leave none); it walks them by descriptor, following no link.
 std::vector<Garbage> find_temp_files(const EntryStore& store) {
   std::vector<Garbage> out;
-  if (StorageRegistry::scheme_of(store.url()) != "file") return out;
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::path root = FileStorage::local_path_of(store.url());
-  // The iterator does not follow directory links (no follow_directory_symlink).
-  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
-  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (!FileStorage::is_temp_name(it->path().filename().string())) continue;
-    struct stat st {};
-    if (::lstat(it->path().c_str(), &st) != 0) continue;  // finished meanwhile
-    const std::int64_t mtime =
-        static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  auto* files = dynamic_cast<FileStorage*>(&store.storage());
+  if (files == nullptr) return out;
+  files->list_temp_files([&](const FileStorage::TempEntry& t) {
     Garbage g;
     g.kind = Garbage::Kind::temp_file;
-    g.path = it->path().lexically_relative(root).string();
-    g.bytes = static_cast<std::uint64_t>(st.st_size);
+    g.path = t.path;
+    g.bytes = t.size;
     g.objects = 1;
-    g.mtime_ns = mtime;
-    g.directory = S_ISDIR(st.st_mode);
-    if (g.directory) it.disable_recursion_pending();
+    g.mtime_ns = t.mtime_ns;
+    g.directory = t.is_directory;
     out.push_back(std::move(g));
-  }
+  });
   return out;
 }
 
@@ -195,10 +185,8 @@ std::vector<BrokenEntry> find_broken(EntryStore& store, const References& refs) 
   return out;
 }
 
-void remove_temp(const EntryStore& store, const Garbage& g) {
-  const std::filesystem::path root = FileStorage::local_path_of(store.url());
-  // remove_all does not follow links: a link is removed, never its target.
-  std::filesystem::remove_all(root / g.path);
+void remove_temp(EntryStore& store, const Garbage& g) {
+  if (auto* files = dynamic_cast<FileStorage*>(&store.storage())) files->remove_temp(g.path);
 }
 
 }  // namespace
