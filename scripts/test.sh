@@ -27,6 +27,11 @@ for preset in release asan; do
   ctest --preset "$preset"
 done
 
+# libFuzzer targets for every parser of stored bytes (fuzz/): built with clang in
+# build/fuzz, each run for a bounded time (about a minute in all); any finding fails.
+echo "== fuzz"
+./scripts/fuzz.sh
+
 if [ "$RUN_INTEROP" = 1 ]; then
   echo "== interop: zarr with xarray and zarr-python"
   ./scripts/python_env.sh
