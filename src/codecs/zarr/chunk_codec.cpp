@@ -198,7 +198,10 @@ std::string_view encode_chunk_bytes(const ArrayMeta& meta, std::string_view raw,
   std::string* buffers[2] = {&scratch.a, &scratch.b};
   for (std::size_t i = 0; i < meta.byte_codecs.size(); ++i) {
     std::string& out = *buffers[i % 2];  // never the buffer `data` views
-    data = std::string_view(out.data(), meta.byte_codecs[i]->encode_into(data, out));
+    // Take out.data() only after encode_into, which may reallocate `out` (the order in
+    // which a call's arguments are evaluated is unspecified: clang reads it first).
+    const std::size_t size = meta.byte_codecs[i]->encode_into(data, out);
+    data = std::string_view(out.data(), size);
   }
   return data;
 }
