@@ -243,6 +243,16 @@ std::vector<std::string> remove_garbage(EntryStore& store, const std::vector<Gar
       payload_index.emplace(g.path, i);
     }
   }
+  // Temporary files first: one inside a crashed writer's payload would keep its
+  // directories from being pruned when the payload's objects go.
+  for (std::size_t i = 0; i < garbage.size(); ++i) {
+    if (garbage[i].kind != Garbage::Kind::temp_file) continue;
+    try {
+      remove_temp(store, garbage[i]);
+    } catch (const std::exception& e) {
+      errors[i] = e.what();
+    }
+  }
   // Payloads: a second listing of data/, removing only objects under the judged roots.
   if (!payload_index.empty()) {
     for_each_page(storage, kDataPrefix, [&](std::vector<ObjectInfo>& page) {
@@ -279,7 +289,7 @@ std::vector<std::string> remove_garbage(EntryStore& store, const std::vector<Gar
           break;
         case Garbage::Kind::orphan_payload: break;
         case Garbage::Kind::stale_marker: storage.remove({g.path}); break;
-        case Garbage::Kind::temp_file: remove_temp(store, g); break;
+        case Garbage::Kind::temp_file: break;  // removed first
       }
     } catch (const std::exception& e) {
       errors[i] = e.what();

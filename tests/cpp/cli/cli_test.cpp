@@ -443,8 +443,12 @@ TEST_F(CliTest, GcRemovesOldOrphansAndKeepsReferencedPayloads) {
   write_file(old_tree / "zarr.json", "{}");
   write_file(old_tree / "v" / "c" / "0", std::string(500, 'c'));
   write_file(old_temp, "partial");
+  // A crashed writer's half-written chunk inside the orphaned tree: gc removes it too, and
+  // the tree's directories with it.
+  const fs::path tree_temp = old_tree / "v" / "c" / ".nh-tmp-half";
+  write_file(tree_temp, "half");
   for (const fs::path& p :
-       {old_orphan, old_tree / "zarr.json", old_tree / "v" / "c" / "0", old_temp}) {
+       {old_orphan, old_tree / "zarr.json", old_tree / "v" / "c" / "0", old_temp, tree_temp}) {
     make_old(p);
   }
 
@@ -458,8 +462,8 @@ TEST_F(CliTest, GcRemovesOldOrphansAndKeepsReferencedPayloads) {
   auto r = run_cli({"gc", "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
   nlohmann::json out = nlohmann::json::parse(r.out);
-  EXPECT_EQ(out["collected"].size(), 3u) << r.out;
-  EXPECT_EQ(out["bytes_reclaimed"], 1000 + 2 + 500 + 7);
+  EXPECT_EQ(out["collected"].size(), 4u) << r.out;
+  EXPECT_EQ(out["bytes_reclaimed"], 1000 + 2 + 500 + 7 + 4);
   EXPECT_FALSE(fs::exists(old_orphan));
   EXPECT_FALSE(fs::exists(old_tree));
   EXPECT_FALSE(fs::exists(old_temp));
