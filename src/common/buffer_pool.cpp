@@ -79,6 +79,11 @@ class BufferPool {
                      [] {  // the child has no reaper thread: the next idle buffer starts one
                        BufferPool& self = instance();
                        self.reaper_running_ = false;
+                       // The parent's reaper may have been waiting on `wake_` at the fork:
+                       // the child's copy counts a waiter that does not exist here, and a
+                       // wait in the child could block on it for ever. Start it afresh
+                       // (the old state is abandoned, not destroyed).
+                       new (&self.wake_) std::condition_variable();
                        self.mutex_.unlock();
                      });
       return p;
