@@ -41,7 +41,6 @@ namespace {
 
 constexpr std::string_view kDataPrefix = "data/";
 constexpr std::string_view kRetiredPrefix = "retired/";
-constexpr std::size_t kEntryIdLength = 26;
 constexpr std::size_t kRemoveBatch = 1000;
 
 /// What the manifests of a store name.
@@ -83,7 +82,7 @@ bool is_payload_name(std::string_view segment) {
   for (std::size_t dash = segment.find('-'); dash != std::string_view::npos;
        dash = segment.find('-', dash + 1)) {
     if (segment.size() >= dash + 1 + kEntryIdLength &&
-        entry_id_millis(std::string(segment.substr(dash + 1, kEntryIdLength))) != 0) {
+        is_entry_id(segment.substr(dash + 1, kEntryIdLength))) {
       return true;
     }
   }

@@ -6,7 +6,6 @@
 namespace nuthatch {
 namespace {
 constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-constexpr int kIdLength = 26;
 
 int crockford_value(char c) {
   for (int i = 0; i < 32; ++i) {
@@ -23,7 +22,7 @@ std::string new_entry_id() {
   auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                            std::chrono::system_clock::now().time_since_epoch())
                                            .count());
-  std::string id(kIdLength, '0');
+  std::string id(kEntryIdLength, '0');
   // 48 bits of time -> 10 characters (50 bits, top 2 zero).
   for (int i = 9; i >= 0; --i) {
     id[i] = kCrockford[ms & 31];
@@ -40,7 +39,7 @@ std::string new_entry_id() {
 }
 
 std::int64_t entry_id_millis(const std::string& id) {
-  if (id.size() != kIdLength) return 0;
+  if (id.size() != kEntryIdLength) return 0;
   std::int64_t ms = 0;
   for (int i = 0; i < 10; ++i) {
     int v = crockford_value(id[i]);
@@ -48,6 +47,14 @@ std::int64_t entry_id_millis(const std::string& id) {
     ms = (ms << 5) | v;
   }
   return ms;
+}
+
+bool is_entry_id(std::string_view id) {
+  if (id.size() != kEntryIdLength) return false;
+  for (char c : id) {
+    if (crockford_value(c) < 0) return false;
+  }
+  return true;
 }
 
 }  // namespace nuthatch

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "common/base64.hpp"
+#include "common/ids.hpp"
 #include "common/json.hpp"
 #include "common/time.hpp"
 #include "nuthatch/codec.hpp"
@@ -298,17 +299,7 @@ std::optional<ManifestLocation> parse_manifest_path(std::string_view path) {
 
 namespace {
 
-constexpr std::size_t kEntryIdLength = 26;
 constexpr std::size_t kMaxUnknownExtension = 16;
-
-bool is_entry_id(std::string_view id) {
-  // Crockford base32, upper case (common/ids.cpp writes them so).
-  return id.size() == kEntryIdLength &&
-         std::all_of(id.begin(), id.end(), [](char c) {
-           return (c >= '0' && c <= '9') ||
-                  (c >= 'A' && c <= 'Z' && c != 'I' && c != 'L' && c != 'O' && c != 'U');
-         });
-}
 
 // ".ext" of a backend this build has no codec for: a dot and a few lower-case letters or
 // digits, so the derived path stays one plain segment.
