@@ -39,8 +39,6 @@
 namespace nuthatch::cli {
 namespace {
 
-constexpr std::string_view kDataPrefix = "data/";
-constexpr std::string_view kRetiredPrefix = "retired/";
 constexpr std::size_t kRemoveBatch = 1000;
 
 /// What the manifests of a store name.

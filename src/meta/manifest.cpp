@@ -255,8 +255,6 @@ std::string payload_path(std::string_view ns, std::string_view key, std::string_
 }
 
 namespace {
-constexpr std::string_view kDataPrefix = "data/";
-constexpr std::string_view kRetiredPrefix = "retired/";
 constexpr std::string_view kMarkerSuffix = ".json";
 }  // namespace
 

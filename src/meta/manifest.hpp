@@ -20,6 +20,9 @@ inline constexpr std::size_t kInlineMaxBytes = 4096;
 inline constexpr std::string_view kNoNamespace = "_";
 /// The object that marks a location as a nuthatch store: {"format": 1}.
 inline constexpr std::string_view kStoreMarker = "nuthatch.json";
+/// Where payloads and retirement markers live under a location.
+inline constexpr std::string_view kDataPrefix = "data/";
+inline constexpr std::string_view kRetiredPrefix = "retired/";
 /// The reserved backend name of null entries.
 inline constexpr std::string_view kNullBackend = "null";
 
