@@ -1,10 +1,10 @@
 #include "nuthatch/error.hpp"
 
-#include "nuthatch/config.hpp"
+#include "common/redact.hpp"
 
 namespace nuthatch {
 
 // Every message is redacted once, here, so no error can carry a configured secret.
-Error::Error(const std::string& message) : std::runtime_error(redact(message)) {}
+Error::Error(const std::string& message) : std::runtime_error(redact_secrets(message)) {}
 
 }  // namespace nuthatch

@@ -8,8 +8,8 @@
 #include <mutex>
 #include <set>
 
+#include "common/redact.hpp"
 #include "common/strings.hpp"
-#include "nuthatch/config.hpp"
 
 namespace nuthatch::log {
 namespace {
@@ -50,7 +50,7 @@ State& state() {
 void emit(Level level, std::string_view message) {
   State& s = state();
   if (level < s.level.load(std::memory_order_relaxed)) return;
-  std::string text = redact(std::string(message));
+  std::string text = redact_secrets(std::string(message));
   if (level >= Level::warn) {
     std::lock_guard lock(s.mu);
     if (s.capture) {

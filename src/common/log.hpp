@@ -1,7 +1,7 @@
 #pragma once
-// Logging for every layer. Messages pass through nuthatch::redact() (secret values are
-// masked) before they reach the sink. Level from the `log_level` parameter or
-// NUTHATCH_LOG_LEVEL (trace, debug, info, warn, error, off); default warn.
+// Logging for every layer. Messages pass through redact_secrets() (common/redact.hpp;
+// secret values are masked) before they reach the sink. Level from the `log_level`
+// parameter or NUTHATCH_LOG_LEVEL (trace, debug, info, warn, error, off); default warn.
 
 #include <string>
 #include <string_view>

@@ -4,8 +4,6 @@
 
 #include <utility>
 
-#include "nuthatch/keys.hpp"
-
 namespace nuthatch {
 
 std::string_view Value::kind_name(Kind k) {
@@ -102,8 +100,6 @@ std::size_t Value::size() const {
 }
 
 void Value::push_back(Value v) { array_items().push_back(std::move(v)); }
-
-std::string Value::to_string() const { return render_key_value(*this); }
 
 bool operator==(const Value& a, const Value& b) { return a.v_ == b.v_; }
 

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/redact.hpp"
 #include "common/strings.hpp"
 #include "config/config.hpp"
 #include "nuthatch/config.hpp"
@@ -277,5 +278,17 @@ namespace nuthatch {
 std::string redact(std::string text) {
   return config::SecretRegistry::instance().redact(config::mask_credentials(std::move(text)));
 }
+
+namespace {
+
+// common's logger and nh::Error mask through this hook (common/redact.hpp), installed by
+// a static initialiser when the library is loaded (before any API call): the rules above
+// stay the only ones, and common never includes config.
+const bool redactor_installed = [] {
+  set_redactor(&redact);
+  return true;
+}();
+
+}  // namespace
 
 }  // namespace nuthatch

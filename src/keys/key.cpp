@@ -121,6 +121,10 @@ void sort_arguments(std::string_view function, std::vector<std::pair<std::string
 
 }  // namespace
 
+// The canonical text is Value's own (common/value_text.cpp), so a value prints in a
+// message as it reads in a key.
+std::string render_key_value(const Value& v) { return v.to_string(); }
+
 void validate_namespace(std::string_view ns) {
   check_name("namespace", ns, kMaxNamespaceBytes, is_alnum, is_unreserved,
              "a letter or digit", "letters, digits, '.', '_' and '-'");

@@ -1,11 +1,12 @@
-// Canonical text of argument values (DESIGN §2). The Python binding hands the engine the
-// same nh::Value for the same Python argument, so this text, and therefore every key, is
-// identical whichever language made the call.
+// Canonical text of values (Value::to_string): the text keys are made of (DESIGN §2,
+// keys' render_key_value) and the form values take in messages. The Python binding hands
+// the engine the same nh::Value for the same Python argument, so this text, and therefore
+// every key, is identical whichever language made the call.
 
 #include <string>
 
-#include "keys/float_repr.hpp"
-#include "nuthatch/keys.hpp"
+#include "common/float_repr.hpp"
+#include "nuthatch/value.hpp"
 
 namespace nuthatch {
 namespace {
@@ -94,9 +95,9 @@ void render(std::string& out, const Value& v, bool nested) {
 
 }  // namespace
 
-std::string render_key_value(const Value& v) {
+std::string Value::to_string() const {
   std::string out;
-  render(out, v, false);
+  render(out, *this, false);
   return out;
 }
 

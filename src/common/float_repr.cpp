@@ -3,7 +3,7 @@
 // with mode 'r' and Py_DTSF_ADD_DOT_0). std::to_chars in scientific form yields the same
 // shortest digits; only the layout has to be redone here.
 
-#include "keys/float_repr.hpp"
+#include "common/float_repr.hpp"
 
 #include <charconv>
 #include <cmath>
