@@ -88,12 +88,14 @@ Dataset weather() {
   Dataset ds;
   ds.variables["temp"] = var({"time", "x"}, NDArray::from_vector(std::move(temp), {4, 5}),
                              chunks({2, 2}));
-  ds.variables["temp"].attrs = Value::object({{"units", "degC"}, {"long_name", "temp\u00e9rature"}});
+  ds.variables["temp"].attrs =
+      Value::object({{"units", "degC"}, {"long_name", "temp\u00e9rature"}});
   ds.variables["time"] = var(
       {"time"},
       NDArray::datetimes({0, 86'400'000'000'000, 172'800'000'000'000, 259'200'000'000'000}, {4}),
       chunks({3}));
-  ds.variables["x"] = var({"x"}, NDArray::from_vector(std::vector<std::int64_t>{10, 20, 30, 40, 50}, {5}));
+  ds.variables["x"] =
+      var({"x"}, NDArray::from_vector(std::vector<std::int64_t>{10, 20, 30, 40, 50}, {5}));
   ds.variables["station"] =
       var({"x"}, NDArray::strings({"a", "", "h\u00e9llo", "\U0001F426", "e"}, {5}), chunks({2}));
   ds.variables["flag"] = var({}, NDArray::from_vector(std::vector<std::int8_t>{1}, {}));
@@ -507,7 +509,8 @@ TEST_P(TreeCodecTest, ADamagedObjectIsAnErrorNeverACrash) {
            [](const std::string& b) { return b.empty() ? b : b.substr(0, b.size() - 1); }},
           {"replaced by garbage",
            [](const std::string& b) {
-             std::string g = std::string("\xff\x00garbage{\"[", 11) + std::string(b.size() % 7, '\x80');
+             std::string g = std::string("\xff\x00garbage{\"[", 12) +
+                             std::string(b.size() % 7, '\x80');
              return g == b ? g + "!" : g;
            }},
       };

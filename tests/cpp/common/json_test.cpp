@@ -172,7 +172,8 @@ TEST(JsonTest, MalformedTextIsACodecErrorNamingWhatAndWhy) {
 }
 
 TEST(JsonTest, WhitespaceAroundAValueAndTopLevelScalarsAreAccepted) {
-  EXPECT_EQ(from_json(" \n\t{\"a\" : [ 1 , 2 ] }\r\n"), Value::object({{"a", Value::array({1, 2})}}));
+  EXPECT_EQ(from_json(" \n\t{\"a\" : [ 1 , 2 ] }\r\n"),
+            Value::object({{"a", Value::array({1, 2})}}));
   EXPECT_EQ(from_json("42"), Value(42));
   EXPECT_EQ(from_json("\"s\""), Value("s"));
   EXPECT_EQ(from_json("null"), Value());
