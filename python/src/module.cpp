@@ -22,6 +22,7 @@
 #include "py_adapter.hpp"
 #include "py_object.hpp"
 #include "py_options.hpp"
+#include "py_timeseries.hpp"
 #include "py_value.hpp"
 #include "py_zarr.hpp"
 #include "py_zarr_reader.hpp"
@@ -203,4 +204,5 @@ NB_MODULE(_core, m) {
 
   bind_zarr(m);
   bind_zarr_reader(m);
+  bind_timeseries(m);
 }

@@ -1,5 +1,9 @@
 """``@timeseries``: slices results to the call's ``start_time`` / ``end_time`` and checks
-that they cover that range. Supports xarray Datasets / DataArrays and pandas and dask
+that they cover that range. The rules (what a bound means, when a stored series covers a
+call) are the engine's, shared with C++ (``nuthatch/timeseries.hpp``): a date or partial
+time names its whole period ("2013-01-10" ends at the day's last instant, as xarray's
+``.sel`` slices), and a series covers a call when it reaches within 365 days of each end
+(the original Nuthatch's rule). Supports xarray Datasets / DataArrays and pandas and dask
 DataFrames. Its ``read_range`` names that range on the time dimension, so a recalled Zarr
 entry the engine reads itself (``engine='eager'``, or one not opened lazily) is read only
 for the chunks the range touches.
@@ -8,13 +12,11 @@ for the chunks the range touches.
     @cache(cache_args=['agg_days'])
     def agg_and_clip(start_time, end_time, agg_days=1): ...
 """
-import datetime
 import sys
 
+from .. import _core
+from .._plain import key_value
 from ..processor import NuthatchProcessor
-
-# A stored series covers a call when it reaches within this much of the call's ends.
-COVERAGE_SLACK = datetime.timedelta(days=365)
 
 
 def _is_xarray(data):
@@ -29,19 +31,22 @@ def _is_dataframe(data):
         (dd is not None and isinstance(data, dd.DataFrame))
 
 
-def _last_instant(end):
-    """The last time an end bound selects: as xarray's ``.sel`` slices, a date or partial
-    time string ("2001-06", "2001-06-30", "2001-06-30T12") reaches the end of the period it
-    names. Other bounds (and strings with a UTC offset) are instants already."""
-    if not isinstance(end, str):
-        return end
+def _rule_value(value):
+    """A bound as the engine's rules take it: None, int (ns) or ISO 8601 text (datetimes
+    render as UTC instants, dates as the day they name)."""
+    value = key_value(value)
+    return value if value is None or isinstance(value, (int, str)) else str(value)
+
+
+def _naive(value):
+    """Whether a bound names wall-clock time (no UTC offset)."""
+    if value is None or isinstance(value, int):
+        return True
     import pandas as pd
     try:
-        if pd.Timestamp(end).tz is not None:
-            return end
-        return pd.Period(end).end_time
-    except ValueError:
-        return end  # not a time: core_read_range reports it
+        return pd.Timestamp(value).tz is None
+    except (ValueError, TypeError):
+        return True
 
 
 class timeseries(NuthatchProcessor):  # noqa: N801 - the original's name
@@ -71,12 +76,17 @@ class timeseries(NuthatchProcessor):  # noqa: N801 - the original's name
             setattr(self, name, value)
         return args, kwargs
 
+    def _bounds(self):
+        """(start, end) in ns since the epoch (the engine's rules), None for an open side."""
+        return _core.timeseries_bounds(_rule_value(self.start_time), _rule_value(self.end_time))
+
     def read_range(self):
         """The call's [start_time, end_time] on the first candidate time dimension (a
         stored result without it is read whole), or None when neither bound is set."""
         if self.start_time is None and self.end_time is None:
             return None
-        return self.timeseries[0], self.start_time, _last_instant(self.end_time)
+        start, end = self._bounds()
+        return self.timeseries[0], start, end
 
     def _time_name(self, data):
         names = data.dims if _is_xarray(data) else data.columns
@@ -88,23 +98,30 @@ class timeseries(NuthatchProcessor):  # noqa: N801 - the original's name
 
     def post_process(self, data):
         if _is_xarray(data):
-            return data.sel({self._time_name(data): slice(self.start_time, self.end_time)})
+            name = self._time_name(data)
+            if data[name].dtype.kind != "M":  # not a time: the bounds are labels
+                return data.sel({name: slice(self.start_time, self.end_time)})
+            start, end = (None if b is None else _datetime64(b) for b in self._bounds())
+            return data.sel({name: slice(start, end)})
         if _is_dataframe(data):
             col = self._time_name(data)
-            if self.start_time is not None:
-                data = data[data[col] >= self._bound(data, col, self.start_time)]
-            if self.end_time is not None:
-                data = data[data[col] <= self._bound(data, col, self.end_time)]
+            start, end = self._bounds()
+            if start is not None:
+                data = data[data[col] >= self._bound(data, col, start, self.start_time)]
+            if end is not None:
+                data = data[data[col] <= self._bound(data, col, end, self.end_time)]
             return data
         raise RuntimeError(f"Cannot filter timeseries for data type {type(data)}")
 
     @staticmethod
-    def _bound(data, col, value):
+    def _bound(data, col, ns, value):
+        """A bound in ns as a Timestamp comparable with the column: in a zoned column, a
+        wall-clock bound is that zone's wall clock, one with an offset is the instant."""
         import pandas as pd
-        t = pd.Timestamp(value)
+        t = pd.Timestamp(ns)
         tz = getattr(data[col].dtype, "tz", None)
         if tz is not None:
-            t = t.tz_localize(tz) if t.tz is None else t.tz_convert(tz)
+            t = t.tz_localize(tz) if _naive(value) else t.tz_localize("UTC").tz_convert(tz)
         return t
 
     def validate(self, data):
@@ -122,15 +139,20 @@ class timeseries(NuthatchProcessor):  # noqa: N801 - the original's name
             raise RuntimeError(f"Cannot validate timeseries for data type {type(data)}")
         if pd.isna(first) or pd.isna(last):
             return False
-        start = pd.Timestamp(self.start_time) if self.start_time is not None else first
-        end = pd.Timestamp(self.end_time) if self.end_time is not None else last
-        start, end = self._like(start, first), self._like(end, last)
-        return first < start + COVERAGE_SLACK and last > end - COVERAGE_SLACK
+        wall = self.start_time if self.start_time is not None else self.end_time
+        first, last = (_ns(t, _naive(wall)) for t in (first, last))
+        return _core.timeseries_covers(first, last, _rule_value(self.start_time),
+                                       _rule_value(self.end_time))
 
-    @staticmethod
-    def _like(t, reference):
-        if reference.tz is not None and t.tz is None:
-            return t.tz_localize(reference.tz)
-        if reference.tz is None and t.tz is not None:
-            return t.tz_convert(None)
-        return t
+
+def _datetime64(ns):
+    import numpy as np
+    return np.datetime64(ns, "ns")
+
+
+def _ns(t, wall_clock):
+    """ns since the epoch of a Timestamp: a zoned one as its wall clock when the call's
+    bounds are wall-clock times, else as its instant."""
+    if t.tz is not None and wall_clock:
+        t = t.tz_localize(None)
+    return int(t.value)
