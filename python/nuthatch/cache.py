@@ -1,13 +1,14 @@
 """The ``@cache`` decorator: binds a call's arguments (``inspect.signature``, defaults
 applied), separates nuthatch's per-call keywords, converts values and calls the engine,
-which decides everything else (levels, modes, keys, overwriting, memoizing)."""
+which decides everything else (levels, modes, keys, overwriting, memoizing) — including
+what to do with an argument that cannot be keyed: the binding names it, and the engine
+turns caching off for the call with one warning (on stderr, as its other warnings)."""
 import copy
 import functools
 import hashlib
 import importlib
 import inspect
 import sys
-import warnings
 
 from . import _core
 from ._plain import key_value, plain
@@ -99,8 +100,6 @@ class CachedFunction:
         # a few microseconds; bind alone is about 3).
         self._plain_params = all(p.kind is p.POSITIONAL_OR_KEYWORD
                                  for p in self._signature.parameters.values())
-        self._cache_arg_index = [i for i, p in enumerate(self._params)
-                                 if p in options["cache_args"]]
         self._name = func.__name__
         self._core_fingerprint = _fingerprint(func, options.get("version"))
         self._core = _core.Function(self._name, self._params, options, self._core_fingerprint)
@@ -118,7 +117,6 @@ class CachedFunction:
         if not kwargs and not self._processors and self._plain_params and \
                 len(args) == len(self._params):
             values = [v if v is None or type(v) in _SCALARS else key_value(v) for v in args]
-            self._warn_unkeyable(values)
             return self._core.call(values, {}, lambda: self._func(*args))
         call = {k: kwargs.pop(k) for k in CALL_KEYWORDS if k in kwargs}
         validate_data = kwargs.pop("validate_data", None) if self._processors else None
@@ -135,7 +133,6 @@ class CachedFunction:
             raise TypeError(f"{self._name}() {e}") from None
         bound.apply_defaults()
         values = [key_value(bound.arguments[p]) for p in self._params]
-        self._warn_unkeyable(values)
         if processors:
             call["post_processors"] = processors
         if "engine" in call:
@@ -144,15 +141,6 @@ class CachedFunction:
             if call.get(k) is not None:
                 call[k] = plain(call[k])
         return self._core.call(values, call, lambda: self._func(*bound.args, **bound.kwargs))
-
-    def _warn_unkeyable(self, values):
-        for i in self._cache_arg_index:
-            value = values[i]
-            if value is None or type(value) in _SCALARS or _core.keyable(value):
-                continue
-            warnings.warn(f"argument '{self._params[i]}' of {self._name} cannot be turned into "
-                          f"a cache key ({type(value).__name__}); caching is off for this call",
-                          stacklevel=3)
 
     def __reduce__(self):
         # By reference when importable (a module-level function), else by value (dask's

@@ -179,16 +179,6 @@ NB_MODULE(_core, m) {
     nb::gil_scoped_release nogil;
     reset_config();
   });
-  m.def("keyable", [](nb::handle value) {
-    try {
-      (void)to_value(value);
-      return true;
-    } catch (const nb::builtin_exception&) {
-      return false;
-    } catch (const nb::python_error&) {
-      return false;
-    }
-  }, "Whether a (normalised) argument value can be keyed.");
   m.def("format_time_ns", [](std::int64_t ns) { return format_time_ns(ns); },
         "ISO 8601 UTC text of a time point, as the engine renders it in keys.");
   m.def("redact", [](std::string text) { return redact(std::move(text)); });
