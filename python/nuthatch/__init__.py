@@ -10,11 +10,13 @@ import atexit
 from . import _core, _types
 from ._core import (CacheKeyError, CacheMissError, CodecError, ConfigError, NuthatchError,
                     StorageError)
+from .backends import Adapter, register_adapter
 from .cache import cache
 from .config import config_parameter, get_parameter, set_parameter
 
 __version__ = "0.1.0"
 __all__ = ["cache", "set_parameter", "config_parameter", "get_parameter", "clear_memoizer",
+           "Adapter", "register_adapter",
            "NuthatchError", "ConfigError", "StorageError", "CodecError", "CacheKeyError",
            "CacheMissError"]
 

@@ -7,11 +7,11 @@ configured so), resolved in the calling process (secret providers included). The
 carried with the tasks, so workers need no configuration of their own: inside the
 pickled task graph, as fsspec's ``storage_options`` are; no repr, token or log line
 shows them.
+
+Storage facts (is the payload local, can other processes reach it, its objects' names)
+come from the engine through ``nuthatch._core``; nothing here parses a URL.
 """
 from . import _core
-
-# Schemes whose storage lives inside one process: tasks elsewhere cannot reach it.
-_PROCESS_LOCAL_SCHEMES = ("memory",)
 
 
 class Target:
@@ -38,22 +38,27 @@ class Target:
         return ("nuthatch.Target", self.url, self.missing_chunks)
 
 
-def _scheme(url):
-    head, sep, _ = url.partition("://")
-    return head.lower() if sep else "file"
+    @property
+    def local_path(self):
+        """The payload's directory when it is on the local filesystem, else None (the
+        engine's storage registry decides)."""
+        return _core.payload_local_path(self.url)
 
+    @property
+    def shared(self):
+        """Whether dask tasks in other processes can reach the payload (false for storage
+        that lives inside this process)."""
+        return _core.payload_shared(self.url)
 
-def local_path(url):
-    """The filesystem path of a local (file://) URL or plain path, else None."""
-    path = url[len("file://"):] if url.startswith("file://") else url
-    return path if path.startswith("/") else None
+    def part_name(self, backend, index):
+        """The object name of partition ``index`` of a ``backend`` payload (the engine's
+        layout)."""
+        return _core.payload_part_name(backend, index)
 
+    def write_object(self, name, data):
+        """Writes one object of the payload (e.g. a partition) through the engine's storage."""
+        _core.write_object(self.url, name, data, self.options)
 
-def writable_by_tasks(url):
-    """Whether dask tasks in any process can write under ``url``."""
-    return _scheme(url) not in _PROCESS_LOCAL_SCHEMES
-
-
-def stored_bytes(target):
-    """The bytes of every object under the target (a written payload's size)."""
-    return _core.stored_bytes(target.url, target.options)
+    def stored_bytes(self):
+        """The bytes of every object of the payload (a written payload's size)."""
+        return _core.stored_bytes(self.url, self.options)

@@ -22,6 +22,7 @@
 #include "py_adapter.hpp"
 #include "py_object.hpp"
 #include "py_options.hpp"
+#include "py_payload.hpp"
 #include "py_timeseries.hpp"
 #include "py_value.hpp"
 #include "py_zarr.hpp"
@@ -194,5 +195,6 @@ NB_MODULE(_core, m) {
 
   bind_zarr(m);
   bind_zarr_reader(m);
+  bind_payload(m);
   bind_timeseries(m);
 }

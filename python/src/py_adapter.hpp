@@ -17,13 +17,13 @@ namespace nuthatch::python {
 namespace nb = nanobind;
 
 /// Results are Python objects; the backend depends on the value. `types` is the Python
-/// object with backend_for(obj), encode(obj, backend), decode(stored, backend, engine)
-/// open_payload(url, backend, engine) (a lazily loaded result, or None to read it),
-/// write_payload(obj, backend, url, kwargs) (bytes written, or None to store encode()'s
-/// form) and
-/// memory_size(obj): it converts between Python objects and the plain forms the
-/// binding turns into stored types (basic: a Value-like object; blob backends: bytes;
-/// zarr: the dataset dict of py_dataset.hpp).
+/// module nuthatch._types, which asks the backend adapters (nuthatch.backends):
+/// backend_for(obj), encode(obj, backend), decode(plain, backend, engine),
+/// open_payload(url, storage_options, backend, engine, missing_chunks) (a lazily loaded
+/// result, or None to read it), write_payload(obj, backend, url, storage_options, kwargs)
+/// (bytes written, or None to store encode()'s form) and memory_size(obj). Plain forms are
+/// what the binding turns into stored types (basic: a Value-like object; single-file
+/// backends: bytes; parquet: a list of bytes; zarr: the dataset dict of py_dataset.hpp).
 class PyAdapter final : public ResultAdapter {
  public:
   explicit PyAdapter(nb::object types) : types_(std::make_shared<PyRef>(std::move(types))) {}

@@ -394,20 +394,21 @@ def dask_frame():
 def refuse_whole_encoding(monkeypatch):
     """Makes storing a dask result through encode() (the whole value at once) fail, so a
     test passes only when it is streamed."""
+    import dask.dataframe as dd
     from nuthatch import _types
     encode = _types.encode
 
     def streamed_only(obj, backend):
-        kind = _types.kind_of(obj)
-        if kind == "dask_dataframe" or (kind == "xarray" and _xarray_is_dask(obj)):
+        if isinstance(obj, dd.DataFrame) or (isinstance(obj, (xr.Dataset, xr.DataArray))
+                                             and _xarray_is_dask(obj)):
             raise AssertionError("a dask result was encoded whole instead of streamed")
         return encode(obj, backend)
     monkeypatch.setattr(_types, "encode", streamed_only)
 
 
 def _xarray_is_dask(obj):
-    from nuthatch import _xarray
-    return _xarray.is_dask_backed(obj)
+    from nuthatch import _xarray_streaming
+    return _xarray_streaming.is_dask_backed(obj)
 
 
 def assert_store_reads_back(root, url, expected):
@@ -498,8 +499,8 @@ def test_dask_results_stream_to_object_stores_from_worker_processes(root_fixture
         return frame
 
     def open_writers():
-        from nuthatch import _xarray
-        return sorted(_xarray._writers)
+        from nuthatch import _handles
+        return sorted(_handles.writers)
 
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, \
