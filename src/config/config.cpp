@@ -138,17 +138,23 @@ class State {
       check_parameter(name, param.value, scope, kCodeSource);
       remember_secrets(param.value, param.secret || is_secret_name(name));
     }
-    std::unique_lock lock(mutex_);
-    code_[scope][name] = std::move(param);
-    changed();
+    {
+      std::unique_lock lock(mutex_);
+      code_[scope][name] = std::move(param);
+      changed();
+    }
+    notify_change();
   }
 
   void reset() {
-    std::unique_lock lock(mutex_);
-    code_.clear();
-    files_.clear();
-    loaded_ = false;
-    changed();
+    {
+      std::unique_lock lock(mutex_);
+      code_.clear();
+      files_.clear();
+      loaded_ = false;
+      changed();
+    }
+    notify_change();
   }
 
   std::optional<Value> parameter(const std::string& name, const std::string& location,
@@ -232,17 +238,20 @@ class State {
     check_location_name(location);
     return read([&] {
       std::set<std::string> backends;
-      auto add = [&](const Scope& scope, bool has_filesystem) {
-        if (scope.location == location && !scope.backend.empty() && has_filesystem) {
+      auto add = [&](const Scope& scope, bool has_storage) {
+        if (scope.location == location && !scope.backend.empty() && has_storage) {
           backends.insert(scope.backend);
         }
       };
-      for (const auto& [scope, params] : code_) add(scope, params.contains("filesystem"));
+      auto names_storage = [](const auto& params) {
+        return params.contains("filesystem") || params.contains("filesystem_options");
+      };
+      for (const auto& [scope, params] : code_) add(scope, names_storage(params));
       for (const FileLayer& file : files_) {
-        for (const auto& [scope, params] : file.params) add(scope, params.contains("filesystem"));
+        for (const auto& [scope, params] : file.params) add(scope, names_storage(params));
       }
       for (const EnvParameter& env : env_parameters(configured_mirrors())) {
-        add(env.scope, env.name == "filesystem");
+        add(env.scope, env.name == "filesystem" || env.name == "filesystem_options");
       }
       return std::vector<std::string>(backends.begin(), backends.end());
     });
@@ -297,8 +306,15 @@ class State {
         std::shared_lock lock(mutex_);
         if (loaded_) return f();
       }
-      std::unique_lock lock(mutex_);
-      if (!loaded_) load();
+      bool loaded_now = false;
+      {
+        std::unique_lock lock(mutex_);
+        if (!loaded_) {
+          load();
+          loaded_now = true;
+        }
+      }
+      if (loaded_now) notify_change();  // the files' settings take effect now
     }
   }
 
@@ -446,6 +462,46 @@ std::vector<std::string> overridden_backends(const std::string& location) {
 }
 
 std::uint64_t generation() { return State::instance().generation(); }
+
+namespace {
+
+struct Listeners {
+  std::mutex mu;
+  std::vector<std::function<void()>> all;
+};
+Listeners& listeners() {
+  static auto* l = new Listeners();  // never destroyed: configuration changes at exit
+  return *l;
+}
+
+}  // namespace
+
+void on_change(std::function<void()> listener) {
+  Listeners& l = listeners();
+  std::lock_guard lock(l.mu);
+  l.all.push_back(std::move(listener));
+}
+
+void notify_change() {
+  // A listener reads the configuration, which may load the files and notify again on
+  // this thread: the outer round already sees the newest state.
+  thread_local bool notifying = false;
+  if (notifying) return;
+  notifying = true;
+  std::vector<std::function<void()>> all;
+  {
+    Listeners& l = listeners();
+    std::lock_guard lock(l.mu);
+    all = l.all;
+  }
+  try {
+    for (const auto& listener : all) listener();
+  } catch (...) {
+    notifying = false;
+    throw;
+  }
+  notifying = false;
+}
 
 std::filesystem::path project_dir() { return State::instance().project_dir(); }
 

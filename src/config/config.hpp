@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,12 +31,21 @@ std::vector<std::string> location_names();
 /// parameter of the wrong type, or a failing secret provider (naming the parameter).
 LocationSpec location(const std::string& name, const std::string& backend = "");
 
-/// Backends that have a per-backend override of `filesystem` at `location`.
+/// Backends with storage of their own at `location`: a per-backend override of
+/// `filesystem` or `filesystem_options` there.
 std::vector<std::string> overridden_backends(const std::string& location);
 
 /// Incremented on every change (set_parameter, config_parameter, reset_config), so
 /// callers can cache resolved values.
 std::uint64_t generation();
+
+/// Registers a function called after every configuration change (set_parameter,
+/// config_parameter, reset_config) and after the files are read, on the changing thread
+/// and outside every configuration lock, so it may read parameters. Listeners live for
+/// the process; they apply settings that other layers hold (RuntimeSettings).
+void on_change(std::function<void()> listener);
+/// Calls the listeners (the configuration changed).
+void notify_change();
 
 /// The project directory: nearest ancestor of the working directory holding
 /// nuthatch.toml or pyproject.toml, else the working directory.

@@ -43,7 +43,7 @@ std::string check_byte_count(const Value& value) {
   return "a byte count cannot be negative";
 }
 
-constexpr std::array<KnownParameter, 8> kKnownParameters = {{
+constexpr std::array<KnownParameter, 10> kKnownParameters = {{
     {"filesystem", Value::Kind::string},
     {"filesystem_options", Value::Kind::object},
     {"storage_backend_kwargs", Value::Kind::object},
@@ -51,6 +51,8 @@ constexpr std::array<KnownParameter, 8> kKnownParameters = {{
     {"memoize_max_bytes", Value::Kind::integer, check_byte_count},
     {"cache_mode", Value::Kind::string, check_cache_mode},
     {"log_level", Value::Kind::string, check_log_level},
+    {"buffer_pool_bytes", Value::Kind::integer, check_byte_count},
+    {"buffer_pool_idle_ms", Value::Kind::integer, check_byte_count},
     {"trust_pickle", Value::Kind::boolean},
 }};
 

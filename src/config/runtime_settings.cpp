@@ -1,0 +1,53 @@
+#include "config/runtime_settings.hpp"
+
+#include <array>
+#include <chrono>
+#include <string_view>
+#include <utility>
+
+#include "nuthatch/config.hpp"
+
+namespace nuthatch::config {
+namespace {
+
+log::Level level_named(const std::string& name) {
+  static constexpr std::array<std::pair<std::string_view, log::Level>, 6> kLevels = {{
+      {"trace", log::Level::trace},
+      {"debug", log::Level::debug},
+      {"info", log::Level::info},
+      {"warn", log::Level::warn},
+      {"error", log::Level::error},
+      {"off", log::Level::off},
+  }};
+  for (const auto& [level_name, level] : kLevels) {
+    if (level_name == name) return level;
+  }
+  return log::Level::warn;  // unreachable: the parameter is checked when set
+}
+
+std::optional<std::size_t> byte_count(const char* name) {
+  std::optional<Value> v = get_parameter(name);
+  if (!v || !v->is_number()) return std::nullopt;
+  return static_cast<std::size_t>(v->as<double>());
+}
+
+}  // namespace
+
+RuntimeSettings runtime_settings() {
+  RuntimeSettings s;
+  if (std::optional<Value> v = get_parameter("log_level"); v && v->is_string()) {
+    s.log_level = level_named(v->as<std::string>());
+  }
+  s.memoize_max_bytes = byte_count("memoize_max_bytes").value_or(0);
+  const std::optional<std::size_t> pool_bytes = byte_count("buffer_pool_bytes");
+  const std::optional<std::size_t> pool_idle_ms = byte_count("buffer_pool_idle_ms");
+  if (pool_bytes || pool_idle_ms) {
+    BufferPoolOptions pool = buffer_pool_options();
+    if (pool_bytes) pool.max_idle_bytes = *pool_bytes;
+    if (pool_idle_ms) pool.idle_timeout = std::chrono::milliseconds(*pool_idle_ms);
+    s.buffer_pool = pool;
+  }
+  return s;
+}
+
+}  // namespace nuthatch::config
