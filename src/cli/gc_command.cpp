@@ -105,13 +105,14 @@ void collect_store(const std::shared_ptr<EntryStore>& store, std::int64_t cutoff
 
 std::vector<std::shared_ptr<EntryStore>> writable_stores(const std::string& location) {
   std::vector<std::shared_ptr<EntryStore>> out;
-  for (const std::string& name : locations_of(location)) {
-    for (auto& store : stores_of(name)) {
+  std::shared_ptr<const Locations> all = Locations::current();
+  for (const Location* where : locations_of(*all, location)) {
+    for (auto& store : where->stores()) {
       if (!store->read_only()) {
         out.push_back(std::move(store));
       } else if (location != kAllLocations) {
         throw Failure(fmt::format("location {} ({}) is read-only: gc cannot remove anything there",
-                                  name, store->url()));
+                                  where->name(), store->url()));
       }
     }
   }

@@ -2,9 +2,9 @@
 //  [--location L] [--name NAME] [--force]`: registers data written elsewhere as an entry.
 //
 // A single-file backend reads the object at URL, checks that the codec can decode it and
-// commits it with EntryStore::commit (so it is inlined or copied into data/ exactly as
-// the engine would). A tree backend (zarr) copies the tree object by object under a
-// fresh payload path and then follows the commit protocol (DESIGN §3) itself:
+// commits it through the location (so it is inlined or copied into data/ exactly as the
+// engine would). A tree backend (zarr) copies the tree object by object under a fresh
+// payload path, committed by the same protocol (DESIGN §3):
 //   1. the payload tree is written under a fresh entry id;
 //   2. the manifest is written with a compare-and-swap on the entry seen at the start
 //      (if-absent when there was none), so a concurrent writer is never overwritten;
@@ -26,7 +26,7 @@
 #include "common/ids.hpp"
 #include "common/strings.hpp"
 #include "config/config.hpp"
-#include "engine/levels.hpp"
+#include "location/location.hpp"
 #include "nuthatch/codec.hpp"
 #include "nuthatch/keys.hpp"
 #include "nuthatch/storage.hpp"
@@ -50,10 +50,12 @@ struct ImportArgs {
 
 /// What an import is about, resolved from the arguments.
 struct ImportTarget {
-  std::shared_ptr<EntryStore> store;
+  std::shared_ptr<const Locations> locations;  ///< keeps `location` alive
+  const Location* location = nullptr;
+  std::shared_ptr<EntryStore> store;  ///< the store of the backend there
   const Codec* codec = nullptr;
   std::optional<ManifestRecord> existing;
-  Manifest manifest;  ///< descriptive fields
+  EntryDraft draft;
 };
 
 // A bare relative path is taken relative to the working directory, not the location.
@@ -96,26 +98,48 @@ ImportTarget resolve_target(const ImportArgs& args) {
   }
   ImportTarget t;
   t.codec = &CodecRegistry::get(args.backend);
-  t.store = open_level(args.location, args.backend);
+  t.locations = Locations::current();
+  t.location = &t.locations->named(args.location);
+  t.store = t.location->store_for(args.backend);
   if (t.store->read_only()) {
     throw Failure(fmt::format("location {} ({}) is read-only: cannot import key '{}'",
                               args.location, t.store->url(), args.key));
   }
-  Manifest& m = t.manifest;
-  m.name = name;
-  m.key = args.key;
-  m.ns = args.ns.empty() ? std::string(kNoNamespace) : args.ns;
-  m.backend = args.backend;
-  m.version = args.version;
-  m.args = key_args(args.key);
-  t.existing = t.store->find(m.ns, m.key, m.backend);
+  EntryDraft& d = t.draft;
+  d.name = name;
+  d.key = args.key;
+  d.ns = args.ns.empty() ? std::string(kNoNamespace) : args.ns;
+  d.backend = args.backend;
+  d.version = args.version;
+  d.args = key_args(args.key);
+  t.existing = t.store->find(d.ns, d.key, d.backend);
   if (t.existing && !args.force) {
     throw Failure(fmt::format(
         "key '{}' (namespace {}, backend {}) already exists at location {} ({}); pass --force "
         "to replace it",
-        m.key, m.ns, m.backend, args.location, t.store->url()));
+        d.key, d.ns, d.backend, args.location, t.store->url()));
   }
   return t;
+}
+
+/// A decoded file, stored as the engine stores a value of its backend.
+class DecodedFile final : public PayloadSource {
+ public:
+  explicit DecodedFile(Boxed value) : value_(std::move(value)) {}
+  Boxed stored() override { return value_; }
+
+ private:
+  Boxed value_;
+};
+
+Manifest commit(ImportTarget& t, const ImportArgs& args, PayloadSource& payload) {
+  Manifest committed;
+  if (t.location->commit(t.draft, t.codec, &payload, Value::object(), {t.existing, args.force},
+                         &committed) == CommitOutcome::kept_existing) {
+    throw Failure(fmt::format("key '{}' was written by someone else meanwhile; nothing imported",
+                              args.key));
+  }
+  return committed;
 }
 
 Manifest import_file(ImportTarget& t, const ImportArgs& args, const std::string& from) {
@@ -129,13 +153,8 @@ Manifest import_file(ImportTarget& t, const ImportArgs& args, const std::string&
   } catch (const CodecError& e) {
     throw Failure(fmt::format("cannot import {} as backend {}: {}", from, args.backend, e.what()));
   }
-  Manifest committed;
-  if (t.store->commit(t.manifest, value, t.codec, Value::object(), t.existing, args.force,
-                      &committed) == CommitOutcome::kept_existing) {
-    throw Failure(fmt::format("key '{}' was written by someone else meanwhile; nothing imported",
-                              args.key));
-  }
-  return committed;
+  DecodedFile payload(std::move(value));
+  return commit(t, args, payload);
 }
 
 std::uint64_t copy_tree(Storage& source, const std::vector<ObjectInfo>& objects, Storage& dest,
@@ -156,25 +175,29 @@ std::uint64_t copy_tree(Storage& source, const std::vector<ObjectInfo>& objects,
   return bytes;
 }
 
+/// A tree copied object by object into the payload's place.
+class CopiedTree final : public PayloadSource {
+ public:
+  CopiedTree(StoragePtr source, std::string from, bool show_progress)
+      : source_(std::move(source)), from_(std::move(from)), show_progress_(show_progress) {}
+  std::optional<std::uint64_t> write_tree(const TreePlace& place) override {
+    return copy_tree(*source_, source_->list(""), place.storage, place.path + "/", from_,
+                     show_progress_);
+  }
+  Boxed stored() override {
+    throw Failure(fmt::format("cannot import {}: the tree was not copied", from_));
+  }
+
+ private:
+  StoragePtr source_;
+  std::string from_;
+  bool show_progress_;
+};
+
 Manifest import_tree(ImportTarget& t, const ImportArgs& args, const std::string& from) {
-  StoragePtr source = StorageRegistry::open(from, source_options(args, from));
-  Manifest m = t.manifest;
-  t.store->prepare(m, t.codec);
-  m.sparse = true;
-  const std::string prefix = m.payload + "/";
-  try {
-    m.bytes = copy_tree(*source, source->list(""), t.store->storage(), prefix, from, !args.json);
-  } catch (...) {
-    t.store->storage().remove_prefix(prefix);  // a partial copy is nobody's payload
-    throw;
-  }
-  Manifest committed;
-  if (t.store->publish(std::move(m), t.existing, false, &committed) !=
-      CommitOutcome::committed) {
-    throw Failure(fmt::format("key '{}' was written by someone else meanwhile; nothing imported",
-                              args.key));
-  }
-  return committed;
+  t.draft.sparse = true;
+  CopiedTree payload(StorageRegistry::open(from, source_options(args, from)), from, !args.json);
+  return commit(t, args, payload);
 }
 
 void print_result(const Manifest& m, const ImportArgs& args, const EntryStore& store) {

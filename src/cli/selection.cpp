@@ -11,7 +11,7 @@
 #include "common/log.hpp"
 #include "common/strings.hpp"
 #include "config/config.hpp"
-#include "engine/levels.hpp"
+#include "location/location.hpp"
 
 namespace nuthatch::cli {
 
@@ -33,19 +33,9 @@ std::string describe(const EntryFilter& filter) {
   return out.substr(1);
 }
 
-std::vector<std::string> locations_of(const std::string& location) {
-  if (location == kAllLocations) return config::location_names();
-  return {location};
-}
-
-std::vector<std::shared_ptr<EntryStore>> stores_of(const std::string& location) {
-  std::vector<std::shared_ptr<EntryStore>> stores = {open_level(location, "")};
-  std::set<std::string> urls = {stores.front()->url()};
-  for (const std::string& backend : config::overridden_backends(location)) {
-    auto store = open_level(location, backend);
-    if (urls.insert(store->url()).second) stores.push_back(std::move(store));
-  }
-  return stores;
+std::vector<const Location*> locations_of(const Locations& all, const std::string& location) {
+  if (location == kAllLocations) return all.all();
+  return {&all.named(location)};
 }
 
 bool key_matches(std::string_view glob, std::string_view key) {
@@ -81,8 +71,9 @@ bool passes(const EntryFilter& filter, const EntryInfo& info) {
 
 std::vector<ListedEntry> select_entries(const EntryFilter& filter) {
   std::vector<ListedEntry> out;
-  for (const std::string& location : locations_of(filter.location)) {
-    for (auto& store : stores_of(location)) {
+  std::shared_ptr<const Locations> all = Locations::current();
+  for (const Location* location : locations_of(*all, filter.location)) {
+    for (auto& store : location->stores()) {
       for (EntryInfo& info : store->list()) {
         if (passes(filter, info)) out.push_back({std::move(info), store});
       }

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "meta/entry_store.hpp"
+#include "location/location.hpp"
 
 namespace nuthatch::cli {
 
@@ -30,12 +30,9 @@ void add_filter_options(CLI::App& cmd, EntryFilter& filter);
 /// "matching 'f*' in namespace ns at location root", for messages.
 std::string describe(const EntryFilter& filter);
 
-/// The location names a --location value stands for ("all": every configured one).
-std::vector<std::string> locations_of(const std::string& location);
-
-/// The distinct entry stores of one location: the default one, then one per backend
-/// override of `filesystem`, skipping overrides whose URL is already listed.
-std::vector<std::shared_ptr<EntryStore>> stores_of(const std::string& location);
+/// The locations a --location value stands for ("all": every configured one).
+/// ConfigError for an unknown name.
+std::vector<const Location*> locations_of(const Locations& all, const std::string& location);
 
 /// Whether a key matches a glob. A pattern without '/' also matches the keys below it
 /// ("f" matches "f/x=1"), so a function name selects all of its entries.

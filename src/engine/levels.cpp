@@ -1,10 +1,5 @@
 #include "engine/levels.hpp"
 
-#include <map>
-#include <mutex>
-#include <tuple>
-
-#include "config/config.hpp"
 
 namespace nuthatch {
 
@@ -34,50 +29,6 @@ const ModePolicy& policy_of(CacheMode mode) {
     case CacheMode::off: return kOff;
   }
   return kWrite;
-}
-
-namespace {
-struct LevelCache {
-  std::mutex mu;
-  std::uint64_t generation = ~std::uint64_t{0};
-  std::map<std::pair<std::string, std::string>, std::shared_ptr<EntryStore>> stores;
-  std::vector<std::string> mirrors;
-};
-LevelCache& level_cache() {
-  static LevelCache* c = new LevelCache();
-  return *c;
-}
-// Requires c.mu.
-void refresh(LevelCache& c) {
-  std::uint64_t g = config::generation();
-  if (g == c.generation) return;
-  c.stores.clear();
-  c.mirrors.clear();
-  for (auto& name : config::location_names()) {
-    if (name != kRootLocation && name != kLocalLocation) c.mirrors.push_back(name);
-  }
-  c.generation = g;
-}
-}  // namespace
-
-std::shared_ptr<EntryStore> open_level(const std::string& location, const std::string& backend) {
-  LevelCache& c = level_cache();
-  std::lock_guard lock(c.mu);
-  refresh(c);
-  auto key = std::make_pair(location, backend);
-  if (auto it = c.stores.find(key); it != c.stores.end()) return it->second;
-  config::LocationSpec spec = config::location(location, backend);
-  auto store = std::make_shared<EntryStore>(StorageRegistry::open(spec.url, spec.options), location,
-                                            spec.read_only, spec.options);
-  c.stores.emplace(key, store);
-  return store;
-}
-
-std::vector<std::string> mirror_locations() {
-  LevelCache& c = level_cache();
-  std::lock_guard lock(c.mu);
-  refresh(c);
-  return c.mirrors;
 }
 
 }  // namespace nuthatch

@@ -1,11 +1,7 @@
 #pragma once
-// Cache modes as data (DESIGN §4) and the entry stores of each level.
+// Cache modes as data (DESIGN §4): which levels a mode reads and writes. The levels
+// themselves are locations (location/location.hpp).
 
-#include <memory>
-#include <string>
-#include <vector>
-
-#include "meta/entry_store.hpp"
 #include "nuthatch/options.hpp"
 
 namespace nuthatch {
@@ -20,15 +16,5 @@ struct ModePolicy {
   bool compute;      ///< compute when no entry is found
 };
 const ModePolicy& policy_of(CacheMode mode);
-
-inline constexpr std::string_view kRootLocation = "root";
-inline constexpr std::string_view kLocalLocation = "local";
-
-/// The entry store of a configured location for a backend (per-backend overrides
-/// applied). Cached per configuration generation. Throws ConfigError / StorageError.
-std::shared_ptr<EntryStore> open_level(const std::string& location, const std::string& backend);
-
-/// Configured mirror locations, in lookup order.
-std::vector<std::string> mirror_locations();
 
 }  // namespace nuthatch

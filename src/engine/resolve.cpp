@@ -20,18 +20,6 @@ Value merge_objects(Value base, const Value& over) {
   return base;
 }
 
-// The log_level parameter (also NUTHATCH_LOG_LEVEL) sets the engine's log level.
-void apply_log_level() {
-  std::optional<Value> v = get_parameter("log_level");
-  if (!v || !v->is_string()) return;
-  static const std::pair<const char*, log::Level> kLevels[] = {
-      {"trace", log::Level::trace}, {"debug", log::Level::debug}, {"info", log::Level::info},
-      {"warn", log::Level::warn},   {"error", log::Level::error}, {"off", log::Level::off}};
-  for (const auto& [name, level] : kLevels) {
-    if (v->as<std::string>() == name) log::set_level(level);
-  }
-}
-
 CacheMode configured_mode() {
   // Read on every call: cached per configuration generation.
   struct Cached {
@@ -41,7 +29,6 @@ CacheMode configured_mode() {
   thread_local Cached cached{~std::uint64_t{0}, CacheMode::write};
   std::uint64_t g = config::generation();
   if (cached.generation == g) return cached.mode;
-  apply_log_level();
   std::optional<Value> v = get_parameter("cache_mode");
   CacheMode mode = CacheMode::write;
   if (v && !v->is_null()) {
@@ -79,9 +66,28 @@ std::vector<std::pair<std::string, Value>> arguments_where(const Arguments& args
   return pairs;
 }
 
+// Options this engine parses but does not implement yet: a value other than the default
+// is an error naming the option, never silently ignored.
+void refuse_unimplemented(const FunctionSpec& fn, const CallOptions& o) {
+  const CacheOptions& d = fn.options;
+  auto refuse = [&](std::string_view option) {
+    throw ConfigError(fmt::format("{}: option '{}' is not supported by this version of nuthatch "
+                                  "(remove it, or leave it at its default)",
+                                  fn.name, option));
+  };
+  if (!d.storage_backend.empty() || !o.storage_backend.value_or("").empty()) {
+    refuse("storage_backend");
+  }
+  const bool kwargs_given = d.storage_backend_kwargs.size() > 0 ||
+                            (o.storage_backend_kwargs && o.storage_backend_kwargs->size() > 0);
+  if (kwargs_given) refuse("storage_backend_kwargs");
+  if (!d.upsert_keys.empty()) refuse("upsert_keys");
+}
+
 }  // namespace
 
 ResolvedCall resolve_call(const FunctionSpec& fn, CallArgs args, const CallOptions& o) {
+  refuse_unimplemented(fn, o);
   const CacheOptions& d = fn.options;
   const std::shared_ptr<CallContext::Frame>& parent = context::current();
   ResolvedCall r;

@@ -14,7 +14,7 @@
 
 #include "cli/run_cli.hpp"
 #include "common/ids.hpp"
-#include "engine/levels.hpp"
+#include "location/location.hpp"
 #include "meta/entry_store.hpp"
 #include "nuthatch/nuthatch.hpp"
 #include "support/temp_project.hpp"
@@ -58,7 +58,7 @@ class CliTest : public ::testing::Test {
     m.ns = ns;
     m.backend = backend;
     m.version = "1.0";
-    auto store = nh::open_level("root", backend);
+    auto store = nh::Locations::current()->root().store_for(backend);
     store->commit(m, value, &nh::CodecRegistry::get(backend), nh::Value::object(),
                   store->find(ns, key, backend), true);
     return store->find(ns, key, backend)->manifest;
@@ -71,7 +71,7 @@ class CliTest : public ::testing::Test {
   }
   bool exists(const std::string& key, const std::string& backend = "basic",
               const std::string& ns = "_") {
-    return nh::open_level("root", backend)->find(ns, key, backend).has_value();
+    return nh::Locations::current()->root().store_for(backend)->find(ns, key, backend).has_value();
   }
   /// The entries `list --json` prints for the given extra arguments.
   nlohmann::json list_json(std::vector<std::string> args = {}) {
@@ -324,7 +324,7 @@ TEST_F(CliTest, ImportRegistersAFileAsAnEntry) {
                      (project_.dir() / "incoming" / "large.bin").string(), "--name", "loader"});
   ASSERT_EQ(r2.status, 0) << r2.err;
 
-  auto store = nh::open_level("root", "blob");
+  auto store = nh::Locations::current()->root().store_for("blob");
   auto a = store->find("ext", "raw/part=a", "blob");
   ASSERT_TRUE(a);
   EXPECT_EQ(a->manifest.name, "raw");
@@ -352,7 +352,7 @@ TEST_F(CliTest, ImportRefusesToReplaceUnlessForced) {
   EXPECT_THAT(again.err, HasSubstr("--force"));
   ASSERT_EQ(run_cli({"import", "k", "--backend", "blob", "--from", "two.bin", "--force"}).status,
             0);
-  auto store = nh::open_level("root", "blob");
+  auto store = nh::Locations::current()->root().store_for("blob");
   auto rec = store->find("_", "k", "blob");
   ASSERT_TRUE(rec);
   EXPECT_EQ(store->read(*rec, nh::CodecRegistry::get("blob"), nh::Value::object())
@@ -499,7 +499,7 @@ TEST_F(CliTest, DISABLED_ListsOneHundredThousandEntriesQuickly) {
   constexpr int kEntries = 100'000;
   constexpr int kThreads = 8;
   project_.write_toml("[nuthatch.filesystem_options]\nfsync = false\n");
-  auto store = nh::open_level("root", "basic");
+  auto store = nh::Locations::current()->root().store_for("basic");
   const nh::Codec& codec = nh::CodecRegistry::get("basic");
   std::vector<std::jthread> writers;
   for (int t = 0; t < kThreads; ++t) {

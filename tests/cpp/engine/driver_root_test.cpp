@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "common/log.hpp"
-#include "engine/levels.hpp"
+#include "location/location.hpp"
 #include "meta/entry_store.hpp"
 #include "nuthatch/nuthatch.hpp"
 #include "storage/temp_dir.hpp"
@@ -309,7 +309,7 @@ TEST_P(DriverRootTest, MirrorEntriesAreRecalledButNeverWritten) {
   m.key = "pushed";
   m.backend = "basic";
   try {
-    nh::open_level("mirror-pub", "basic")
+    nh::Locations::current()->named("mirror-pub").store_for("basic")
         ->commit(m, nh::Boxed::make(nh::Value(1)), &nh::CodecRegistry::get("basic"),
                  nh::Value::object(), std::nullopt, true);
     FAIL() << "a mirror accepted a write";

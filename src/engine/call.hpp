@@ -1,0 +1,73 @@
+#pragma once
+// One cached call (engine.cpp holds the order; recall.cpp reads the levels; store.cpp
+// writes them). Internal to the engine layer.
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/resolve.hpp"
+#include "location/location.hpp"
+#include "nuthatch/engine.hpp"
+
+namespace nuthatch {
+
+/// An entry found at one level.
+struct Found {
+  const Location* location;
+  std::shared_ptr<EntryStore> store;
+  const ManifestRecord* record;  ///< points into Call::seen_
+  Boxed value;                   ///< result type (empty for a null entry)
+};
+
+/// What a level held that the caller may replace (stale, corrupt, rejected, or valid).
+struct Seen {
+  const Location* location;
+  std::optional<ManifestRecord> record;  ///< nullopt: looked up and absent
+  bool stale = false;                    ///< replace without asking
+  std::string backend;                   ///< the manifest looked up
+};
+
+class Call {
+ public:
+  Call(const FunctionSpec& fn, ResolvedCall r, const std::function<Boxed()>& compute);
+
+  /// Runs the call; with `uri_out`, also where its entry lives (filepath_only).
+  Boxed run(std::string* uri_out);
+
+ private:
+  // recall.cpp
+  const std::string& key_for(const Location& location) const {
+    return location.uses_memo_key() ? r_.memo_key : r_.cache_key;
+  }
+  std::vector<const Location*> read_levels() const;
+  std::optional<Found> lookup(const Location& location);
+  std::optional<Found> recall(const Location& location, std::optional<LocatedEntry> entry);
+  void mark_stale(const Location& location);
+
+  // store.cpp
+  void write(const Location& location, const Boxed& result, const std::optional<Found>& found);
+  EntryDraft draft(const Location& location, const std::string& backend,
+                   const Boxed& result) const;
+
+  // engine.cpp
+  Boxed process(Boxed result) const;
+  bool valid(const Boxed& result) const;
+  void note_input(const std::string& location, const Manifest& m) const;
+  std::string memo_id() const;
+  std::string uri(const std::optional<Found>& found) const;
+
+  const FunctionSpec& fn_;
+  ResolvedCall r_;
+  const std::function<Boxed()>& compute_;
+  std::shared_ptr<const Locations> locations_;
+  /// The part of the result the call needs (the processor's read_range), if it names one.
+  std::optional<CoordinateRange> range_;
+  std::deque<Seen> seen_;  // stable addresses: Found points into it
+  std::string written_uri_;
+};
+
+}  // namespace nuthatch

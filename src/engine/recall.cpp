@@ -1,0 +1,110 @@
+// Reading the levels of one call: which levels the mode reads, what each holds, and
+// whether that entry answers the call (its version, a null entry, a backend this build
+// has, a payload the location is trusted to load, a payload that reads back).
+
+#include <fmt/format.h>
+
+#include "common/log.hpp"
+#include "config/config.hpp"
+#include "engine/backend_hints.hpp"
+#include "engine/call.hpp"
+
+namespace nuthatch {
+
+std::vector<const Location*> Call::read_levels() const {
+  std::vector<const Location*> levels;
+  if (r_.policy.read_local && r_.memo_keyable) levels.push_back(&locations_->local());
+  if (r_.policy.read_global && r_.cache) {
+    levels.push_back(&locations_->root());
+    levels.insert(levels.end(), locations_->mirrors().begin(), locations_->mirrors().end());
+  }
+  return levels;
+}
+
+void Call::mark_stale(const Location& location) {
+  for (Seen& s : seen_) {
+    if (s.location == &location) s.stale = true;
+  }
+}
+
+std::optional<Found> Call::lookup(const Location& location) {
+  const std::string& key = key_for(location);
+  try {
+    std::optional<std::string> hint;
+    if (r_.backend.empty()) hint = backend_hints::get(fn_.name);
+    std::optional<LocatedEntry> entry = location.find(r_.ns, key, r_.backend, hint.value_or(""));
+    if (!r_.backend.empty() && (!entry || entry->record.manifest.backend != r_.backend)) {
+      // Known absent: a write to this level then needs no second look.
+      seen_.push_back(Seen{&location, std::nullopt, false, r_.backend});
+    }
+    return recall(location, std::move(entry));
+  } catch (const StorageError& e) {
+    if (!location.is_mirror()) throw;
+    log::warn_once(location.name(),
+                   fmt::format("skipping mirror {}: {}", location.name(), e.what()));
+    return std::nullopt;
+  }
+}
+
+std::optional<Found> Call::recall(const Location& location, std::optional<LocatedEntry> entry) {
+  if (!entry) return std::nullopt;
+  const std::string& key = key_for(location);
+  std::shared_ptr<EntryStore> store = std::move(entry->store);
+  if (r_.backend.empty() && !entry->record.manifest.is_null()) {
+    backend_hints::put(fn_.name, entry->record.manifest.backend);
+  }
+  // Remembered (without copies: seen_ is a deque) so a write to this level can replace it.
+  std::string backend = entry->record.manifest.backend;
+  Seen& seen = seen_.emplace_back(Seen{&location, std::move(entry->record), false, std::move(backend)});
+  ManifestRecord& record = *seen.record;
+  const Manifest& m = record.manifest;
+  if (m.version != fn_.options.version) {
+    log::debug(fmt::format("entry '{}' at {} has version '{}', not '{}': recomputing", key,
+                           location.name(), m.version, fn_.options.version));
+    seen.stale = true;
+    return std::nullopt;
+  }
+  if (m.is_null()) {
+    if (r_.retry_null_cache) {
+      seen.stale = true;
+      return std::nullopt;
+    }
+    return Found{&location, store, &record, Boxed()};
+  }
+  const Codec* codec = CodecRegistry::find(m.backend);
+  if (codec == nullptr) {
+    log::warn(fmt::format("entry '{}' at {} uses backend '{}', which this build lacks; skipping",
+                          key, location.name(), m.backend));
+    seen_.pop_back();
+    return std::nullopt;
+  }
+  // Decoding runs code (pickle): only where the user trusts it (config: trust_pickle).
+  if (codec->runs_code_on_read() && !config::trusts_code_payloads(location.name(), m.backend)) {
+    log::warn(fmt::format("entry '{}' at {} is a '{}' payload, which runs code when loaded, and "
+                          "{} does not set trust_pickle = true; skipping it",
+                          key, location.name(), m.backend, location.name()));
+    seen_.pop_back();
+    return std::nullopt;
+  }
+  // Part of the value is enough where the raw value is not copied to another level: a
+  // root entry, or a mirror's when the mode does not write root. Local entries hold the
+  // processed result, which is returned as it is. A front end that opens the payload
+  // lazily is asked first either way: a lazy result reads only what the processors touch.
+  const bool partial = range_ && !location.uses_memo_key() &&
+                       (location.role() == LocationRole::root || !r_.policy.write_root);
+  if (!codec->single_file()) {
+    if (std::optional<Boxed> opened =
+            fn_.adapter->open(store->payload_location(m), *codec, r_.engine)) {
+      return Found{&location, store, &record, std::move(*opened)};
+    }
+  }
+  std::optional<Boxed> stored = store->read(record, *codec, r_.backend_kwargs,
+                                            partial ? &*range_ : nullptr);  // follows replacements
+  if (!stored) {
+    seen.stale = true;
+    return std::nullopt;
+  }
+  return Found{&location, store, &record, fn_.adapter->from_stored(*stored, *codec, r_.engine)};
+}
+
+}  // namespace nuthatch

@@ -1,0 +1,106 @@
+// Writing one call's result to a level: what is there now, whether to replace it (the
+// mode, staleness and the overwrite rule), and the commit through the location, which
+// picks the store of the entry's backend and streams or encodes the payload.
+
+#include <algorithm>
+
+#include "engine/backend_hints.hpp"
+#include "engine/call.hpp"
+#include "engine/overwrite.hpp"
+
+namespace nuthatch {
+namespace {
+
+/// The payload of a computed result, through the front end's adapter.
+class AdapterPayload final : public PayloadSource {
+ public:
+  AdapterPayload(const ResultAdapter& adapter, const Boxed& result, const Codec& codec,
+                 const Value& kwargs)
+      : adapter_(adapter), result_(result), codec_(codec), kwargs_(kwargs) {}
+  std::optional<std::uint64_t> write_tree(const TreePlace& place) override {
+    return adapter_.write(result_, codec_, place.location, kwargs_);
+  }
+  Boxed stored() override { return adapter_.to_stored(result_, codec_); }
+
+ private:
+  const ResultAdapter& adapter_;
+  const Boxed& result_;
+  const Codec& codec_;
+  const Value& kwargs_;
+};
+
+}  // namespace
+
+EntryDraft Call::draft(const Location& location, const std::string& backend,
+                       const Boxed& result) const {
+  EntryDraft d;
+  d.name = fn_.name;
+  d.ns = r_.ns;
+  d.key = key_for(location);
+  d.backend = backend;
+  d.version = fn_.options.version;
+  // Cache arguments only, at every level: other arguments (a token, a password) never
+  // reach storage; the local key holds a hash of them instead.
+  for (std::size_t i = 0; i < r_.arguments.names.size(); ++i) {
+    const std::string& name = r_.arguments.names[i];
+    const auto& keyed = fn_.options.cache_args;
+    if (std::find(keyed.begin(), keyed.end(), name) != keyed.end()) {
+      d.args[name] = r_.arguments.values[i];
+    }
+  }
+  d.code = fn_.code;
+  if (r_.frame->lineage) d.inputs = r_.frame->lineage->take();
+  // A null entry lives in the store of the backend the call asked for.
+  if (result.empty()) d.store_backend = r_.backend;
+  return d;
+}
+
+void Call::write(const Location& location, const Boxed& result,
+                 const std::optional<Found>& found) {
+  if (location.uses_memo_key() ? !r_.memo_keyable : !r_.cache) return;
+  if (r_.upsert && result.empty()) return;
+  const std::string backend =
+      result.empty() ? std::string(kNullBackend)
+                     : (r_.backend.empty() ? fn_.adapter->backend_for(result) : r_.backend);
+  const EntryDraft entry = draft(location, backend, result);
+  std::shared_ptr<EntryStore> store = location.store_for(entry.store_selector());
+  // What is there now: what the lookup saw, else a fresh look.
+  CommitRules rules;
+  bool stale = false;
+  auto it = std::find_if(seen_.begin(), seen_.end(), [&](const Seen& s) {
+    return s.location == &location && s.backend == backend;
+  });
+  if (it != seen_.end()) {
+    rules.expected = it->record;
+    stale = it->stale;
+  } else {
+    rules.expected = store->find(r_.ns, entry.key, backend);
+    if (rules.expected && rules.expected->manifest.version != fn_.options.version) stale = true;
+  }
+  const std::optional<ManifestRecord>& existing = rules.expected;
+  if (found && found->store == store && existing &&
+      existing->manifest.entry_id == found->record->manifest.entry_id) {
+    return;  // read from this very entry: nothing to write
+  }
+  // Replace what is there when the mode overwrites, the entry is stale, or the overwrite
+  // rule says so. A caller that saw no entry does not replace one another writer
+  // committed meanwhile (unless forced): theirs is kept and ours discarded.
+  rules.replace = r_.policy.replace || stale || r_.force_overwrite.value_or(false);
+  if (existing && !stale && !r_.policy.replace) {
+    rules.replace = decide_overwrite(r_.force_overwrite, entry.key, location.name(), store->url());
+    if (!rules.replace) return;
+  }
+  const Codec* codec = result.empty() ? nullptr : &CodecRegistry::get(backend);
+  std::optional<AdapterPayload> payload;
+  if (codec != nullptr) payload.emplace(*fn_.adapter, result, *codec, r_.backend_kwargs);
+  Manifest committed;
+  const CommitOutcome outcome = location.commit(entry, codec, payload ? &*payload : nullptr,
+                                                r_.backend_kwargs, rules, &committed);
+  if (outcome == CommitOutcome::committed) {
+    if (r_.backend.empty() && !result.empty()) backend_hints::put(fn_.name, backend);
+    note_input(location.name(), committed);
+    if (written_uri_.empty()) written_uri_ = store->payload_url(committed);
+  }
+}
+
+}  // namespace nuthatch

@@ -1,0 +1,219 @@
+#include "location/location.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "config/config.hpp"
+#include "config/params.hpp"
+
+namespace nuthatch {
+
+Manifest EntryDraft::manifest() const {
+  Manifest m;
+  m.name = name;
+  m.ns = ns;
+  m.key = key;
+  m.backend = backend;
+  m.version = version;
+  m.args = args;
+  m.code = code;
+  m.inputs = inputs;
+  m.sparse = sparse;
+  return m;
+}
+
+Location::Location(std::string name, LocationRole role, bool read_only,
+                   std::vector<std::string> overridden_backends)
+    : name_(std::move(name)), role_(role), read_only_(read_only) {
+  slots_.push_back(std::make_unique<Slot>());
+  for (std::string& backend : overridden_backends) {
+    auto slot = std::make_unique<Slot>();
+    slot->backend = std::move(backend);
+    slots_.push_back(std::move(slot));
+  }
+}
+
+Location::Slot& Location::slot_for(const std::string& backend) const {
+  if (!backend.empty()) {
+    for (const auto& slot : slots_) {
+      if (slot->backend == backend) return *slot;
+    }
+  }
+  return *slots_.front();
+}
+
+std::shared_ptr<EntryStore> Location::open(Slot& slot) const {
+  // Once per slot, under the slot's own lock: no other location's calls wait on it. An
+  // exception (bad configuration, a driver that cannot start) leaves the slot unopened:
+  // the next use tries again.
+  std::lock_guard lock(slot.mu);
+  if (!slot.store) {
+    config::LocationSpec spec = config::location(name_, slot.backend);
+    slot.store = std::make_shared<EntryStore>(StorageRegistry::open(spec.url, spec.options),
+                                              name_, read_only_ || spec.read_only, spec.options);
+  }
+  return slot.store;
+}
+
+std::shared_ptr<EntryStore> Location::store_for(const std::string& backend) const {
+  return open(slot_for(backend));
+}
+
+std::vector<std::shared_ptr<EntryStore>> Location::stores() const {
+  std::vector<std::shared_ptr<EntryStore>> out;
+  std::set<std::string> urls;
+  for (const auto& slot : slots_) {
+    std::shared_ptr<EntryStore> store = open(*slot);
+    if (urls.insert(store->url()).second) out.push_back(std::move(store));
+  }
+  return out;
+}
+
+namespace {
+
+std::optional<LocatedEntry> find_in(const std::shared_ptr<EntryStore>& store,
+                                    const std::string& ns, const std::string& key,
+                                    const std::string& backend) {
+  std::optional<ManifestRecord> rec = store->find(ns, key, backend);
+  if (!rec) return std::nullopt;
+  return LocatedEntry{store, std::move(*rec)};
+}
+
+}  // namespace
+
+std::optional<LocatedEntry> Location::find(const std::string& ns, const std::string& key,
+                                           const std::string& backend,
+                                           const std::string& hint) const {
+  if (!backend.empty()) {
+    std::shared_ptr<EntryStore> store = store_for(backend);
+    if (auto found = find_in(store, ns, key, backend)) return found;
+    return find_in(store, ns, key, std::string(kNullBackend));
+  }
+  if (!hint.empty()) {
+    if (auto found = find_in(store_for(hint), ns, key, hint)) return found;
+  }
+  // A value entry wins over a null entry of the same key (a crash between a commit's swap
+  // and its cleanup can leave both: meta/entry_store.cpp, invariant 8); among values, the
+  // newest entry id.
+  std::optional<LocatedEntry> best;
+  std::shared_ptr<EntryStore> null_store;
+  for (const std::shared_ptr<EntryStore>& store : stores()) {
+    for (const std::string& b : store->backends(ns, key)) {
+      if (b == kNullBackend) {
+        if (!null_store) null_store = store;
+        continue;
+      }
+      std::optional<LocatedEntry> found = find_in(store, ns, key, b);
+      if (found && (!best || found->record.manifest.entry_id > best->record.manifest.entry_id)) {
+        best = std::move(found);
+      }
+    }
+  }
+  if (!best && null_store) best = find_in(null_store, ns, key, std::string(kNullBackend));
+  return best;
+}
+
+namespace {
+
+class NoPayload final : public PayloadSource {
+ public:
+  Boxed stored() override { return Boxed(); }
+};
+
+}  // namespace
+
+CommitOutcome Location::commit(const EntryDraft& draft, const Codec* codec,
+                               PayloadSource* payload, const Value& backend_kwargs,
+                               const CommitRules& rules, Manifest* committed) const {
+  std::shared_ptr<EntryStore> store = store_for(draft.store_selector());
+  Manifest m = draft.manifest();
+  if (payload == nullptr || codec == nullptr) {  // a null entry
+    return store->commit(std::move(m), Boxed(), nullptr, backend_kwargs, rules.expected,
+                         rules.replace, committed);
+  }
+  if (!codec->single_file()) {  // the source may write the tree itself
+    Manifest prepared = m;
+    store->prepare(prepared, codec);
+    std::optional<std::uint64_t> bytes;
+    try {
+      bytes = payload->write_tree(
+          TreePlace{store->payload_location(prepared), store->storage(), prepared.payload});
+    } catch (...) {
+      // A partial tree is nobody's payload.
+      try {
+        store->storage().remove_prefix(prepared.payload + "/");
+      } catch (const Error&) {
+        // gc collects it as an orphan.
+      }
+      throw;
+    }
+    if (bytes) {
+      prepared.bytes = *bytes;
+      return store->publish(std::move(prepared), rules.expected, rules.replace, committed);
+    }
+  }
+  return store->commit(std::move(m), payload->stored(), codec, backend_kwargs, rules.expected,
+                       rules.replace, committed);
+}
+
+std::vector<EntryInfo> Location::list() const {
+  std::vector<EntryInfo> out;
+  for (const std::shared_ptr<EntryStore>& store : stores()) {
+    std::vector<EntryInfo> entries = store->list();
+    out.insert(out.end(), std::make_move_iterator(entries.begin()),
+               std::make_move_iterator(entries.end()));
+  }
+  return out;
+}
+
+std::shared_ptr<const Locations> Locations::current() {
+  struct Cache {
+    std::mutex mu;
+    std::uint64_t generation = ~std::uint64_t{0};
+    std::shared_ptr<const Locations> locations;
+  };
+  static Cache* cache = new Cache();  // never destroyed: used at exit
+  const std::uint64_t generation = config::generation();
+  {
+    std::lock_guard lock(cache->mu);
+    if (cache->generation == generation) return cache->locations;
+  }
+  // Built outside the lock (reads configuration; opens no driver).
+  std::shared_ptr<Locations> built(new Locations());
+  for (const std::string& name : config::location_names()) {
+    const LocationRole role = name == config::kLocalLocation  ? LocationRole::local
+                              : name == config::kRootLocation ? LocationRole::root
+                                                              : LocationRole::mirror;
+    auto location = std::make_unique<Location>(name, role, role == LocationRole::mirror,
+                                               config::overridden_backends(name));
+    const Location* raw = location.get();
+    built->owned_.push_back(std::move(location));
+    switch (role) {
+      case LocationRole::local: built->local_ = raw; break;
+      case LocationRole::root: built->root_ = raw; break;
+      case LocationRole::mirror: built->mirrors_.push_back(raw); break;
+    }
+  }
+  built->all_ = {built->local_, built->root_};
+  built->all_.insert(built->all_.end(), built->mirrors_.begin(), built->mirrors_.end());
+  std::lock_guard lock(cache->mu);
+  if (config::generation() == generation) {  // else the configuration changed meanwhile
+    cache->generation = generation;
+    cache->locations = built;
+  }
+  return built;
+}
+
+const Location& Locations::named(const std::string& name) const {
+  for (const Location* location : all_) {
+    if (location->name() == name) return *location;
+  }
+  std::vector<std::string> names;
+  for (const Location* location : all_) names.push_back(location->name());
+  throw ConfigError(fmt::format("unknown location '{}' (configured: {})", name,
+                                fmt::join(names, ", ")));
+}
+
+}  // namespace nuthatch

@@ -1,0 +1,118 @@
+// The engine's use of locations and of the settings that follow the configuration: a
+// result whose backend the value decides is written to (and found in) that backend's own
+// storage; options the engine does not implement are refused by name; runtime settings
+// take effect when the configuration changes.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "common/log.hpp"
+#include "meta/entry_store.hpp"
+#include "nuthatch/memory.hpp"
+#include "nuthatch/nuthatch.hpp"
+#include "support/temp_project.hpp"
+
+namespace nh = nuthatch;
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+namespace {
+
+/// The backend depends on the value, as in the Python package: the engine learns it only
+/// from the result (ints -> basic, strings -> blob).
+class ValueDecides final : public nh::ResultAdapter {
+ public:
+  std::string default_backend() const override { return ""; }
+  std::string backend_for(const nh::Boxed& r) const override {
+    return r.as<nh::Value>().is_string() ? "blob" : "basic";
+  }
+  nh::Boxed to_stored(const nh::Boxed& r, const nh::Codec& codec) const override {
+    if (codec.name() == "blob") return nh::Boxed::make(nh::Bytes(r.as<nh::Value>().as<std::string>()));
+    return r;
+  }
+  nh::Boxed from_stored(const nh::Boxed& stored, const nh::Codec&,
+                        const std::string&) const override {
+    if (const auto* b = stored.get<nh::Bytes>()) return nh::Boxed::make(nh::Value(b->str()));
+    return stored;
+  }
+  std::size_t memory_size(const nh::Boxed&) const override { return 64; }
+};
+
+class LocationUseTest : public ::testing::Test {
+ protected:
+  void SetUp() override { nh::log::set_capture(true); }
+  void TearDown() override { nh::log::set_capture(false); }
+
+  static bool has_manifest(const fs::path& dir, const std::string& key, const std::string& backend) {
+    nh::EntryStore store(nh::StorageRegistry::open(dir.string()), "test");
+    return store.find("_", key, backend).has_value();
+  }
+
+  nh::testing::TempProject project_;
+};
+
+TEST_F(LocationUseTest, ABackendOverrideReceivesResultsWhoseValueDecidesTheBackend) {
+  const fs::path blobs = project_.dir() / "blob-store";
+  nh::set_parameter("filesystem", nh::Value(blobs.string()), {.backend = "blob"});
+  nh::FunctionSpec fn{"mixed", {"x"}, {.cache_args = {"x"}}, std::make_shared<ValueDecides>(),
+                      ""};
+  int computed = 0;
+  auto call = [&](std::int64_t x) {
+    return nh::engine::call(fn, nh::CallArgs{{nh::Value(x)}, {}}, {}, [&] {
+             ++computed;
+             return x == 2 ? nh::Boxed::make(nh::Value("two")) : nh::Boxed::make(nh::Value(x));
+           })
+        .as<nh::Value>();
+  };
+  EXPECT_EQ(call(1), nh::Value(1));
+  EXPECT_EQ(call(2), nh::Value("two"));
+  EXPECT_TRUE(has_manifest(project_.root(), "mixed/x=1", "basic"));
+  EXPECT_TRUE(has_manifest(blobs, "mixed/x=2", "blob")) << "the blob override was not used";
+  EXPECT_FALSE(has_manifest(project_.root(), "mixed/x=2", "blob"));
+  // Recalled from each store, with or without a hint, in a fresh configuration too.
+  EXPECT_EQ(call(2), nh::Value("two"));
+  EXPECT_EQ(call(1), nh::Value(1));
+  nh::clear_memoizer();
+  nh::set_parameter("filesystem", nh::Value(blobs.string()), {.backend = "blob"});
+  EXPECT_EQ(call(2), nh::Value("two"));
+  EXPECT_EQ(computed, 2);
+}
+
+TEST_F(LocationUseTest, UnimplementedOptionsAreRefusedByName) {
+  auto f = nh::cache("f", {"x"}, {.cache_args = {"x"}}, [](int x) { return x; });
+  auto refused = [&](const nh::CallOptions& o, const std::string& option) {
+    try {
+      f.with(o)(1);
+      ADD_FAILURE() << option << " was accepted";
+    } catch (const nh::ConfigError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("'" + option + "'"));
+    }
+  };
+  refused({.storage_backend = "sql"}, "storage_backend");
+  nh::Value kwargs = nh::Value::object();
+  kwargs["table"] = nh::Value("t");
+  refused({.storage_backend_kwargs = kwargs}, "storage_backend_kwargs");
+  auto g = nh::cache("g", {"x"}, {.cache_args = {"x"}, .upsert_keys = {"x"}},
+                     [](int x) { return x; });
+  EXPECT_THROW(g(1), nh::ConfigError);
+  // Defaults are fine.
+  EXPECT_EQ(f.with({.storage_backend = "", .storage_backend_kwargs = nh::Value::object()})(1), 1);
+}
+
+TEST_F(LocationUseTest, RuntimeSettingsFollowTheConfigurationWhenItChanges) {
+  nh::set_parameter("log_level", nh::Value("debug"));
+  EXPECT_TRUE(nh::log::enabled(nh::log::Level::debug)) << "applied before any call";
+  nh::set_parameter("log_level", nh::Value("error"));
+  EXPECT_FALSE(nh::log::enabled(nh::log::Level::warn));
+  const nh::BufferPoolOptions saved = nh::buffer_pool_options();
+  nh::set_parameter("buffer_pool_bytes", nh::Value(std::int64_t{3} << 20));
+  EXPECT_EQ(nh::buffer_pool_options().max_idle_bytes, std::size_t{3} << 20);
+  EXPECT_THROW(nh::set_parameter("buffer_pool_bytes", nh::Value(std::int64_t{-1})), nh::ConfigError);
+  nh::reset_config();
+  EXPECT_TRUE(nh::log::enabled(nh::log::Level::warn)) << "reset_config restores the default";
+  nh::set_buffer_pool_options(saved);
+}
+
+}  // namespace
