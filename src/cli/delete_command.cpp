@@ -11,7 +11,7 @@
 
 #include "cli/command.hpp"
 #include "cli/output.hpp"
-#include "cli/parallel.hpp"
+#include "cli/progress.hpp"
 #include "cli/selection.hpp"
 #include "common/strings.hpp"
 

@@ -22,7 +22,7 @@
 #include "cli/command.hpp"
 #include "cli/key_syntax.hpp"
 #include "cli/output.hpp"
-#include "cli/parallel.hpp"
+#include "cli/progress.hpp"
 #include "common/ids.hpp"
 #include "common/strings.hpp"
 #include "config/config.hpp"

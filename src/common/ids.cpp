@@ -3,6 +3,8 @@
 #include <chrono>
 #include <random>
 
+#include <unistd.h>
+
 namespace nuthatch {
 namespace {
 constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -13,12 +15,44 @@ int crockford_value(char c) {
   }
   return -1;
 }
+constexpr char kHexDigits[] = "0123456789abcdef";
+constexpr int kHexDigitsPerWord = 16;
+
+// One generator per thread, with the process id it was seeded in.
+struct RandomSource {
+  pid_t pid = 0;
+  std::mt19937_64 engine;
+};
+
 }  // namespace
 
+std::uint64_t random_u64() {
+  thread_local RandomSource source;
+  const pid_t pid = ::getpid();
+  if (source.pid != pid) {
+    // First use in this thread, or a forked child that inherited the parent's state.
+    std::random_device device;
+    const std::uint64_t seed =
+        (static_cast<std::uint64_t>(device()) << 32) ^ device() ^
+        static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+        static_cast<std::uint64_t>(pid);
+    source.engine.seed(seed);
+    source.pid = pid;
+  }
+  return source.engine();
+}
+
+std::string random_hex() {
+  std::uint64_t value = random_u64();
+  std::string out(kHexDigitsPerWord, '0');
+  for (char& digit : out) {
+    digit = kHexDigits[value & 0xF];
+    value >>= 4;
+  }
+  return out;
+}
+
 std::string new_entry_id() {
-  thread_local std::mt19937_64 rng{std::random_device{}() ^
-                                   static_cast<std::uint64_t>(
-                                       std::chrono::steady_clock::now().time_since_epoch().count())};
   auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                            std::chrono::system_clock::now().time_since_epoch())
                                            .count());
@@ -29,7 +63,7 @@ std::string new_entry_id() {
     ms >>= 5;
   }
   // 80 random bits -> 16 characters.
-  std::uint64_t hi = rng(), lo = rng();
+  std::uint64_t hi = random_u64(), lo = random_u64();
   for (int i = 0; i < 16; ++i) {
     std::uint64_t& src = i < 8 ? hi : lo;
     id[10 + i] = kCrockford[src & 31];

@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <limits>
 
 namespace nuthatch {
 
@@ -98,6 +101,35 @@ bool glob_match(std::string_view pattern, std::string_view text) {
   }
   while (p < pattern.size() && pattern[p] == '*') ++p;
   return p == pattern.size();
+}
+
+namespace {
+
+bool all_digits(std::string_view text) {
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> parse_uint(std::string_view text) {
+  // from_chars alone would accept a prefix ("12abc" as 12): require digits only.
+  if (!all_digits(text)) return std::nullopt;
+  std::uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::string uint_error(std::string_view text, std::string_view what) {
+  constexpr std::size_t kShownChars = 40;
+  std::string shown(text.substr(0, kShownChars));
+  if (text.size() > kShownChars) shown += "...";
+  if (all_digits(text)) {
+    return fmt::format("{}: '{}' is out of range (at most {})", what, shown,
+                       std::numeric_limits<std::uint64_t>::max());
+  }
+  return fmt::format("{}: '{}' is not an unsigned decimal number", what, shown);
 }
 
 }  // namespace nuthatch

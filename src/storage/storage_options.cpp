@@ -43,11 +43,8 @@ std::optional<std::uint64_t> OptionReader::count(std::string_view name) const {
   if (v == nullptr || v->is_null()) return std::nullopt;
   if (v->is_int() && v->as<std::int64_t>() > 0) return v->as<std::uint64_t>();
   if (v->is_string()) {
-    const std::string s = v->as<std::string>();
-    const bool digits = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-      return std::isdigit(static_cast<unsigned char>(c));
-    });
-    if (digits && std::stoull(s) > 0) return std::stoull(s);
+    const std::optional<std::uint64_t> n = parse_uint(v->as<std::string>());
+    if (n && *n > 0) return *n;
   }
   fail(name, "a positive integer");
 }

@@ -3,6 +3,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -95,6 +96,22 @@ KeyParts split_key(std::string_view key) {
   const std::size_t slash = key.rfind('/');
   if (slash == std::string_view::npos) return {{}, key};
   return {key.substr(0, slash), key.substr(slash + 1)};
+}
+
+BucketPath split_bucket_path(std::string_view rest, const std::string& url, std::string_view noun,
+                             std::string_view shape) {
+  const std::size_t slash = std::min(rest.find('/'), rest.size());
+  BucketPath out{.bucket = std::string(rest.substr(0, slash)), .root = {}};
+  if (out.bucket.empty()) {
+    throw ConfigError("'" + url + "' names no " + std::string(noun) + " (" + std::string(shape) +
+                      ")");
+  }
+  std::string_view prefix = rest.substr(slash);
+  while (prefix.starts_with('/')) prefix.remove_prefix(1);
+  while (prefix.ends_with('/')) prefix.remove_suffix(1);
+  out.root = std::string(prefix);
+  if (!out.root.empty()) check_storage_key(out.root, url);
+  return out;
 }
 
 std::string ObjectRoot::name_of(std::string_view path) const {

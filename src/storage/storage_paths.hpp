@@ -31,6 +31,17 @@ struct KeyParts {
 };
 KeyParts split_key(std::string_view key);
 
+/// The bucket (or container) and root of an object-store location.
+struct BucketPath {
+  std::string bucket;
+  std::string root;  ///< "" or a path without slashes at its ends
+};
+/// Splits `rest`, what follows "<scheme>://" in `url`, at its first '/': the bucket, then
+/// the root, whose end slashes are dropped and which is checked like a key. Throws
+/// ConfigError "'<url>' names no <noun> (<shape>)" when the bucket is empty.
+BucketPath split_bucket_path(std::string_view rest, const std::string& url, std::string_view noun,
+                             std::string_view shape);
+
 /// A location's root inside a bucket or container ("" or a path without slashes at its
 /// ends): the object-store drivers map location paths to object names through it.
 struct ObjectRoot {

@@ -60,8 +60,8 @@
 #include "codecs/zarr/chunk_reader.hpp"
 #include "codecs/zarr/chunk_writer.hpp"
 #include "codecs/zarr/sharding.hpp"
+#include "common/parallel.hpp"
 #include "nuthatch/error.hpp"
-#include "storage/parallel.hpp"
 
 namespace nuthatch::zarr {
 namespace {

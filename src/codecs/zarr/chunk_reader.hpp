@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "codecs/zarr/worker_threads.hpp"
+#include "common/parallel.hpp"
 
 namespace nuthatch::zarr {
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "codecs/zarr/worker_threads.hpp"
+#include "common/parallel.hpp"
 #include "nuthatch/storage.hpp"
 
 namespace nuthatch::zarr {

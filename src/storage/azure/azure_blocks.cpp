@@ -1,4 +1,4 @@
-// AzureStorage::put_blocks: one block blob from blocks staged in parallel.
+// AzureStorage::put_large: one block blob from blocks staged in parallel.
 //
 // Invariants:
 //  B1. The blob changes only at step 2 (Put Block List commits atomically): a reader sees
@@ -19,22 +19,15 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <random>
 
 #include "common/base64.hpp"
+#include "common/ids.hpp"
+#include "common/parallel.hpp"
 #include "storage/azure/azure_storage.hpp"
 #include "storage/http/digest.hpp"
-#include "storage/parallel.hpp"
 
 namespace nuthatch {
 namespace {
-
-std::string upload_tag() {
-  thread_local std::mt19937_64 engine{std::random_device{}()};
-  char buffer[17];
-  std::snprintf(buffer, sizeof(buffer), "%016llx", static_cast<unsigned long long>(engine()));
-  return buffer;
-}
 
 std::string block_id(const std::string& tag, std::size_t index) {
   char buffer[32];
@@ -44,12 +37,12 @@ std::string block_id(const std::string& tag, std::size_t index) {
 
 }  // namespace
 
-void AzureStorage::put_blocks(const std::string& blob, std::string_view data) const {
+void AzureStorage::put_large(const std::string& blob, std::string_view data) const {
   const azure::AzureOptions& opts = client_.options();
   const std::uint64_t smallest = (data.size() + azure::kMaxBlocks - 1) / azure::kMaxBlocks;
   const std::uint64_t block_size = std::max<std::uint64_t>({opts.block_size, smallest, 1});
   const std::size_t blocks = static_cast<std::size_t>((data.size() + block_size - 1) / block_size);
-  const std::string tag = upload_tag();
+  const std::string tag = random_hex();
   std::vector<std::string> ids(blocks);
   for (std::size_t i = 0; i < blocks; ++i) ids[i] = block_id(tag, i);
 

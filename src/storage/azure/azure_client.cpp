@@ -11,27 +11,15 @@
 namespace nuthatch::azure {
 namespace {
 
-// Error documents are short; a larger body is data, not an error.
-constexpr std::size_t kMaxErrorDocument = 64 * 1024;
 constexpr std::string_view kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-
-std::unique_ptr<xml::Element> error_document(std::string_view body) {
-  if (body.empty() || body.size() > kMaxErrorDocument) return nullptr;
-  try {
-    auto root = xml::parse(body, "an Azure request");
-    if (root->name == "Error") return root;
-  } catch (const Error&) {
-  }
-  return nullptr;
-}
 
 // "<Code>: <first line of Message>" (Azure appends RequestId and Time lines).
 std::string error_detail(const http::Response& response) {
   std::string code = response.header("x-ms-error-code").value_or("");
   std::string message;
-  if (const auto root = error_document(response.body)) {
+  if (const auto root = xml::error_document(response.body)) {
     if (code.empty()) code = root->child_text("Code");
     message = root->child_text("Message");
     message = message.substr(0, message.find('\n'));
@@ -44,7 +32,7 @@ std::string error_detail(const http::Response& response) {
 
 std::string azure_error_code(const http::Response& response) {
   if (auto code = response.header("x-ms-error-code")) return *code;
-  const auto root = error_document(response.body);
+  const auto root = xml::error_document(response.body);
   return root ? root->child_text("Code") : std::string();
 }
 

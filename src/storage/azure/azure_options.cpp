@@ -97,17 +97,10 @@ std::string account_of_endpoint(const http::Url& endpoint) {
 AzureOptions resolve_azure_options(const std::string& url, const Value& options) {
   if (!url.starts_with(kUrlPrefix)) throw ConfigError("'" + url + "' is not an az:// URL");
   AzureOptions out;
-  std::string_view rest = std::string_view(url).substr(kUrlPrefix.size());
-  const std::size_t slash = std::min(rest.find('/'), rest.size());
-  out.container = std::string(rest.substr(0, slash));
-  if (out.container.empty()) {
-    throw ConfigError("'" + url + "' names no container (az://container/prefix)");
-  }
-  std::string_view prefix = rest.substr(slash);
-  while (prefix.starts_with('/')) prefix.remove_prefix(1);
-  while (prefix.ends_with('/')) prefix.remove_suffix(1);
-  out.prefix = std::string(prefix);
-  if (!out.prefix.empty()) check_storage_key(out.prefix, url);
+  const std::string_view rest = std::string_view(url).substr(kUrlPrefix.size());
+  BucketPath location = split_bucket_path(rest, url, "container", "az://container/prefix");
+  out.container = std::move(location.bucket);
+  out.prefix = std::move(location.root);
 
   const OptionReader reader(options, url);
   const bool anon = reader.boolean("anon").value_or(false);

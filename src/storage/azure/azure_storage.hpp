@@ -13,18 +13,22 @@
 //    checks and writes atomically, so one writer wins whatever process it runs in.
 //  - list: List Blobs by prefix, page by page (marker; list_pages streams them);
 //    remove: parallel Delete Blob.
+//
+// The Storage semantics are ObjectStorage's (storage/object/object_storage.hpp); this
+// driver supplies its primitives.
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
-#include <vector>
 
-#include "nuthatch/storage.hpp"
 #include "storage/azure/azure_client.hpp"
+#include "storage/object/object_storage.hpp"
 
 namespace nuthatch {
 
-class AzureStorage final : public Storage {
+/// The az driver: ObjectStorage's primitives as Blob service requests.
+class AzureStorage final : public ObjectStorage {
  public:
   /// Opens the location `url` with its `filesystem_options`; no request is sent. Throws
   /// ConfigError for a malformed URL or option, or missing credentials
@@ -32,36 +36,32 @@ class AzureStorage final : public Storage {
   AzureStorage(std::string url, const Value& options,
                http::TransportPtr transport = http::default_transport());
 
-  std::string url() const override { return url_; }
-  std::size_t preferred_parallel_reads() const override {
-    return static_cast<std::size_t>(options().client.max_concurrency);
-  }
-  std::optional<std::string> read(std::string_view path, ByteRange range = {}) override;
-  /// One Get Blob: the bytes and the ETag sent with them.
-  std::optional<VersionedObject> read_versioned(std::string_view path) override;
-  std::optional<ObjectInfo> stat(std::string_view path) override;
-  void write(std::string_view path, std::string_view data) override;
-  bool write_if(std::string_view path, std::string_view data,
-                const WriteCondition& condition) override;
-  std::vector<ObjectInfo> list(std::string_view prefix) override;
-  void list_pages(std::string_view prefix, const ListPageCallback& page) override;
-  void remove(const std::vector<std::string>& paths) override;
-  std::size_t remove_prefix(std::string_view prefix) override;
-
   const azure::AzureOptions& options() const { return client_.options(); }
 
  private:
-  std::string blob_of(std::string_view path) const;
-  /// Get Blob Properties, or std::nullopt (BlobNotFound); `md5` receives Content-MD5.
-  std::optional<ObjectInfo> properties(const std::string& blob, std::string_view path,
-                                       std::string* md5 = nullptr) const;
-  /// One Put Blob with extra headers; returns the response (any status).
-  http::Response put_blob(const std::string& blob, std::string_view data,
-                          const http::Headers& headers) const;
-  void put_blocks(const std::string& blob, std::string_view data) const;
-  void delete_blobs(const std::vector<std::string>& blobs) const;
+  const std::string& root() const override { return options().prefix; }
+  int max_concurrency() const override { return options().client.max_concurrency; }
+  std::uint64_t large_threshold() const override { return options().block_threshold; }
 
-  std::string url_;
+  /// Get Blob, ranged with x-ms-range.
+  http::Response get(const std::string& blob, const std::string* range) const override;
+  bool is_missing(const http::Response& response) const override;
+  std::optional<std::string> generation_of(const http::Response& response) const override;
+  /// Get Blob Properties.
+  std::optional<ObjectHead> head(const std::string& blob, std::string_view path) const override;
+  /// Put Blob, with If-None-Match: * (if_absent) or If-Match: <etag>.
+  http::Response put(const std::string& blob, std::string_view data,
+                     const WriteCondition& condition) const override;
+  /// Blocks staged in parallel, then one Put Block List (azure_blocks.cpp).
+  void put_large(const std::string& blob, std::string_view data) const override;
+  /// 412, or 409 when If-None-Match: * meets a blob.
+  bool is_refusal(const http::Response& response) const override;
+  ObjectPage list_page(const std::string& prefix, const std::string& marker) const override;
+  /// One Delete Blob.
+  void delete_batch(std::span<const std::string> blobs) const override;
+  [[noreturn]] void fail(std::string_view action, std::string_view blob,
+                         const http::Response& response) const override;
+
   azure::AzureClient client_;
 };
 

@@ -70,7 +70,8 @@
 // remove() unlinks under the directory lock (I4), then removes directories left empty,
 // deepest first, up to the root. A writer whose directory is pruned under it retries.
 // list_pages() walks one directory at a time (directory_tree.hpp) and hands over pages of
-// kListPageSize objects; list() collects them.
+// kListPageSize objects; list() collects them. Listing and removal live in
+// file_listing.cpp.
 
 #include "storage/file/file_storage.hpp"
 
@@ -89,8 +90,10 @@
 #include <set>
 #include <utility>
 
+#include "common/ids.hpp"
 #include "nuthatch/error.hpp"
 #include "storage/file/directory_tree.hpp"
+#include "storage/file/file_support.hpp"
 #include "storage/file/filesystem_check.hpp"
 #include "storage/file/posix_io.hpp"
 #include "storage/storage_paths.hpp"
@@ -98,6 +101,9 @@
 namespace nuthatch {
 namespace {
 
+using file_support::Failure;
+using file_support::is_missing;
+using file_support::lock_directory;
 using posix::UniqueFd;
 
 constexpr std::string_view kScheme = "file";
@@ -107,36 +113,6 @@ constexpr mode_t kDirectoryMode = 0777;  // narrowed by the umask, as mkdir(1) d
 constexpr int kMaxWriteAttempts = 16;
 // Random temp names that may collide (O_EXCL) before giving up.
 constexpr int kMaxTempNameAttempts = 16;
-
-bool is_missing(int err) { return err == ENOENT || err == ENOTDIR; }
-
-// Errors name the action, the key, the location, the system call, the path and the cause.
-struct Failure {
-  std::string_view url;
-  std::string_view action;
-  std::string_view key;
-
-  [[noreturn]] void operator()(std::string_view op, const std::string& path, int err) const {
-    throw StorageError(prefix() + std::string(op) + " '" + path + "': " + posix::error_text(err));
-  }
-  // I7: a FIFO, socket or device where an object (or a directory of keys) should be.
-  [[noreturn]] void not_regular(const std::string& path, mode_t mode) const {
-    throw StorageError(prefix() + "'" + path + "' is " + std::string(posix::file_type_name(mode)) +
-                       ", not a regular file");
-  }
-  // I6: a link on the way to a key that is being written.
-  [[noreturn]] void link(const std::string& path) const {
-    throw StorageError(prefix() + "'" + path +
-                       "' is a symbolic link, and the file driver follows no link below the "
-                       "root of a location");
-  }
-
- private:
-  std::string prefix() const {
-    return "cannot " + std::string(action) + " '" + printable_key(key) + "' in '" +
-           std::string(url) + "': ";
-  }
-};
 
 bool is_special(mode_t mode) { return !S_ISREG(mode) && !S_ISDIR(mode) && !S_ISLNK(mode); }
 
@@ -225,23 +201,6 @@ bool is_same_directory(int root_fd, int dir_fd, std::string_view dir_key) {
          opened.st_ino == named.st_ino;
 }
 
-// I4 and I8: flock(LOCK_EX) on a directory the driver writes to, on a file system that
-// honours it.
-void lock_directory(int dir_fd, const std::string& dir, std::string_view location,
-                    const Failure& fail) {
-  file_fs::check_writable(dir_fd, dir, location);
-  const int err = posix::flock_fd(dir_fd, LOCK_EX);
-  if (err == 0) return;
-  if (file_fs::is_unsupported_lock_error(err)) {
-    throw StorageError("cannot write to '" + std::string(location) + "': flock on directory '" +
-                       dir + "' failed (" + posix::error_text(err) +
-                       "): this file system cannot hold the lock that the file driver's "
-                       "compare-and-swap needs; use a local or cluster file system with "
-                       "coherent flock, or an object store (s3://, gs://, az://)");
-  }
-  fail("lock", dir, err);
-}
-
 // A temp file of step 4; unlinked on destruction unless renamed into place.
 class TempFile {
  public:
@@ -256,7 +215,7 @@ class TempFile {
   bool create(std::string_view data, bool sync, const Failure& fail) {
     UniqueFd fd;
     for (int attempt = 0; attempt < kMaxTempNameAttempts && !fd.valid(); ++attempt) {
-      std::string name = std::string(FileStorage::kTempPrefix) + posix::random_hex();
+      std::string name = std::string(FileStorage::kTempPrefix) + random_hex();
       fd = posix::open_at(dir_fd_, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
                           kFileMode);
       if (fd.valid()) {
@@ -457,150 +416,6 @@ bool FileStorage::put(std::string_view key, std::string_view data,
     return true;
   }
   fail("open directory", dir, ENOENT);  // removed under us kMaxWriteAttempts times
-}
-
-std::vector<ObjectInfo> FileStorage::list(std::string_view prefix) { return collect_pages(prefix); }
-
-void FileStorage::list_pages(std::string_view prefix, const ListPageCallback& page) {
-  check_storage_prefix(prefix, url_);
-  const KeyParts parts = split_key(prefix);
-  const UniqueFd root = open_root("list", prefix);
-  if (!root.valid()) return;  // a root not written yet
-  const std::string dir = path_of(parts.dir);
-  UniqueFd dir_fd = posix::open_beneath(root.get(), parts.dir, O_RDONLY | O_DIRECTORY);
-  if (!dir_fd.valid()) {
-    if (is_missing(errno) || errno == ELOOP) return;  // nothing, or a link (I6)
-    Failure{url_, "list", prefix}("open directory", dir, errno);
-  }
-  const std::string key_prefix = parts.dir.empty() ? "" : std::string(parts.dir) + "/";
-  file_tree::list_files(std::move(dir_fd), dir, key_prefix, parts.name, url_, kListPageSize, page);
-}
-
-void FileStorage::remove(const std::vector<std::string>& keys) {
-  for (const auto& key : keys) check_key(key);
-  if (keys.empty()) return;
-  const UniqueFd root = open_root("remove", keys.front());
-  if (!root.valid()) return;
-  // One directory open and lock per directory, however many keys it holds.
-  std::map<std::string_view, std::vector<std::string_view>> names_by_dir;
-  for (const auto& key : keys) {
-    const KeyParts parts = split_key(key);
-    names_by_dir[parts.dir].push_back(parts.name);
-  }
-  std::vector<std::string> touched;
-  for (const auto& [dir_key, names] : names_by_dir) {
-    const std::string dir = path_of(dir_key);
-    const Failure fail{url_, "remove", dir_key};
-    UniqueFd dir_fd = posix::open_beneath(root.get(), dir_key, O_RDONLY | O_DIRECTORY);
-    if (!dir_fd.valid()) {
-      if (is_missing(errno) || errno == ELOOP) continue;  // nothing under a link is ours
-      fail("open directory", dir, errno);
-    }
-    lock_directory(dir_fd.get(), dir, url_, fail);
-    for (const std::string_view name : names) {
-      const std::string name_z(name);
-      // unlinkat never follows a link: a link at a key is removed itself. EISDIR: the key
-      // names a directory of keys, which is no object.
-      if (::unlinkat(dir_fd.get(), name_z.c_str(), 0) != 0 && !is_missing(errno) &&
-          errno != EISDIR) {
-        fail("unlink", dir + "/" + name_z, errno);
-      }
-    }
-    touched.emplace_back(dir_key);
-  }
-  prune_empty_directories(root.get(), std::move(touched));
-}
-
-std::size_t FileStorage::remove_prefix(std::string_view prefix) {
-  check_storage_prefix(prefix, url_);
-  const KeyParts parts = split_key(prefix);
-  const UniqueFd root = open_root("remove", prefix);
-  if (!root.valid()) return 0;
-  const std::string dir = path_of(parts.dir);
-  UniqueFd dir_fd = posix::open_beneath(root.get(), parts.dir, O_RDONLY | O_DIRECTORY);
-  if (!dir_fd.valid()) {
-    if (is_missing(errno) || errno == ELOOP) return 0;  // a linked directory is not entered
-    Failure{url_, "remove", prefix}("open directory", dir, errno);
-  }
-  const std::size_t removed = file_tree::remove_entries(std::move(dir_fd), dir, parts.name, url_);
-  prune_empty_directories(root.get(), {std::string(parts.dir)});
-  return removed;
-}
-
-void FileStorage::prune_empty_directories(int root_fd, std::vector<std::string> dir_keys) const {
-  const auto depth = [](std::string_view dir) { return std::count(dir.begin(), dir.end(), '/'); };
-  // Deepest first, so a directory is tried after the children that may empty it.
-  std::set<std::pair<std::ptrdiff_t, std::string>, std::greater<>> pending;
-  for (auto& dir : dir_keys) {
-    if (!dir.empty()) pending.emplace(depth(dir), std::move(dir));
-  }
-  while (!pending.empty()) {
-    const auto node = pending.extract(pending.begin());
-    const auto& [level, dir] = node.value();
-    const KeyParts parts = split_key(dir);
-    const UniqueFd parent = posix::open_beneath(root_fd, parts.dir, O_PATH | O_DIRECTORY);
-    if (!parent.valid()) continue;  // gone, or a link: not ours to remove
-    const std::string name(parts.name);
-    // ENOTEMPTY / EEXIST: still holds entries; ENOTDIR: a link or a file now; anything
-    // else: not ours to remove.
-    if (::unlinkat(parent.get(), name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) continue;
-    if (!parts.dir.empty()) pending.emplace(level - 1, std::string(parts.dir));
-  }
-}
-
-bool FileStorage::remove_temp(std::string_view path) {
-  check_storage_key(path, url_);
-  const KeyParts parts = split_key(path);
-  if (!is_temp_name(parts.name)) {
-    throw StorageError("cannot remove temp file '" + printable_key(path) + "' in '" + url_ +
-                       "': its name does not start with '" + std::string(kTempPrefix) + "'");
-  }
-  const Failure fail{url_, "remove temp file", path};
-  const UniqueFd root = open_root("remove temp file", path);
-  if (!root.valid()) return false;
-  const std::string dir = path_of(parts.dir);
-  UniqueFd dir_fd = posix::open_beneath(root.get(), parts.dir, O_RDONLY | O_DIRECTORY);
-  if (!dir_fd.valid()) {
-    if (is_missing(errno) || errno == ELOOP) return false;
-    fail("open directory", dir, errno);
-  }
-  lock_directory(dir_fd.get(), dir, url_, fail);
-  const std::string name(parts.name);
-  struct stat st;
-  if (::fstatat(dir_fd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    if (is_missing(errno)) return false;
-    fail("stat", path_of(path), errno);
-  }
-  if (S_ISDIR(st.st_mode)) {
-    UniqueFd sub = posix::open_at(dir_fd.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-    if (sub.valid()) file_tree::remove_entries(std::move(sub), path_of(path), {}, url_);
-    if (::unlinkat(dir_fd.get(), name.c_str(), AT_REMOVEDIR) != 0 && !is_missing(errno)) {
-      fail("remove directory", path_of(path), errno);
-    }
-  } else if (::unlinkat(dir_fd.get(), name.c_str(), 0) != 0) {
-    if (is_missing(errno)) return false;
-    fail("unlink", path_of(path), errno);
-  }
-  dir_fd.reset();  // unlock before pruning
-  prune_empty_directories(root.get(), {std::string(parts.dir)});
-  return true;
-}
-
-void FileStorage::list_temp_files(const std::function<void(const TempEntry&)>& visit) {
-  constexpr std::string_view kAction = "list temp files";
-  UniqueFd root = open_root(kAction, "");
-  if (!root.valid()) return;
-  file_tree::walk(
-      std::move(root), root_, "", {}, kAction, url_, [&](const file_tree::WalkEntry& entry) {
-        if (!is_temp_name(entry.name)) return entry.type == DT_DIR;
-        struct stat st;
-        if (::fstatat(entry.dir_fd, entry.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-          return false;  // finished (renamed) or removed meanwhile
-        }
-        visit(TempEntry{entry.key, static_cast<std::uint64_t>(st.st_size), posix::mtime_ns(st),
-                        S_ISDIR(st.st_mode)});
-        return false;  // a temp directory is reported, not entered
-      });
 }
 
 namespace {

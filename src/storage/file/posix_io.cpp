@@ -226,17 +226,6 @@ std::int64_t mtime_ns(const struct stat& st) {
   return static_cast<std::int64_t>(st.st_mtim.tv_sec) * kNsPerSecond + st.st_mtim.tv_nsec;
 }
 
-std::string random_hex() {
-  thread_local std::mt19937_64 engine{std::random_device{}()};
-  // A forked child inherits the engine's state; mixing in the pid keeps names distinct.
-  const std::uint64_t value =
-      engine() ^ (static_cast<std::uint64_t>(::getpid()) * 0x9E3779B97F4A7C15ULL);
-  constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(16, '0');
-  for (int i = 0; i < 16; ++i) out[i] = kDigits[(value >> (4 * i)) & 0xF];
-  return out;
-}
-
 std::string error_text(int err) { return std::generic_category().message(err); }
 
 }  // namespace nuthatch::posix

@@ -82,8 +82,6 @@ int make_directories(const std::string& dir, bool sync);
 /// Current time (CLOCK_REALTIME) in ns since the epoch, at full clock resolution.
 std::int64_t realtime_ns();
 std::int64_t mtime_ns(const struct stat& st);
-/// 16 random hex characters, distinct across threads and forked processes.
-std::string random_hex();
 /// strerror, thread-safe.
 std::string error_text(int err);
 

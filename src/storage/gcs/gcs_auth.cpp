@@ -9,13 +9,13 @@
 
 #include "common/base64.hpp"
 #include "nuthatch/error.hpp"
+#include "storage/http/status.hpp"
 #include "storage/http/url.hpp"
 
 namespace nuthatch::gcs {
 namespace {
 
 constexpr std::string_view kJwtBearerGrant = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-constexpr long kOk = 200;
 // A token answered without expires_in is kept this long.
 constexpr std::int64_t kDefaultTokenLifetime = 3600;
 // Error answers of a token endpoint are short; only their "error" fields are quoted.
@@ -197,7 +197,7 @@ void TokenSource::refresh() {
                   .url = token_uri,
                   .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
                   .body = body});
-  if (response.status != kOk) {
+  if (response.status != http::kOk) {
     http::throw_status_error("cannot obtain a GCS access token from", token_uri, response,
                              oauth_error(response.body));
   }

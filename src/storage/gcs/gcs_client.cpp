@@ -3,21 +3,19 @@
 #include <nlohmann/json.hpp>
 
 #include "nuthatch/error.hpp"
+#include "storage/http/status.hpp"
 #include "storage/http/url.hpp"
 #include "storage/http/xml.hpp"
 
 namespace nuthatch::gcs {
 namespace {
 
-constexpr long kUnauthorized = 401;
-// Error documents are short; a larger body is data, not an error.
-constexpr std::size_t kMaxErrorDocument = 64 * 1024;
 constexpr std::size_t kMaxDetail = 300;
 
 }  // namespace
 
 std::string gcs_error_detail(std::string_view body) {
-  if (body.empty() || body.size() > kMaxErrorDocument) return {};
+  if (body.empty() || body.size() > xml::kMaxErrorDocument) return {};
   const auto doc = nlohmann::json::parse(body, nullptr, false);
   if (doc.is_object()) {
     const auto error = doc.find("error");
@@ -85,7 +83,7 @@ http::Response GcsClient::try_send(const GcsCall& call) const {
     };
   }
   http::Response response = http_.try_send(request);
-  if (response.status == kUnauthorized && !tokens_->anonymous()) {
+  if (response.status == http::kUnauthorized && !tokens_->anonymous()) {
     tokens_->invalidate();  // revoked or expired early: one more try with a fresh token
     response = http_.try_send(std::move(request));
   }

@@ -80,15 +80,10 @@ GcsOptions resolve_gcs_options(const std::string& url, const Value& options) {
   const std::string scheme = sep == std::string::npos ? std::string() : url.substr(0, sep);
   if (scheme != "gs" && scheme != "gcs") throw ConfigError("'" + url + "' is not a gs:// URL");
   GcsOptions out;
-  std::string_view rest = std::string_view(url).substr(sep + kSchemeSeparator.size());
-  const std::size_t slash = std::min(rest.find('/'), rest.size());
-  out.bucket = std::string(rest.substr(0, slash));
-  if (out.bucket.empty()) throw ConfigError("'" + url + "' names no bucket (gs://bucket/prefix)");
-  std::string_view prefix = rest.substr(slash);
-  while (prefix.starts_with('/')) prefix.remove_prefix(1);
-  while (prefix.ends_with('/')) prefix.remove_suffix(1);
-  out.prefix = std::string(prefix);
-  if (!out.prefix.empty()) check_storage_key(out.prefix, url);
+  const std::string_view rest = std::string_view(url).substr(sep + kSchemeSeparator.size());
+  BucketPath location = split_bucket_path(rest, url, "bucket", "gs://bucket/prefix");
+  out.bucket = std::move(location.bucket);
+  out.prefix = std::move(location.root);
 
   const OptionReader reader(options, url);
   std::optional<std::string> endpoint = reader.text("endpoint_url");

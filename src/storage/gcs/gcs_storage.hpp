@@ -14,18 +14,22 @@
 //    checks and writes atomically, so one writer wins whatever process it runs in.
 //  - list: objects.list by prefix, page by page (pageToken; list_pages streams them);
 //    remove: parallel DELETEs.
+//
+// The Storage semantics are ObjectStorage's (storage/object/object_storage.hpp); this
+// driver supplies its primitives.
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
-#include <vector>
 
-#include "nuthatch/storage.hpp"
 #include "storage/gcs/gcs_client.hpp"
+#include "storage/object/object_storage.hpp"
 
 namespace nuthatch {
 
-class GcsStorage final : public Storage {
+/// The gs driver: ObjectStorage's primitives as GCS JSON API requests.
+class GcsStorage final : public ObjectStorage {
  public:
   /// Opens the location `url` with its `filesystem_options`; no request is sent (a
   /// service account's token is fetched on first use). Throws ConfigError for a malformed
@@ -34,37 +38,33 @@ class GcsStorage final : public Storage {
   GcsStorage(std::string url, const Value& options,
              http::TransportPtr transport = http::default_transport());
 
-  std::string url() const override { return url_; }
-  std::size_t preferred_parallel_reads() const override {
-    return static_cast<std::size_t>(options().client.max_concurrency);
-  }
-  std::optional<std::string> read(std::string_view path, ByteRange range = {}) override;
-  /// One GET: the bytes and the generation GCS sends with them (X-Goog-Generation).
-  std::optional<VersionedObject> read_versioned(std::string_view path) override;
-  std::optional<ObjectInfo> stat(std::string_view path) override;
-  void write(std::string_view path, std::string_view data) override;
-  bool write_if(std::string_view path, std::string_view data,
-                const WriteCondition& condition) override;
-  std::vector<ObjectInfo> list(std::string_view prefix) override;
-  void list_pages(std::string_view prefix, const ListPageCallback& page) override;
-  void remove(const std::vector<std::string>& paths) override;
-  std::size_t remove_prefix(std::string_view prefix) override;
-
   const gcs::GcsOptions& options() const { return client_.options(); }
 
  private:
-  /// The object name of a location path ("<prefix>/<path>").
-  std::string name_of(std::string_view path) const;
-  /// objects.get metadata of an object, or std::nullopt (404); `path` names it in results.
-  std::optional<ObjectInfo> metadata(const std::string& name, std::string_view path,
-                                     std::string* md5 = nullptr) const;
-  /// One media upload with extra query parameters; returns the response (any status).
-  http::Response upload_media(const std::string& name, std::string_view data,
-                              gcs::QueryParams preconditions) const;
-  void upload_resumable(const std::string& name, std::string_view data) const;
-  void delete_names(const std::vector<std::string>& names) const;
+  const std::string& root() const override { return options().prefix; }
+  int max_concurrency() const override { return options().client.max_concurrency; }
+  std::uint64_t large_threshold() const override { return options().resumable_threshold; }
 
-  std::string url_;
+  http::Response get(const std::string& name, const std::string* range) const override;
+  bool is_missing(const http::Response& response) const override;
+  /// X-Goog-Generation.
+  std::optional<std::string> generation_of(const http::Response& response) const override;
+  /// objects.get (metadata).
+  std::optional<ObjectHead> head(const std::string& name, std::string_view path) const override;
+  /// A media upload, with ifGenerationMatch=0 (if_absent) or =<generation>.
+  http::Response put(const std::string& name, std::string_view data,
+                     const WriteCondition& condition) const override;
+  /// A resumable upload sent in chunks (gcs_upload.cpp).
+  void put_large(const std::string& name, std::string_view data) const override;
+  /// A generation GCS never assigns (not a number) matches nothing: lost, no request.
+  bool put_if(const std::string& name, std::string_view data,
+              const WriteCondition& condition) override;
+  ObjectPage list_page(const std::string& prefix, const std::string& token) const override;
+  /// One DELETE.
+  void delete_batch(std::span<const std::string> names) const override;
+  [[noreturn]] void fail(std::string_view action, std::string_view name,
+                         const http::Response& response) const override;
+
   gcs::GcsClient client_;
 };
 

@@ -1,4 +1,4 @@
-// GcsStorage::upload_resumable: one object from a resumable upload sent in chunks.
+// GcsStorage::put_large: one object from a resumable upload sent in chunks.
 //
 // Invariants:
 //  R1. The object appears only when the last chunk is accepted (GCS finalizes the upload
@@ -18,14 +18,15 @@
 
 #include <algorithm>
 
+#include "common/strings.hpp"
 #include "nuthatch/error.hpp"
 #include "storage/gcs/gcs_storage.hpp"
+#include "storage/http/status.hpp"
 #include "storage/http/url.hpp"
 
 namespace nuthatch {
 namespace {
 
-constexpr long kResumeIncomplete = 308;
 // Chunks in a row that move the persisted offset nowhere before giving up.
 constexpr int kMaxStalledChunks = 3;
 
@@ -35,12 +36,14 @@ std::uint64_t persisted_bytes(const http::Response& response) {
   if (!range) return 0;
   const std::size_t dash = range->rfind('-');
   if (dash == std::string::npos || dash + 1 >= range->size()) return 0;
-  return std::stoull(range->substr(dash + 1)) + 1;
+  return require_uint<StorageError>(std::string_view(*range).substr(dash + 1),
+                                    "the Range of a resumable upload's answer") +
+         1;
 }
 
 }  // namespace
 
-void GcsStorage::upload_resumable(const std::string& name, std::string_view data) const {
+void GcsStorage::put_large(const std::string& name, std::string_view data) const {
   const gcs::GcsOptions& opts = client_.options();
   // 1. Start a session.
   gcs::GcsCall start{.method = "POST",
@@ -75,7 +78,7 @@ void GcsStorage::upload_resumable(const std::string& name, std::string_view data
            .headers = {{"Content-Type", "application/octet-stream"}, {"Content-Range", range}},
            .body = data.substr(offset, size)});
       if (response.ok()) return;
-      if (response.status != kResumeIncomplete) {
+      if (response.status != http::kResumeIncomplete) {
         client_.fail("cannot upload a chunk of", name, response);
       }
       const std::uint64_t persisted = persisted_bytes(response);

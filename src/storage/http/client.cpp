@@ -3,25 +3,20 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <random>
 #include <thread>
 
+#include "common/ids.hpp"
 #include "nuthatch/error.hpp"
+#include "storage/http/status.hpp"
 #include "storage/http/url.hpp"
 
 namespace nuthatch::http {
 namespace {
 
-constexpr long kRequestTimeout = 408;
-constexpr long kTooManyRequests = 429;
-constexpr long kNotImplemented = 501;
-constexpr long kVersionNotSupported = 505;
-constexpr long kFirstServerError = 500;
-constexpr long kUnavailable = 503;
-
+// Uniform in [0, 1): the top 53 bits of a random word.
 double random_fraction() {
-  thread_local std::mt19937_64 engine{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
+  constexpr int kMantissaBits = 53;
+  return std::ldexp(static_cast<double>(random_u64() >> (64 - kMantissaBits)), -kMantissaBits);
 }
 
 // Full jitter: a uniform wait in [0, min(max, initial * 2^retry)].

@@ -1,14 +1,12 @@
 #include "storage/http/conditional_write.hpp"
 
-#include <algorithm>
-
 namespace nuthatch::http {
 
-WriteOutcome conditional_write_outcome(const Response& response,
-                                       std::initializer_list<long> refused, bool nothing_to_match,
+WriteOutcome conditional_write_outcome(const Response& response, bool refused,
+                                       bool nothing_to_match,
                                        const std::function<bool()>& holds_our_bytes) {
   if (response.ok()) return WriteOutcome::won;
-  if (std::find(refused.begin(), refused.end(), response.status) != refused.end()) {
+  if (refused) {
     // The object holding our bytes is as good as our write having won: either it did, or
     // another writer stored the very same bytes.
     return response.maybe_applied_before && holds_our_bytes() ? WriteOutcome::won

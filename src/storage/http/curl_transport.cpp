@@ -19,6 +19,7 @@
 #include <system_error>
 #include <vector>
 
+#include "common/strings.hpp"
 #include "storage/http/transport.hpp"
 
 namespace nuthatch::http {
@@ -90,11 +91,8 @@ constexpr std::uint64_t kMaxBodyReserve = std::uint64_t{1} << 30;
 constexpr long kReceiveBufferBytes = 512L << 10;
 
 void reserve_body(std::string& body, std::string_view length) {
-  std::uint64_t n = 0;
-  const auto [end, err] = std::from_chars(length.data(), length.data() + length.size(), n);
-  if (err == std::errc() && end == length.data() + length.size() && n <= kMaxBodyReserve) {
-    body.reserve(static_cast<std::size_t>(n));
-  }
+  const std::optional<std::uint64_t> n = parse_uint(length);
+  if (n && *n <= kMaxBodyReserve) body.reserve(static_cast<std::size_t>(*n));
 }
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {

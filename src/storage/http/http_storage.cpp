@@ -1,39 +1,16 @@
 #include "storage/http/http_storage.hpp"
 
-#include <algorithm>
-#include <charconv>
 #include <utility>
 
+#include "common/strings.hpp"
 #include "nuthatch/error.hpp"
+#include "storage/http/headers.hpp"
 #include "storage/http/http_date.hpp"
+#include "storage/http/status.hpp"
 #include "storage/http/url.hpp"
 #include "storage/storage_paths.hpp"
 
 namespace nuthatch {
-namespace {
-
-constexpr long kOk = 200;
-constexpr long kPartialContent = 206;
-constexpr long kNotFound = 404;
-constexpr long kGone = 410;
-constexpr long kRangeNotSatisfiable = 416;
-
-std::string unquote(std::string etag) {
-  if (etag.starts_with("W/")) etag.erase(0, 2);
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
-    etag = etag.substr(1, etag.size() - 2);
-  }
-  return etag;
-}
-
-std::string range_header(const ByteRange& range) {
-  std::string value = "bytes=" + std::to_string(range.offset) + "-";
-  if (range.length) value += std::to_string(range.offset + *range.length - 1);
-  return value;
-}
-
-}  // namespace
-
 HttpStorage::HttpStorage(std::string url, const Value& options, http::TransportPtr transport)
     : url_(std::move(url)) {
   http::parse_url(url_, "http location");  // validates
@@ -53,38 +30,32 @@ std::optional<std::string> HttpStorage::read(std::string_view path, ByteRange ra
     return stat(path) ? std::optional<std::string>(std::string()) : std::nullopt;
   }
   http::Request request{.method = "GET", .url = object_url(path)};
-  const bool ranged = range.offset > 0 || range.length.has_value();
-  if (ranged) request.headers.emplace_back("Range", range_header(range));
+  const bool ranged = http::is_ranged(range);
+  if (ranged) request.headers.emplace_back("Range", http::range_header(range));
   http::Response response = client_->send(std::move(request));
-  if (response.status == kNotFound || response.status == kGone) return std::nullopt;
-  if (response.status == kRangeNotSatisfiable) return std::string();  // past the end
-  if (response.status == kPartialContent) return std::move(response.body);
-  if (response.status != kOk) {
+  if (response.status == http::kNotFound || response.status == http::kGone) return std::nullopt;
+  if (response.status != http::kOk && response.status != http::kPartialContent &&
+      response.status != http::kRangeNotSatisfiable) {
     http::throw_status_error("cannot read", object_url(path), response, "");
   }
-  if (!ranged) return std::move(response.body);
-  // The server ignored the Range header: cut the range out of the whole object.
-  std::string& body = response.body;
-  if (range.offset >= body.size()) return std::string();
-  const std::uint64_t available = body.size() - range.offset;
-  return body.substr(range.offset, std::min(range.length.value_or(available), available));
+  return http::body_of_range(response, range, ranged);
 }
 
 std::optional<ObjectInfo> HttpStorage::stat(std::string_view path) {
   check_storage_key(path, url_);
   const http::Response response =
       client_->send(http::Request{.method = "HEAD", .url = object_url(path)});
-  if (response.status == kNotFound || response.status == kGone) return std::nullopt;
+  if (response.status == http::kNotFound || response.status == http::kGone) return std::nullopt;
   if (!response.ok()) http::throw_status_error("cannot stat", object_url(path), response, "");
   ObjectInfo info;
   info.path = std::string(path);
   if (const auto length = response.header("content-length")) {
-    std::from_chars(length->data(), length->data() + length->size(), info.size);
+    info.size = require_uint<StorageError>(*length, "the Content-Length of " + object_url(path));
   }
   const auto modified = response.header("last-modified");
   if (modified) info.mtime_ns = http::parse_http_date(*modified).value_or(0);
   if (const auto etag = response.header("etag")) {
-    info.generation = unquote(*etag);
+    info.generation = http::unquote(*etag);
   } else {
     info.generation = modified.value_or("") + "-" + std::to_string(info.size);
   }

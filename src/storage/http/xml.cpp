@@ -122,4 +122,15 @@ std::string escape(std::string_view text) {
   return out;
 }
 
+std::unique_ptr<Element> error_document(std::string_view body) {
+  if (body.empty() || body.size() > kMaxErrorDocument) return nullptr;
+  try {
+    auto root = parse(body, "an error answer");
+    if (root->name == "Error") return root;
+  } catch (const Error&) {
+    // Not XML: no detail.
+  }
+  return nullptr;
+}
+
 }  // namespace nuthatch::xml

@@ -3,6 +3,7 @@
 // elements, their text and children, parsed with expat. Namespaces are dropped from
 // names ("{ns}Key" and "s3:Key" are both "Key"); attributes are ignored.
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -26,6 +27,13 @@ struct Element {
 /// Parses a document; throws StorageError naming `what` (the request it answers) when it
 /// is not well-formed XML.
 std::unique_ptr<Element> parse(std::string_view document, std::string_view what);
+
+/// Bodies longer than this are data, not an error document.
+inline constexpr std::size_t kMaxErrorDocument = 64 * 1024;
+
+/// The <Error> document an S3 or Azure error answer carries, or nullptr when `body` is
+/// empty, longer than kMaxErrorDocument, not XML, or another document.
+std::unique_ptr<Element> error_document(std::string_view body);
 
 /// Escapes &, <, >, " and ' for element text.
 std::string escape(std::string_view text);

@@ -9,26 +9,9 @@
 #include "storage/http/xml.hpp"
 
 namespace nuthatch::s3 {
-namespace {
-
-// Error documents are short; a larger body is data, not an error.
-constexpr std::size_t kMaxErrorDocument = 64 * 1024;
-
-std::unique_ptr<xml::Element> error_document(std::string_view body) {
-  if (body.empty() || body.size() > kMaxErrorDocument) return nullptr;
-  try {
-    auto root = xml::parse(body, "an S3 request");
-    if (root->name == "Error") return root;
-  } catch (const Error&) {
-    // Not XML: no detail.
-  }
-  return nullptr;
-}
-
-}  // namespace
 
 std::string s3_error_detail(std::string_view body) {
-  const auto root = error_document(body);
+  const auto root = xml::error_document(body);
   if (!root) return {};
   std::string detail = root->child_text("Code");
   const std::string message = root->child_text("Message");
@@ -37,7 +20,7 @@ std::string s3_error_detail(std::string_view body) {
 }
 
 std::string s3_error_code(std::string_view body) {
-  const auto root = error_document(body);
+  const auto root = xml::error_document(body);
   return root ? root->child_text("Code") : std::string();
 }
 

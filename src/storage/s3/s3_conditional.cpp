@@ -1,4 +1,4 @@
-// S3Storage::write_if: the compare-and-swap that commits manifests.
+// S3Storage::put_if (ObjectStorage::write_if): the compare-and-swap that commits manifests.
 //
 // Native (the server enforces the condition atomically, as AWS S3 since 2024 and MinIO do):
 //  - if_absent:      PUT with "If-None-Match: *"      -> 200 won, 412 (or 409) lost
@@ -17,29 +17,21 @@
 // conditions are refused with 412 when they do not hold, and removes it.
 
 #include <array>
-#include <cstdio>
 #include <functional>
 #include <map>
 #include <mutex>
-#include <random>
 
+#include "common/ids.hpp"
 #include "common/log.hpp"
-#include "nuthatch/error.hpp"
-#include "storage/http/conditional_write.hpp"
-#include "storage/http/digest.hpp"
+#include "storage/http/status.hpp"
 #include "storage/s3/s3_storage.hpp"
-#include "storage/storage_paths.hpp"
 
 namespace nuthatch {
 namespace {
 
-constexpr long kNotFound = 404;
-constexpr long kConflict = 409;
-constexpr long kPreconditionFailed = 412;
-constexpr long kNotImplemented = 501;
 constexpr std::size_t kLockStripes = 64;
 // An ETag no object has: If-Match with it must fail.
-constexpr std::string_view kImpossibleEtag = "\"00000000000000000000000000000000\"";
+constexpr std::string_view kImpossibleEtag = "00000000000000000000000000000000";
 
 // Locks of the emulation, striped by key.
 std::mutex& emulation_lock(std::string_view bucket_key) {
@@ -58,15 +50,8 @@ ProbeCache& probe_cache() {
   return cache;
 }
 
-std::string random_hex() {
-  thread_local std::mt19937_64 engine{std::random_device{}()};
-  char text[17];
-  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(engine()));
-  return text;
-}
-
 bool is_not_implemented(const http::Response& response) {
-  return response.status == kNotImplemented || s3::s3_error_code(response.body) == "NotImplemented";
+  return response.status == http::kNotImplemented || s3::s3_error_code(response.body) == "NotImplemented";
 }
 
 std::string bucket_id(const s3::S3Options& options) {
@@ -84,58 +69,43 @@ void warn_emulated(const s3::S3Options& options, std::string_view why) {
 
 }  // namespace
 
-bool S3Storage::write_if(std::string_view path, std::string_view data,
-                         const WriteCondition& condition) {
-  check_storage_key(path, url_);
-  if (condition.kind == WriteCondition::Kind::none) {
-    write(path, data);
-    return true;
-  }
-  const std::string key = key_of(path);
+bool S3Storage::put_if(const std::string& key, std::string_view data,
+                       const WriteCondition& condition) {
   if (conditional_writes() == s3::ConditionalWrites::native) {
     bool unsupported = false;
-    const bool won = write_if_native(key, data, condition, &unsupported);
+    const bool won = put_if_native(key, data, condition, &unsupported);
     if (!unsupported) return won;
     warn_emulated(client_.options(), "answered a conditional PUT with NotImplemented");
     fallen_back_ = true;
     std::lock_guard lock(probe_cache().mutex);
     probe_cache().found[bucket_id(client_.options())] = s3::ConditionalWrites::emulated;
   }
-  return write_if_emulated(key, path, data, condition);
+  return put_if_emulated(key, data, condition);
 }
 
-bool S3Storage::write_if_native(const std::string& key, std::string_view data,
-                                const WriteCondition& condition, bool* unsupported) {
-  const bool if_absent = condition.kind == WriteCondition::Kind::if_absent;
-  const http::Headers headers = {
-      if_absent ? http::Headers::value_type{"If-None-Match", "*"}
-                : http::Headers::value_type{"If-Match", "\"" + condition.generation + "\""}};
-  const http::Response response = put(key, data, headers);
+bool S3Storage::put_if_native(const std::string& key, std::string_view data,
+                              const WriteCondition& condition, bool* unsupported) {
+  const http::Response response = put(key, data, condition);
   if (!response.ok() && is_not_implemented(response)) {
     *unsupported = true;
     return false;
   }
   // A 409 (on AWS, ConditionalRequestConflict: a concurrent write of the key) is lost
   // outright; only a 412 is checked for an earlier attempt of ours.
-  if (response.status == kConflict) return false;
-  const http::WriteOutcome outcome = http::conditional_write_outcome(
-      response, {kPreconditionFailed}, !if_absent && response.status == kNotFound, [&] {
-        const auto now = head(key, key);
-        return now && now->generation == http::hex(http::md5(data));
-      });
-  if (outcome == http::WriteOutcome::failed) client_.fail("cannot write", key, response);
-  return outcome == http::WriteOutcome::won;
+  if (response.status == http::kConflict) return false;
+  return settle_conditional_put(key, data, condition, response,
+                                response.status == http::kPreconditionFailed);
 }
 
-bool S3Storage::write_if_emulated(const std::string& key, std::string_view path,
-                                  std::string_view data, const WriteCondition& condition) {
+bool S3Storage::put_if_emulated(const std::string& key, std::string_view data,
+                                const WriteCondition& condition) {
   std::lock_guard lock(emulation_lock(client_.options().bucket + "/" + key));
-  const std::optional<ObjectInfo> now = head(key, path);
+  const std::optional<ObjectHead> now = head(key, key);
   const bool holds = condition.kind == WriteCondition::Kind::if_absent
                          ? !now.has_value()
-                         : now.has_value() && now->generation == condition.generation;
+                         : now.has_value() && now->info.generation == condition.generation;
   if (!holds) return false;
-  const http::Response response = put(key, data, {});
+  const http::Response response = put(key, data, WriteCondition::none());
   if (!response.ok()) client_.fail("cannot write", key, response);
   return true;
 }
@@ -162,27 +132,27 @@ s3::ConditionalWrites S3Storage::conditional_writes() {
 }
 
 s3::ConditionalWrites S3Storage::probe_conditional_writes() {
-  const std::string key = key_of(std::string(kProbePrefix) + random_hex());
-  const http::Response created = put(key, "probe", {});
+  const std::string key = name_of(std::string(kProbePrefix) + random_hex());
+  const http::Response created = put(key, "probe", WriteCondition::none());
   if (!created.ok()) client_.fail("cannot write the conditional-write probe", key, created);
   s3::ConditionalWrites mode = s3::ConditionalWrites::native;
   try {
-    for (const http::Headers& headers :
-         {http::Headers{{"If-None-Match", "*"}},
-          http::Headers{{"If-Match", std::string(kImpossibleEtag)}}}) {
-      const http::Response response = put(key, "overwritten", headers);
-      if (response.status == kPreconditionFailed) continue;
-      if (response.ok() || is_not_implemented(response) || response.status == kNotFound) {
+    for (const WriteCondition& condition :
+         {WriteCondition::if_absent(),
+          WriteCondition::if_generation(std::string(kImpossibleEtag))}) {
+      const http::Response response = put(key, "overwritten", condition);
+      if (response.status == http::kPreconditionFailed) continue;
+      if (response.ok() || is_not_implemented(response) || response.status == http::kNotFound) {
         mode = s3::ConditionalWrites::emulated;
         break;
       }
       client_.fail("cannot probe conditional writes with", key, response);
     }
   } catch (...) {
-    delete_keys({key});
+    delete_batch({&key, 1});
     throw;
   }
-  delete_keys({key});
+  delete_batch({&key, 1});
   return mode;
 }
 

@@ -1,4 +1,4 @@
-// S3Storage::put_multipart: one object from many parts uploaded in parallel.
+// S3Storage::put_large: one object from many parts uploaded in parallel.
 //
 // Invariants:
 //  M1. The object appears only at step 3 (CompleteMultipartUpload is atomic): a reader sees
@@ -18,12 +18,9 @@
 //  4. on failure: DELETE ?uploadId=ID
 
 #include <algorithm>
-#include <atomic>
-#include <exception>
-#include <mutex>
-#include <thread>
 #include <vector>
 
+#include "common/parallel.hpp"
 #include "nuthatch/error.hpp"
 #include "storage/http/xml.hpp"
 #include "storage/s3/s3_storage.hpp"
@@ -43,11 +40,7 @@ std::vector<std::string> upload_parts(const s3::S3Client& client, const std::str
   const std::uint64_t part_size = part_size_for(data.size(), opts.part_size);
   const std::size_t parts = static_cast<std::size_t>((data.size() + part_size - 1) / part_size);
   std::vector<std::string> etags(parts);
-  std::atomic<std::size_t> next{0};
-  std::atomic<bool> failed{false};
-  std::exception_ptr first_error;
-  std::mutex error_mutex;
-  auto upload = [&](std::size_t i) {
+  run_parallel(parts, opts.part_concurrency, [&](std::size_t i) {
     const std::uint64_t offset = i * part_size;
     const std::string number = std::to_string(i + 1);
     const s3::S3Call call{
@@ -62,24 +55,7 @@ std::vector<std::string> upload_parts(const s3::S3Client& client, const std::str
       throw StorageError("uploading part " + number + " of " + client.s3_url(key) +
                          " returned no ETag");
     }
-  };
-  auto worker = [&] {
-    for (std::size_t i = next++; i < parts && !failed; i = next++) {
-      try {
-        upload(i);
-      } catch (...) {
-        std::lock_guard lock(error_mutex);
-        if (!first_error) first_error = std::current_exception();
-        failed = true;
-      }
-    }
-  };
-  const std::size_t threads = std::min<std::size_t>(parts, std::max(1, opts.part_concurrency));
-  std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& thread : pool) thread.join();
-  if (first_error) std::rethrow_exception(first_error);
+  });
   return etags;
 }
 
@@ -108,7 +84,7 @@ void complete_upload(const s3::S3Client& client, const std::string& key,
 
 }  // namespace
 
-void S3Storage::put_multipart(const std::string& key, std::string_view data) const {
+void S3Storage::put_large(const std::string& key, std::string_view data) const {
   // 1. Start.
   const s3::S3Call start{.method = "POST",
                          .key = key,

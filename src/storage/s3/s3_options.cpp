@@ -99,15 +99,10 @@ bool is_dns_compatible(std::string_view bucket) {
 // "s3://bucket/a/b/" -> bucket "bucket", prefix "a/b".
 void split_location(const std::string& url, S3Options& out) {
   if (!url.starts_with(kUrlPrefix)) throw ConfigError("'" + url + "' is not an s3:// URL");
-  std::string_view rest = std::string_view(url).substr(kUrlPrefix.size());
-  const std::size_t slash = std::min(rest.find('/'), rest.size());
-  out.bucket = std::string(rest.substr(0, slash));
-  if (out.bucket.empty()) throw ConfigError("'" + url + "' names no bucket (s3://bucket/prefix)");
-  std::string_view prefix = rest.substr(slash);
-  while (prefix.starts_with('/')) prefix.remove_prefix(1);
-  while (prefix.ends_with('/')) prefix.remove_suffix(1);
-  out.prefix = std::string(prefix);
-  if (!out.prefix.empty()) check_storage_key(out.prefix, url);
+  const std::string_view rest = std::string_view(url).substr(kUrlPrefix.size());
+  BucketPath location = split_bucket_path(rest, url, "bucket", "s3://bucket/prefix");
+  out.bucket = std::move(location.bucket);
+  out.prefix = std::move(location.root);
 }
 
 bool virtual_hosted(const OptionReader& reader, bool custom_endpoint, std::string_view bucket) {

@@ -13,43 +13,31 @@
 //  - write_if: conditional PUT (If-None-Match: * / If-Match: <etag>) where the server
 //    enforces it; otherwise an emulation that is atomic only within this process
 //    (s3_conditional.cpp).
-//  - list: ListObjectsV2, page by page (list_pages streams them); remove: DeleteObjects, 1000 keys per request.
+//  - list: ListObjectsV2, page by page (list_pages streams them); remove: DeleteObjects,
+//    1000 keys per request.
+//
+// The Storage semantics are ObjectStorage's (storage/object/object_storage.hpp); this
+// driver supplies its primitives.
 
 #include <atomic>
-#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
-#include <vector>
 
-#include "nuthatch/storage.hpp"
+#include "storage/object/object_storage.hpp"
 #include "storage/s3/s3_client.hpp"
 
 namespace nuthatch {
 
-class S3Storage final : public Storage {
+/// The s3 driver: ObjectStorage's primitives as S3 requests.
+class S3Storage final : public ObjectStorage {
  public:
   /// Opens the location `url` with its `filesystem_options`; no request is sent. Throws
   /// ConfigError for a malformed URL or option, or missing credentials (see
   /// s3::resolve_s3_options). `transport` replaces the curl transport (tests).
   S3Storage(std::string url, const Value& options,
             http::TransportPtr transport = http::default_transport());
-
-  std::string url() const override { return url_; }
-  std::size_t preferred_parallel_reads() const override {
-    return static_cast<std::size_t>(options().client.max_concurrency);
-  }
-  std::optional<std::string> read(std::string_view path, ByteRange range = {}) override;
-  /// One GET: the body and its ETag.
-  std::optional<VersionedObject> read_versioned(std::string_view path) override;
-  std::optional<ObjectInfo> stat(std::string_view path) override;
-  void write(std::string_view path, std::string_view data) override;
-  bool write_if(std::string_view path, std::string_view data,
-                const WriteCondition& condition) override;
-  std::vector<ObjectInfo> list(std::string_view prefix) override;
-  void list_pages(std::string_view prefix, const ListPageCallback& page) override;
-  void remove(const std::vector<std::string>& paths) override;
-  std::size_t remove_prefix(std::string_view prefix) override;
 
   /// How this location's write_if is carried out (probing the server on first use when
   /// the option is "auto"): native or emulated.
@@ -62,21 +50,35 @@ class S3Storage final : public Storage {
   static constexpr std::string_view kProbePrefix = ".nh-probe-";
 
  private:
-  /// The object key of a location path ("<prefix>/<path>").
-  std::string key_of(std::string_view path) const;
-  /// Single PUT with extra headers; returns the response (any status).
-  http::Response put(const std::string& key, std::string_view data,
-                     const http::Headers& headers) const;
-  void put_multipart(const std::string& key, std::string_view data) const;
-  bool write_if_native(const std::string& key, std::string_view data,
-                       const WriteCondition& condition, bool* unsupported);
-  bool write_if_emulated(const std::string& key, std::string_view path, std::string_view data,
-                         const WriteCondition& condition);
-  s3::ConditionalWrites probe_conditional_writes();
-  std::optional<ObjectInfo> head(const std::string& key, std::string_view path) const;
-  void delete_keys(const std::vector<std::string>& keys) const;
+  const std::string& root() const override { return options().prefix; }
+  int max_concurrency() const override { return options().client.max_concurrency; }
+  std::uint64_t large_threshold() const override { return options().multipart_threshold; }
+  std::size_t max_delete_batch() const override;
+  bool is_hidden(std::string_view path) const override { return path.starts_with(kProbePrefix); }
 
-  std::string url_;
+  http::Response get(const std::string& key, const std::string* range) const override;
+  bool is_missing(const http::Response& response) const override;
+  std::optional<std::string> generation_of(const http::Response& response) const override;
+  std::optional<ObjectHead> head(const std::string& key, std::string_view path) const override;
+  http::Response put(const std::string& key, std::string_view data,
+                     const WriteCondition& condition) const override;
+  /// Multipart upload, parts in parallel, aborted on failure (s3_multipart.cpp).
+  void put_large(const std::string& key, std::string_view data) const override;
+  /// Native or emulated (s3_conditional.cpp).
+  bool put_if(const std::string& key, std::string_view data,
+              const WriteCondition& condition) override;
+  ObjectPage list_page(const std::string& prefix, const std::string& token) const override;
+  /// DeleteObjects.
+  void delete_batch(std::span<const std::string> keys) const override;
+  [[noreturn]] void fail(std::string_view action, std::string_view key,
+                         const http::Response& response) const override;
+
+  bool put_if_native(const std::string& key, std::string_view data,
+                     const WriteCondition& condition, bool* unsupported);
+  bool put_if_emulated(const std::string& key, std::string_view data,
+                       const WriteCondition& condition);
+  s3::ConditionalWrites probe_conditional_writes();
+
   s3::S3Client client_;
   /// Set when the server answered a conditional PUT with NotImplemented.
   std::atomic<bool> fallen_back_{false};

@@ -1,5 +1,6 @@
 #pragma once
-// Running many small storage operations on a few threads, with a progress line.
+// A progress line for long CLI operations, and how the CLI fans them out over threads
+// (the fan-out itself is common/parallel.hpp).
 
 #include <atomic>
 #include <chrono>
@@ -8,15 +9,18 @@
 #include <mutex>
 #include <string>
 
+#include "common/parallel.hpp"
+
 namespace nuthatch::cli {
 
 /// Threads used for reading manifests (list -v, du, gc).
 inline constexpr int kReadThreads = 8;
 
-/// Runs fn(i) for every i in [0, n) on up to `threads` threads (at least one). When a
-/// call throws, the remaining items are skipped and the first exception is rethrown
-/// after every thread stopped.
-void parallel_for(std::size_t n, int threads, const std::function<void(std::size_t)>& fn);
+/// run_parallel under the name the commands use: fn(i) for every i in [0, n) on up to
+/// `threads` threads; the first exception skips the rest and is rethrown.
+inline void parallel_for(std::size_t n, int threads, const std::function<void(std::size_t)>& fn) {
+  run_parallel(n, threads, fn);
+}
 
 /// A progress line on stderr ("label: done/total") for long operations. Shown only when
 /// `allowed` (callers pass false in --json mode), stderr is a terminal and the operation
