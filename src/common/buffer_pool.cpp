@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <new>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -79,12 +80,13 @@ class BufferPool {
                      [] {  // the child has no reaper thread: the next idle buffer starts one
                        BufferPool& self = instance();
                        self.reaper_running_ = false;
-                       // The parent's reaper may have been waiting on `wake_` at the fork:
-                       // the child's copy counts a waiter that does not exist here, and a
-                       // wait in the child could block on it for ever. Start it afresh
-                       // (the old state is abandoned, not destroyed).
+                       // The parent's reaper may have been waiting on `wake_` or `mutex_`
+                       // at the fork: the child's copies count a waiter that does not
+                       // exist here, and a wait or signal in the child could block on it
+                       // for ever. Both start afresh (the old states are abandoned, not
+                       // destroyed); the fresh mutex is unlocked.
                        new (&self.wake_) std::condition_variable();
-                       self.mutex_.unlock();
+                       new (&self.mutex_) std::mutex();
                      });
       return p;
     }();
@@ -92,8 +94,10 @@ class BufferPool {
   }
 
   void* acquire(std::size_t capacity) {
+    std::vector<std::pair<void*, std::size_t>> expired;
     {
       std::lock_guard lock(mutex_);
+      expire_without_reaper(expired);
       // The smallest held buffer that fits, if it wastes at most a quarter.
       auto it = idle_.lower_bound(capacity);
       if (it != idle_.end() && it->first <= capacity + capacity / 4) {
@@ -102,10 +106,12 @@ class BufferPool {
         idle_.erase(it);
         ++stats_.reused;
         NH_UNPOISON(p, capacity);
+        free_all(expired);
         return p;
       }
       ++stats_.allocated;
     }
+    free_all(expired);
     return ::operator new(capacity, kAlignment);
   }
 
@@ -121,10 +127,14 @@ class BufferPool {
         idle_bytes_ += capacity;
         evict_over_limit(evicted);
         start_reaper();
-        wake_.notify_one();
+        if (reaper_running_) {
+          wake_.notify_one();
+        } else {
+          expire_without_reaper(evicted);
+        }
       }
     }
-    for (auto [q, n] : evicted) free_buffer(q, n);
+    free_all(evicted);
   }
 
   BufferPoolOptions options() {
@@ -145,10 +155,16 @@ class BufferPool {
   }
 
   BufferPoolStats stats() {
-    std::lock_guard lock(mutex_);
-    BufferPoolStats s = stats_;
-    s.idle_bytes = idle_bytes_;
-    s.idle_buffers = idle_.size();
+    std::vector<std::pair<void*, std::size_t>> expired;
+    BufferPoolStats s;
+    {
+      std::lock_guard lock(mutex_);
+      expire_without_reaper(expired);
+      s = stats_;
+      s.idle_bytes = idle_bytes_;
+      s.idle_buffers = idle_.size();
+    }
+    free_all(expired);
     return s;
   }
 
@@ -185,32 +201,55 @@ class BufferPool {
     idle_.erase(it);
   }
 
+  static void free_all(const std::vector<std::pair<void*, std::size_t>>& buffers) {
+    for (auto [q, n] : buffers) free_buffer(q, n);
+  }
+
+  // Caller holds mutex_. A thread that cannot be started (a process or cgroup at its
+  // thread limit) is no error: buffers then expire when the pool is next used
+  // (expire_without_reaper), and the next idle buffer tries again.
   void start_reaper() {
     if (reaper_running_) return;
-    reaper_running_ = true;
-    std::thread([this] { reap(); }).detach();
+    try {
+      std::thread([this] { reap(); }).detach();
+      reaper_running_ = true;
+    } catch (const std::system_error&) {
+      reaper_running_ = false;
+    }
+  }
+
+  // Caller holds mutex_: moves the buffers idle longer than the timeout to `out` and
+  // returns when the next one expires (time_point::max() when none is held).
+  Clock::time_point take_expired(std::vector<std::pair<void*, std::size_t>>& out) {
+    const auto now = Clock::now();
+    auto next = Clock::time_point::max();
+    for (auto it = idle_.begin(); it != idle_.end();) {
+      const auto deadline = it->second.since + options_.idle_timeout;
+      if (deadline <= now) {
+        auto gone = it++;
+        take(gone, out);
+      } else {
+        next = std::min(next, deadline);
+        ++it;
+      }
+    }
+    return next;
+  }
+
+  // Caller holds mutex_: the reaper's work, done inline while no reaper runs.
+  void expire_without_reaper(std::vector<std::pair<void*, std::size_t>>& out) {
+    if (!reaper_running_ && !idle_.empty()) take_expired(out);
   }
 
   // Releases buffers idle longer than the timeout; sleeps until the next one expires.
   [[noreturn]] void reap() {
     std::unique_lock lock(mutex_);
     for (;;) {
-      const auto now = Clock::now();
       std::vector<std::pair<void*, std::size_t>> expired;
-      auto next = Clock::time_point::max();
-      for (auto it = idle_.begin(); it != idle_.end();) {
-        const auto deadline = it->second.since + options_.idle_timeout;
-        if (deadline <= now) {
-          auto gone = it++;
-          take(gone, expired);
-        } else {
-          next = std::min(next, deadline);
-          ++it;
-        }
-      }
+      const auto next = take_expired(expired);
       if (!expired.empty()) {
         lock.unlock();
-        for (auto [q, n] : expired) free_buffer(q, n);
+        free_all(expired);
         lock.lock();
         continue;  // time passed while freeing: look again
       }
