@@ -3,7 +3,9 @@
 // typed members with messages that name the member and the location, never its value
 // (options hold secrets), and environment fallbacks.
 
+#include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +30,12 @@ class OptionReader {
   std::optional<bool> boolean(std::string_view name) const;
   /// A positive integer, or a string of digits.
   std::optional<std::uint64_t> count(std::string_view name) const;
+  /// count(name), or `fallback` when the member is absent; at most `most`.
+  template <class T>
+  T count_or(std::string_view name, T fallback,
+             std::uint64_t most = std::numeric_limits<std::uint64_t>::max()) const {
+    return static_cast<T>(std::min<std::uint64_t>(most, count(name).value_or(fallback)));
+  }
 
   [[noreturn]] void fail(std::string_view name, std::string_view expected) const;
 

@@ -158,12 +158,10 @@ AzureOptions resolve_azure_options(const std::string& url, const Value& options)
     }
   }
 
-  out.block_threshold = reader.count("block_threshold").value_or(out.block_threshold);
-  out.block_size = std::min(kMaxBlockSize, reader.count("block_size").value_or(out.block_size));
-  out.block_concurrency =
-      static_cast<int>(reader.count("block_concurrency").value_or(out.block_concurrency));
-  out.max_results = static_cast<int>(
-      std::min<std::uint64_t>(kMaxResultsLimit, reader.count("max_results").value_or(out.max_results)));
+  out.block_threshold = reader.count_or("block_threshold", out.block_threshold);
+  out.block_size = reader.count_or("block_size", out.block_size, kMaxBlockSize);
+  out.block_concurrency = reader.count_or("block_concurrency", out.block_concurrency);
+  out.max_results = reader.count_or("max_results", out.max_results, kMaxResultsLimit);
   out.client = http::parse_client_options(options, url);
   return out;
 }

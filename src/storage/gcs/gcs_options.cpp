@@ -105,11 +105,10 @@ GcsOptions resolve_gcs_options(const std::string& url, const Value& options) {
         "token), or GOOGLE_APPLICATION_CREDENTIALS; or anon = true for a public bucket");
   }
 
-  out.resumable_threshold = reader.count("resumable_threshold").value_or(out.resumable_threshold);
-  const std::uint64_t chunk = reader.count("chunk_size").value_or(out.chunk_size);
+  out.resumable_threshold = reader.count_or("resumable_threshold", out.resumable_threshold);
+  const std::uint64_t chunk = reader.count_or("chunk_size", out.chunk_size);
   out.chunk_size = std::max(kChunkGranularity, chunk / kChunkGranularity * kChunkGranularity);
-  out.max_results = static_cast<int>(
-      std::min<std::uint64_t>(kMaxResultsLimit, reader.count("max_results").value_or(out.max_results)));
+  out.max_results = reader.count_or("max_results", out.max_results, kMaxResultsLimit);
   out.client = http::parse_client_options(options, url);
   return out;
 }

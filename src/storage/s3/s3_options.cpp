@@ -152,12 +152,10 @@ S3Options resolve_s3_options(const std::string& url, const Value& options) {
     }
   }
 
-  out.multipart_threshold = reader.count("multipart_threshold").value_or(out.multipart_threshold);
-  out.part_size = std::max(kMinPartSize, reader.count("part_size").value_or(out.part_size));
-  out.part_concurrency =
-      static_cast<int>(reader.count("part_concurrency").value_or(out.part_concurrency));
-  out.max_keys = static_cast<int>(
-      std::min<std::uint64_t>(kMaxKeysLimit, reader.count("max_keys").value_or(out.max_keys)));
+  out.multipart_threshold = reader.count_or("multipart_threshold", out.multipart_threshold);
+  out.part_size = std::max(kMinPartSize, reader.count_or("part_size", out.part_size));
+  out.part_concurrency = reader.count_or("part_concurrency", out.part_concurrency);
+  out.max_keys = reader.count_or("max_keys", out.max_keys, kMaxKeysLimit);
   out.conditional_writes = conditional_writes_option(reader);
   out.client = http::parse_client_options(options, url);
   return out;
