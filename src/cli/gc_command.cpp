@@ -58,7 +58,7 @@ struct GcResult {
 
 // Deletes a manifest naming a missing payload, unless it changed since the scan.
 bool repair(EntryStore& store, const BrokenEntry& b) {
-  std::optional<Manifest> now = read_manifest(store, b.manifest_path);
+  std::optional<Manifest> now = store.manifest_at(b.manifest_path);
   if (!now || now->entry_id != b.manifest.entry_id) return false;
   store.storage().remove({b.manifest_path});
   return true;

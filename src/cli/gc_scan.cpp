@@ -175,7 +175,7 @@ std::vector<BrokenEntry> find_broken(EntryStore& store, const References& refs) 
   for (const auto& [path, m] : refs.manifests) {
     if (payload_exists(store.storage(), m.payload)) continue;
     // Second look: the entry may have been replaced or written since it was read.
-    std::optional<Manifest> now = read_manifest(store, path);
+    std::optional<Manifest> now = store.manifest_at(path);
     if (!now || now->entry_id != m.entry_id || payload_exists(store.storage(), m.payload)) continue;
     out.push_back({path, *now});
   }

@@ -7,7 +7,7 @@
 #include <set>
 #include <tuple>
 
-#include "cli/progress.hpp"
+#include "cli/parallel.hpp"
 #include "common/log.hpp"
 #include "common/strings.hpp"
 #include "config/config.hpp"
@@ -82,24 +82,12 @@ std::vector<ListedEntry> select_entries(const EntryFilter& filter) {
   return sorted(std::move(out));
 }
 
-std::optional<Manifest> read_manifest(EntryStore& store, const std::string& path) {
-  std::optional<std::string> text = store.storage().read(path);
-  if (!text) return std::nullopt;
-  const std::string where = fmt::format("{} ({})", store.storage().url_of(path), store.location());
-  try {
-    return parse_manifest_at(*text, path, where);
-  } catch (const CodecError& e) {
-    log::warn(e.what());
-    return std::nullopt;
-  }
-}
-
 std::vector<std::optional<Manifest>> read_manifests(const std::vector<ListedEntry>& entries,
                                                     bool show_progress) {
   std::vector<std::optional<Manifest>> out(entries.size());
   Progress progress("reading manifests", entries.size(), show_progress);
   parallel_for(entries.size(), kReadThreads, [&](std::size_t i) {
-    out[i] = read_manifest(*entries[i].store, entries[i].info.manifest_path);
+    out[i] = entries[i].store->manifest_at(entries[i].info.manifest_path);
     progress.advance();
   });
   return out;

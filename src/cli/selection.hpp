@@ -53,7 +53,4 @@ std::vector<ListedEntry> select_entries(const EntryFilter& filter);
 std::vector<std::optional<Manifest>> read_manifests(const std::vector<ListedEntry>& entries,
                                                     bool show_progress);
 
-/// The manifest at `path` of `store`, or std::nullopt (warning when unreadable).
-std::optional<Manifest> read_manifest(EntryStore& store, const std::string& path);
-
 }  // namespace nuthatch::cli

@@ -109,6 +109,18 @@ std::optional<ManifestRecord> EntryStore::find(const std::string& ns, const std:
   return std::move(slot.record);
 }
 
+std::optional<Manifest> EntryStore::manifest_at(const std::string& path) const {
+  std::optional<std::string> text = storage_->read(path);
+  if (!text) return std::nullopt;
+  const std::string where = fmt::format("{} ({})", storage_->url_of(path), location_);
+  try {
+    return parse_manifest_at(*text, path, where);
+  } catch (const CodecError& e) {
+    log::warn(e.what());
+    return std::nullopt;
+  }
+}
+
 std::vector<std::string> EntryStore::backends(const std::string& ns,
                                               const std::string& key) const {
   std::vector<std::string> out;

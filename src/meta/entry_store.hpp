@@ -72,6 +72,11 @@ class EntryStore {
   ManifestSlot inspect(const std::string& ns, const std::string& key,
                        const std::string& backend) const;
 
+  /// The manifest at `path` (a listed EntryInfo::manifest_path), or std::nullopt when it
+  /// vanished. One that is not valid where it lies is reported (a warning naming it) and
+  /// gives std::nullopt.
+  std::optional<Manifest> manifest_at(const std::string& path) const;
+
   /// Backends with a manifest for (ns, key), including "null".
   std::vector<std::string> backends(const std::string& ns, const std::string& key) const;
 
