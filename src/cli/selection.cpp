@@ -7,7 +7,7 @@
 #include <set>
 #include <tuple>
 
-#include "cli/parallel.hpp"
+#include "cli/progress.hpp"
 #include "common/log.hpp"
 #include "common/strings.hpp"
 #include "config/config.hpp"
