@@ -17,7 +17,6 @@
 //  1. PUT ?comp=block&blockid=<id> (each, in parallel)
 //  2. PUT ?comp=blocklist with <BlockList><Latest>id</Latest>...</BlockList>
 
-#include <algorithm>
 #include <cstdio>
 
 #include "common/base64.hpp"
@@ -39,17 +38,14 @@ std::string block_id(const std::string& tag, std::size_t index) {
 
 void AzureStorage::put_large(const std::string& blob, std::string_view data) const {
   const azure::AzureOptions& opts = client_.options();
-  const std::uint64_t smallest = (data.size() + azure::kMaxBlocks - 1) / azure::kMaxBlocks;
-  const std::uint64_t block_size = std::max<std::uint64_t>({opts.block_size, smallest, 1});
-  const std::size_t blocks = static_cast<std::size_t>((data.size() + block_size - 1) / block_size);
+  const PartLayout blocks = PartLayout::of(data.size(), opts.block_size, 1, azure::kMaxBlocks);
   const std::string tag = random_hex();
-  std::vector<std::string> ids(blocks);
-  for (std::size_t i = 0; i < blocks; ++i) ids[i] = block_id(tag, i);
+  std::vector<std::string> ids(blocks.count);
+  for (std::size_t i = 0; i < blocks.count; ++i) ids[i] = block_id(tag, i);
 
   // 1. Stage, in parallel.
-  run_parallel(blocks, opts.block_concurrency, [&](std::size_t i) {
-    const std::uint64_t offset = i * block_size;
-    const std::string_view body = data.substr(offset, std::min<std::uint64_t>(block_size, data.size() - offset));
+  run_parallel(blocks.count, opts.block_concurrency, [&](std::size_t i) {
+    const std::string_view body = blocks.part(data, i);
     const http::Response response =
         client_.try_send({.method = "PUT",
                           .blob = blob,

@@ -13,6 +13,20 @@
 #include "storage/http/status.hpp"
 
 namespace nuthatch {
+PartLayout PartLayout::of(std::uint64_t total, std::uint64_t wanted, std::uint64_t smallest,
+                          std::uint64_t max_parts) {
+  const std::uint64_t fewest = (total + max_parts - 1) / max_parts;
+  PartLayout layout;
+  layout.size = std::max<std::uint64_t>({wanted, smallest, fewest, 1});
+  layout.count = static_cast<std::size_t>((total + layout.size - 1) / layout.size);
+  return layout;
+}
+
+std::string_view PartLayout::part(std::string_view data, std::size_t index) const {
+  const std::uint64_t offset = index * size;
+  return data.substr(offset, std::min<std::uint64_t>(size, data.size() - offset));
+}
+
 ObjectStorage::ObjectStorage(std::string url) : url_(std::move(url)) {
   const std::size_t scheme_end = url_.find("://");
   const std::size_t min_size = scheme_end == std::string::npos ? 0 : scheme_end + 3;

@@ -43,6 +43,20 @@ struct ObjectPage {
   std::string next_token;
 };
 
+/// How put_large() cuts an object into parts (S3 multipart parts, Azure blocks): every
+/// part but the last is `size` bytes; there are `count` of them.
+struct PartLayout {
+  std::uint64_t size = 1;
+  std::size_t count = 0;
+
+  /// Parts of at least `wanted` and `smallest` bytes (and 1), grown so that `total` bytes
+  /// need no more than `max_parts` of them.
+  static PartLayout of(std::uint64_t total, std::uint64_t wanted, std::uint64_t smallest,
+                       std::uint64_t max_parts);
+  /// The bytes of part `index` of `data`.
+  std::string_view part(std::string_view data, std::size_t index) const;
+};
+
 class ObjectStorage : public Storage {
  public:
   std::string url() const final { return url_; }

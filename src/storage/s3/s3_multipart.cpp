@@ -17,7 +17,6 @@
 //  3. POST ?uploadId=ID with the part list  -> 200, whose body may still be an <Error>
 //  4. on failure: DELETE ?uploadId=ID
 
-#include <algorithm>
 #include <vector>
 
 #include "common/parallel.hpp"
@@ -28,26 +27,19 @@
 namespace nuthatch {
 namespace {
 
-std::uint64_t part_size_for(std::uint64_t total, std::uint64_t wanted) {
-  const std::uint64_t smallest = (total + s3::kMaxParts - 1) / s3::kMaxParts;
-  return std::max({wanted, smallest, s3::kMinPartSize});
-}
-
 // Step 2: every part, on up to part_concurrency threads (M3); returns their ETags in order.
 std::vector<std::string> upload_parts(const s3::S3Client& client, const std::string& key,
                                       const std::string& upload_id, std::string_view data) {
   const s3::S3Options& opts = client.options();
-  const std::uint64_t part_size = part_size_for(data.size(), opts.part_size);
-  const std::size_t parts = static_cast<std::size_t>((data.size() + part_size - 1) / part_size);
-  std::vector<std::string> etags(parts);
-  run_parallel(parts, opts.part_concurrency, [&](std::size_t i) {
-    const std::uint64_t offset = i * part_size;
+  const PartLayout parts =
+      PartLayout::of(data.size(), opts.part_size, s3::kMinPartSize, s3::kMaxParts);
+  std::vector<std::string> etags(parts.count);
+  run_parallel(parts.count, opts.part_concurrency, [&](std::size_t i) {
     const std::string number = std::to_string(i + 1);
-    const s3::S3Call call{
-        .method = "PUT",
-        .key = key,
-        .query = {{"partNumber", number}, {"uploadId", upload_id}},
-        .body = data.substr(offset, std::min<std::uint64_t>(part_size, data.size() - offset))};
+    const s3::S3Call call{.method = "PUT",
+                          .key = key,
+                          .query = {{"partNumber", number}, {"uploadId", upload_id}},
+                          .body = parts.part(data, i)};
     const http::Response response = client.try_send(call);
     if (!response.ok()) client.fail("cannot upload part " + number + " of", key, response);
     etags[i] = response.header("etag").value_or("");

@@ -112,6 +112,20 @@ TEST(ObjectStorageTest, RemoveSendsEachNameOnce) {
   EXPECT_EQ(transport->requests().size(), 1u);  // nothing to remove, nothing sent
 }
 
+TEST(PartLayoutTest, PartsCoverTheDataAndRespectTheLimits) {
+  const PartLayout wanted = PartLayout::of(25, 10, 1, 100);
+  EXPECT_EQ(wanted.size, 10u);
+  EXPECT_EQ(wanted.count, 3u);
+  const std::string data = "abcdefghijklmnopqrstuvwxy";
+  EXPECT_EQ(wanted.part(data, 0), "abcdefghij");
+  EXPECT_EQ(wanted.part(data, 2), "uvwxy");
+  // The smallest part size wins over a smaller wish; the part count bound grows parts.
+  EXPECT_EQ(PartLayout::of(25, 2, 5, 100).size, 5u);
+  const PartLayout bounded = PartLayout::of(1000, 1, 1, 10);
+  EXPECT_EQ(bounded.size, 100u);
+  EXPECT_EQ(bounded.count, 10u);
+}
+
 TEST(HttpHeadersTest, UnquoteRangeAndConditions) {
   EXPECT_EQ(http::unquote("\"abc\""), "abc");
   EXPECT_EQ(http::unquote("W/\"abc\""), "abc");
