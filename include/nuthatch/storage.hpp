@@ -113,6 +113,21 @@ class Storage {
   /// A URL (or local path) naming `path` inside this location, for uri() and messages.
   virtual std::string url_of(std::string_view path) const;
 
+  /// What a write in flight (or a crashed writer) leaves where writes are not atomic
+  /// (the file driver's temporary files), for `nuthatch gc`.
+  struct TempEntry {
+    std::string path;           ///< relative to the location, like a key
+    std::uint64_t size = 0;     ///< bytes (of the entry itself for a directory)
+    std::int64_t mtime_ns = 0;  ///< last modification, ns since the epoch
+    bool is_directory = false;  ///< a temp directory, removed with all it holds
+  };
+  /// Calls `visit` for every temporary entry below the location. The default reports
+  /// none: object stores write an object in one request and leave nothing behind.
+  virtual void list_temp_files(const std::function<void(const TempEntry&)>& visit) {}
+  /// Removes a temporary entry that list_temp_files() reported; false when it was
+  /// already gone. The default has none to remove.
+  virtual bool remove_temp(std::string_view path) { return false; }
+
  protected:
   /// Every page of list_pages(prefix) in one vector: list() of drivers that stream.
   std::vector<ObjectInfo> collect_pages(std::string_view prefix);

@@ -147,13 +147,11 @@ std::map<std::string, Garbage, std::less<>> find_unreferenced(Storage& storage,
   return roots;
 }
 
-// Temporary files are the file driver's own (object stores write atomically in one
-// request and leave none); it walks them by descriptor, following no link.
+// Temporary files: what the driver reports (the file driver's own, walked by descriptor
+// following no link; object stores write atomically in one request and report none).
 std::vector<Garbage> find_temp_files(const EntryStore& store) {
   std::vector<Garbage> out;
-  auto* files = dynamic_cast<FileStorage*>(&store.storage());
-  if (files == nullptr) return out;
-  files->list_temp_files([&](const FileStorage::TempEntry& t) {
+  store.storage().list_temp_files([&](const Storage::TempEntry& t) {
     Garbage g;
     g.kind = Garbage::Kind::temp_file;
     g.path = t.path;
@@ -182,9 +180,7 @@ std::vector<BrokenEntry> find_broken(EntryStore& store, const References& refs) 
   return out;
 }
 
-void remove_temp(EntryStore& store, const Garbage& g) {
-  if (auto* files = dynamic_cast<FileStorage*>(&store.storage())) files->remove_temp(g.path);
-}
+void remove_temp(EntryStore& store, const Garbage& g) { store.storage().remove_temp(g.path); }
 
 }  // namespace
 

@@ -65,26 +65,19 @@ class FileStorage final : public Storage {
   /// The local path of `path`.
   std::string url_of(std::string_view path) const override;
 
-  /// An entry left by an in-flight (or crashed) write, found by list_temp_files().
-  struct TempEntry {
-    std::string path;           ///< relative to the location, like a key
-    std::uint64_t size = 0;     ///< bytes (of the entry itself for a directory)
-    std::int64_t mtime_ns = 0;  ///< last modification, ns since the epoch
-    bool is_directory = false;  ///< a temp directory, removed with all it holds
-  };
   /// Calls `visit` for every entry below the location whose name starts with kTempPrefix
   /// (files, directories, and links or other special files of that name), walking one
   /// directory at a time by descriptor: no link is followed and a temp directory is
   /// reported, not entered. Nothing when the root does not exist. Throws StorageError
   /// when a directory cannot be read; an exception from `visit` stops the walk.
-  void list_temp_files(const std::function<void(const TempEntry&)>& visit);
+  void list_temp_files(const std::function<void(const TempEntry&)>& visit) override;
   /// Removes the temp entry `path` (as list_temp_files() reports it) under the lock of its
   /// directory: a file or link is unlinked (never what a link points to), a directory is
   /// removed with all it holds, by descriptor; then directories left empty are pruned.
   /// Returns false when it was already gone (or a directory on the way is a link). Throws
   /// StorageError, removing nothing, when the last segment of `path` is not a temp name
   /// or another segment is invalid, and when the removal fails.
-  bool remove_temp(std::string_view path);
+  bool remove_temp(std::string_view path) override;
 
  private:
   /// The bytes of `range` of an object and (when asked: it is formatted) its generation,
