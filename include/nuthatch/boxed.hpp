@@ -22,9 +22,11 @@ class Boxed {
     b.type_ = &typeid(T);
     return b;
   }
-  /// Wraps an existing shared object (used by bindings to hold foreign objects).
+  /// Wraps an existing shared object (used by bindings to hold foreign objects). A null
+  /// pointer gives an empty Boxed, whatever `type` says: it holds no value of any type.
   static Boxed from_shared(std::shared_ptr<const void> ptr, const std::type_info& type) {
     Boxed b;
+    if (ptr == nullptr) return b;
     b.ptr_ = std::move(ptr);
     b.type_ = &type;
     return b;

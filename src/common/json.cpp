@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/base64.hpp"
+#include "nuthatch/error.hpp"
 
 namespace nuthatch {
 namespace {
@@ -76,8 +77,19 @@ std::string to_json(const Value& v, int indent) {
 }
 
 Value from_json(std::string_view text, std::string_view what) {
+  // nlohmann's parser keeps its own stack on the heap, but from_j and ~Value recurse once
+  // per level: the parser stops at kMaxJsonDepth, before a deep document is even built.
+  const auto limit_depth = [what](int depth, Json::parse_event_t event, Json&) {
+    const bool opens = event == Json::parse_event_t::object_start ||
+                       event == Json::parse_event_t::array_start;
+    if (opens && static_cast<std::size_t>(depth) >= kMaxJsonDepth) {
+      throw CodecError(fmt::format("malformed {}: arrays and objects nested deeper than {} levels",
+                                   what, kMaxJsonDepth));
+    }
+    return true;
+  };
   try {
-    return from_j(Json::parse(text));
+    return from_j(Json::parse(text, limit_depth));
   } catch (const Json::exception& e) {
     throw CodecError(fmt::format("malformed {}: {}", what, e.what()));
   }

@@ -2,11 +2,27 @@
 // conventions: dims from `dimension_names` / `_ARRAY_DIMENSIONS`, coordinates from the
 // `coordinates` attributes and dimension variables, datetimes from nuthatch's marker
 // attributes. Only direct children of the group are read; nested groups are ignored.
+//
+// Which arrays a group has: a consolidated group lists them in its own metadata, written
+// last, so that list is complete. An unconsolidated group (the engine writes one when
+// asked to: `consolidated: false`) records no list anywhere, so its arrays are the
+// folders that hold an array's metadata object. A folder whose metadata object is missing would
+// then drop out of the dataset unseen. With MissingChunks::error (a store whose writer
+// wrote every chunk, such as the cache's own entries) every array of nonzero size has
+// objects in its folder, so a folder that holds objects but no metadata is an array whose
+// metadata was lost: an error naming it. (The `coordinates` attributes are no evidence:
+// a user's attributes may carry one that names no variable. An array with no elements
+// leaves no object behind once its metadata is gone, and no reader can see it missing.)
+// With MissingChunks::fill (stores written elsewhere) such folders are ignored, as Zarr
+// readers do.
 
 #include <algorithm>
+#include <initializer_list>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
+#include <string_view>
 
 #include "codecs/zarr/array_io.hpp"
 #include "codecs/zarr/group.hpp"
@@ -22,21 +38,43 @@ std::optional<Value> read_json(Storage& storage, const std::string& path) {
   return parse_metadata_json(*text, storage.url_of(path));
 }
 
-/// Names X of the objects "<prefix>X/<leaf>" (direct children of the group).
-std::vector<std::string> children_with(Storage& storage, const std::string& prefix,
-                                       const std::string& leaf) {
-  std::vector<std::string> out;
+/// A folder directly under the group, as one listing shows it.
+struct Child {
+  std::set<std::string> metadata;  ///< the metadata objects it holds ("zarr.json", ...)
+  std::string first_object;        ///< the path of an object under it, for messages
+};
+
+/// The folders directly under the group, by name, with the metadata objects among `leaves`
+/// that each holds directly.
+std::map<std::string, Child> list_children(Storage& storage, const std::string& prefix,
+                                           std::initializer_list<std::string_view> leaves) {
+  std::map<std::string, Child> out;
   for (const auto& info : storage.list(prefix)) {
     std::string_view rest = std::string_view(info.path).substr(prefix.size());
     const std::size_t slash = rest.find('/');
-    if (slash != std::string_view::npos && rest.substr(slash + 1) == leaf) {
-      out.emplace_back(rest.substr(0, slash));
+    if (slash == std::string_view::npos) continue;  // the group's own objects
+    Child& child = out[std::string(rest.substr(0, slash))];
+    if (child.first_object.empty()) child.first_object = info.path;
+    const std::string_view leaf = rest.substr(slash + 1);
+    if (std::find(leaves.begin(), leaves.end(), leaf) != leaves.end()) {
+      child.metadata.emplace(leaf);
     }
   }
   return out;
 }
 
-GroupPlan list_v3(Storage& storage, const std::string& prefix, const Value& group) {
+/// With MissingChunks::error, the folder `name` that should hold the array metadata
+/// `leaf` (see the top of this file) is an error naming it.
+void check_array_metadata(const std::string& name, const Child& child, std::string_view leaf,
+                          MissingChunks missing) {
+  if (missing != MissingChunks::error) return;
+  throw CodecError("the metadata " + name + "/" + std::string(leaf) + " of array '" + name +
+                   "' is missing, although objects of it remain (" + child.first_object +
+                   "): the store was damaged");
+}
+
+GroupPlan list_v3(Storage& storage, const std::string& prefix, const Value& group,
+                  MissingChunks missing) {
   GroupPlan g;
   if (const Value* a = group.find("attributes"); a && a->is_object()) g.attrs = *a;
   const Value* consolidated = group.find("consolidated_metadata");
@@ -50,9 +88,14 @@ GroupPlan list_v3(Storage& storage, const std::string& prefix, const Value& grou
     }
     return g;
   }
-  for (const auto& name : children_with(storage, prefix, "zarr.json")) {
-    const std::optional<Value> found = read_json(storage, prefix + name + "/zarr.json");
-    if (!found) continue;  // removed since the listing
+  constexpr std::string_view kNode = "zarr.json";
+  for (const auto& [name, child] : list_children(storage, prefix, {kNode})) {
+    const std::optional<Value> found =
+        child.metadata.empty() ? std::nullopt : read_json(storage, prefix + name + "/zarr.json");
+    if (!found) {  // never there, or removed since the listing
+      check_array_metadata(name, child, kNode, missing);
+      continue;
+    }
     const Value& doc = *found;
     const Value* type = doc.find("node_type");
     if (type && type->is_string() && type->string_ref() == "array") {
@@ -62,7 +105,7 @@ GroupPlan list_v3(Storage& storage, const std::string& prefix, const Value& grou
   return g;
 }
 
-GroupPlan list_v2(Storage& storage, const std::string& prefix) {
+GroupPlan list_v2(Storage& storage, const std::string& prefix, MissingChunks missing) {
   GroupPlan g;
   if (std::optional<Value> z = read_json(storage, prefix + ".zmetadata")) {
     const Value& md = (*z)["metadata"];
@@ -79,24 +122,31 @@ GroupPlan list_v2(Storage& storage, const std::string& prefix) {
   if (std::optional<Value> a = read_json(storage, prefix + ".zattrs"); a && a->is_object()) {
     g.attrs = *a;
   }
-  for (const auto& name : children_with(storage, prefix, ".zarray")) {
-    const std::optional<Value> zarray = read_json(storage, prefix + name + "/.zarray");
-    if (!zarray) continue;  // removed since the listing
+  constexpr std::string_view kArray = ".zarray";
+  constexpr std::string_view kGroup = ".zgroup";
+  for (const auto& [name, child] : list_children(storage, prefix, {kArray, kGroup})) {
+    if (child.metadata.contains(std::string(kGroup))) continue;  // a nested group
+    const std::optional<Value> zarray = child.metadata.empty()
+                                            ? std::nullopt
+                                            : read_json(storage, prefix + name + "/.zarray");
+    if (!zarray) {  // never there, or removed since the listing
+      check_array_metadata(name, child, kArray, missing);
+      continue;
+    }
     std::optional<Value> zattrs = read_json(storage, prefix + name + "/.zattrs");
     g.arrays.push_back(parse_v2(*zarray, zattrs.value_or(Value()), name));
   }
   return g;
 }
 
-}  // namespace
-
-GroupPlan list_group(Storage& storage, const std::string& prefix) {
+/// list_group, with the check of the top of this file when `missing` is error.
+GroupPlan list_checked(Storage& storage, const std::string& prefix, MissingChunks missing) {
   try {
     if (std::optional<Value> group = read_json(storage, prefix + "zarr.json")) {
-      return list_v3(storage, prefix, *group);
+      return list_v3(storage, prefix, *group, missing);
     }
     if (storage.stat(prefix + ".zgroup") || storage.stat(prefix + ".zmetadata")) {
-      return list_v2(storage, prefix);
+      return list_v2(storage, prefix, missing);
     }
   } catch (const CodecError& e) {
     throw CodecError("zarr store " + storage.url_of(prefix) + ": " + e.what());
@@ -104,6 +154,12 @@ GroupPlan list_group(Storage& storage, const std::string& prefix) {
     throw CodecError("zarr store " + storage.url_of(prefix) + ": malformed metadata: " + e.what());
   }
   throw CodecError("no Zarr group at '" + storage.url_of(prefix) + "'");
+}
+
+}  // namespace
+
+GroupPlan list_group(Storage& storage, const std::string& prefix) {
+  return list_checked(storage, prefix, MissingChunks::fill);
 }
 
 namespace {
@@ -224,8 +280,9 @@ Dataset read_listed(Storage& storage, const std::string& prefix, GroupPlan g,
 }
 
 /// Lists the group and undoes the conventions on its arrays.
-GroupPlan list_undone(Storage& storage, const std::string& prefix, std::set<std::string>& coords) {
-  GroupPlan g = list_group(storage, prefix);
+GroupPlan list_undone(Storage& storage, const std::string& prefix, MissingChunks missing,
+                      std::set<std::string>& coords) {
+  GroupPlan g = list_checked(storage, prefix, missing);
   try {
     add_coordinate_names(take_attr(g.attrs, "coordinates"), coords);
     for (auto& m : g.arrays) undo_conventions(m, coords);
@@ -258,7 +315,7 @@ std::optional<std::vector<std::int64_t>> integer_labels(const NDArray& a) {
 Dataset read_group(Storage& storage, const std::string& prefix, const Selection* selection,
                    const ReadOptions& options) {
   std::set<std::string> coords;
-  GroupPlan g = list_undone(storage, prefix, coords);
+  GroupPlan g = list_undone(storage, prefix, options.missing_chunks, coords);
   return read_listed(storage, prefix, std::move(g), std::move(coords), selection,
                      options.missing_chunks);
 }
@@ -267,7 +324,7 @@ Dataset read_group(Storage& storage, const std::string& prefix, const Coordinate
                    const ReadOptions& options) {
   const MissingChunks missing = options.missing_chunks;
   std::set<std::string> coords;
-  GroupPlan g = list_undone(storage, prefix, coords);
+  GroupPlan g = list_undone(storage, prefix, missing, coords);
   auto coord = std::find_if(g.arrays.begin(), g.arrays.end(), [&](const ArrayMeta& m) {
     return m.name == range.dim && m.dims.size() == 1 && m.dims[0] == range.dim;
   });
@@ -309,7 +366,7 @@ DatasetReader DatasetReader::open(StoragePtr storage, ReadOptions options) {
   state->storage = std::move(storage);
   state->options = options;
   std::set<std::string> coords;
-  GroupPlan g = list_undone(*state->storage, "", coords);
+  GroupPlan g = list_undone(*state->storage, "", options.missing_chunks, coords);
   state->schema.attrs = std::move(g.attrs);
   for (auto& m : g.arrays) {
     VariableSchema v;

@@ -24,7 +24,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <typeinfo>
 #include <utility>
@@ -65,11 +64,6 @@ struct TreeTraits {
   /// The codec hands the objects' bytes over uninterpreted (parquet partitions are decoded
   /// by the front end), so it cannot tell garbled bytes from good ones.
   bool opaque_objects = false;
-  /// Known bugs that make the missing-object check fail, by sample name ("*": every
-  /// sample); the check skips while only these fail.
-  std::map<std::string, std::string> missing_object_bugs;
-  /// A known bug that makes the write-only-values check fail.
-  std::string write_only_bug;
 };
 
 // zarr: Datasets.
@@ -184,28 +178,13 @@ const std::map<std::string, TreeTraits>& tree_traits() {
         .edge_samples = zarr_edge_samples,
         .equal = datasets_equal,
         .wrong_type = Boxed::make(Value(1)),
-        .strict_read_kwargs = Value::object({{"missing_chunks", "error"}}),
-        .missing_object_bugs =
-            {{"weather_unconsolidated",
-              "src/codecs/zarr/group_reader.cpp list_v3 / list_v2 find the arrays of an "
-              "unconsolidated group by listing the metadata objects under it, so an array "
-              "whose zarr.json (.zarray) is missing is left out of the dataset without an "
-              "error, even with missing_chunks \"error\" (a payload whose writer wrote "
-              "everything), although its chunks are still there"}}}},
+        .strict_read_kwargs = Value::object({{"missing_chunks", "error"}})}},
       {"parquet",
        {.samples = parquet_samples,
         .edge_samples = parquet_edge_samples,
         .equal = values_equal,
         .wrong_type = Boxed::make(Bytes("not partitions")),
-        .opaque_objects = true,
-        .missing_object_bugs = {{"*",
-            "src/codecs/parquet/parquet_codec.cpp read_tree reads whichever part.<i>.parquet "
-            "files it lists: a missing partition (a gap, or the last ones) reads back as a "
-            "shorter table without an error, since nothing records how many were written"}},
-        .write_only_bug =
-            "src/codecs/parquet/parquet_codec.cpp write_tree accepts an array of no "
-            "partitions (writes nothing, returns 0) that read_tree then refuses as a payload "
-            "that \"holds no partitions\""}},
+        .opaque_objects = true}},
   };
   return traits;
 }
@@ -370,9 +349,6 @@ TEST_P(TreeCodecTest, EdgeValuesRoundTripOrAreRefusedOnWrite) {
     }
     EXPECT_TRUE(traits().equal(s.value, *back.value));
   }
-  if (!write_only.empty() && !traits().write_only_bug.empty()) {
-    GTEST_SKIP() << "bug: " << traits().write_only_bug << ";" << write_only;
-  }
   EXPECT_EQ(write_only, "") << "values written that cannot be read back";
 }
 
@@ -463,8 +439,6 @@ void expect_names_object(const std::string& error, const std::string& prefix,
 TEST_P(TreeCodecTest, AMissingObjectIsAnErrorNamingIt) {
   REQUIRE_TRAITS();
   std::string silent;  // objects whose absence read back as a different value
-  std::string known;   // the same, in samples with a known bug
-  std::set<std::string> bugs;
   int n = 0;
   for (const TreeSample& s : traits().samples()) {
     const std::string prefix = payload("tree-" + std::to_string(n++));
@@ -479,24 +453,12 @@ TEST_P(TreeCodecTest, AMissingObjectIsAnErrorNamingIt) {
       if (!back.value) {
         expect_names_object(back.error, prefix, key);
       } else if (!traits().equal(s.value, *back.value)) {
-        const auto& known_bugs = traits().missing_object_bugs;
-        auto bug = known_bugs.find(s.name);
-        if (bug == known_bugs.end()) bug = known_bugs.find("*");
-        if (bug == known_bugs.end()) {
-          silent += " " + s.name + ":" + key;
-        } else {
-          known += " " + s.name + ":" + key;
-          bugs.insert(bug->second);
-        }
-      }  // else the object was redundant (consolidated metadata holds its content)
+        silent += " " + s.name + ":" + key;
+      }  // else the object was redundant (consolidated metadata holds its content, or
+         // parquet's partition count, which only guards against missing partitions)
     }
   }
   EXPECT_EQ(silent, "") << "objects whose absence read back as another value";
-  if (silent.empty() && !known.empty()) {
-    std::string why;
-    for (const std::string& bug : bugs) why += bug + "; ";
-    GTEST_SKIP() << "bug: " << why << "read without error:" << known;
-  }
 }
 
 TEST_P(TreeCodecTest, ADamagedObjectIsAnErrorNeverACrash) {
