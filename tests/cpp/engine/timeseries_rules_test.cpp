@@ -18,7 +18,7 @@ namespace rules = nuthatch::timeseries_rules;
 namespace {
 
 nlohmann::json cases() {
-  const auto path = std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "python" /
+  const auto path = std::filesystem::path(NUTHATCH_SOURCE_DIR) / "tests" / "python" /
                     "timeseries_rules_cases.json";
   std::ifstream in(path);
   if (!in) ADD_FAILURE() << "cannot read " << path;

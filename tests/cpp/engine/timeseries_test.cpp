@@ -59,9 +59,12 @@ TEST(TimeseriesTest, OpenEndedRangesAndValidation) {
   auto open = args(nullptr, "2013-01-02");
   EXPECT_EQ(ts->post_process(full, open).as<nh::Dataset>().variables.at("time").data.size(), 2);
   EXPECT_TRUE(ts->validate(full, args("2013-01-01", "2013-01-10")));
-  EXPECT_TRUE(ts->validate(full, args("2013-01-02", "2013-01-11")));  // one step of slack
-  EXPECT_FALSE(ts->validate(full, args("2012-06-01", "2013-01-05")));
-  EXPECT_FALSE(ts->validate(full, args("2013-01-02", "2013-03-01")));
+  // Coverage allows a year of slack at either end, as the original Nuthatch does.
+  EXPECT_TRUE(ts->validate(full, args("2013-01-02", "2013-01-11")));
+  EXPECT_TRUE(ts->validate(full, args("2012-06-01", "2013-01-05")));
+  EXPECT_TRUE(ts->validate(full, args("2013-01-02", "2013-03-01")));
+  EXPECT_FALSE(ts->validate(full, args("2011-12-31", "2013-01-05")));
+  EXPECT_FALSE(ts->validate(full, args("2013-01-02", "2014-01-11")));
   EXPECT_TRUE(nh::timeseries("time", false)->validate(full, args("2012-01-01", "2015-01-01")));
 }
 
@@ -174,13 +177,14 @@ TEST_F(PartialRecallTest, APartialRecallStillDetectsARangeTheEntryDoesNotCover) 
   auto record = nh::cache("short_record", {"start_time", "end_time"}, {.processors = {nh::timeseries("time")}},
                           [&](nh::Value, nh::Value) {
                             ++computed;
-                            return daily(computed == 1 ? 40 : 400);  // 40 days, then 400
+                            return daily(computed == 1 ? 40 : 800);  // 40 days, then 800
                           });
   EXPECT_EQ(record(nh::Value("2013-01-05"), nh::Value("2013-01-10"))
                 .variables.at("time").data.size(), 6);
   EXPECT_EQ(computed, 1);
-  // Recalled partially: the neighbours show the entry ends in February; recomputed.
-  EXPECT_EQ(record.with({.force_overwrite = true})(nh::Value("2013-02-01"), nh::Value("2013-06-01"))
+  // Recalled partially: the neighbours show the entry ends in February 2013, more than
+  // the year of slack before the range ends; recomputed.
+  EXPECT_EQ(record.with({.force_overwrite = true})(nh::Value("2014-02-01"), nh::Value("2014-06-01"))
                 .variables.at("time").data.size(), 121);
   EXPECT_EQ(computed, 2);
   // Inside the range; and the first day, whose left neighbour does not exist.
