@@ -1,5 +1,10 @@
 #include "py_value.hpp"
 
+// Without the std::string caster in this file, nb::cast<std::string> here would be a
+// different instantiation from the other files' (an ODR violation the linker resolves
+// either way): one that fails at run time.
+#include <nanobind/stl/string.h>
+
 #include <string>
 
 namespace nuthatch::python {
@@ -78,6 +83,10 @@ nb::object from_value(const Value& value) {
     }
   }
   return nb::none();
+}
+
+Value options_from_py(nb::handle options) {
+  return options.is_none() ? Value::object() : to_value(options);
 }
 
 }  // namespace nuthatch::python

@@ -15,5 +15,7 @@ namespace nb = nanobind;
 Value to_value(nb::handle obj);
 /// The Python object of a Value (arrays become lists, objects dicts, bytes bytes).
 nb::object from_value(const Value& value);
+/// The `filesystem_options` Value of an optional dict (None: the driver's defaults).
+Value options_from_py(nb::handle options);
 
 }  // namespace nuthatch::python

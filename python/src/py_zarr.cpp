@@ -39,11 +39,6 @@ struct Writer {
   zarr::DatasetWriter writer;
 };
 
-/// The `filesystem_options` Value of an optional dict (None: the driver's defaults).
-Value options_from_py(nb::handle options) {
-  return options.is_none() ? Value::object() : to_value(options);
-}
-
 /// The bytes of every object under a location.
 std::uint64_t stored_bytes(Storage& storage) {
   std::uint64_t total = 0;
