@@ -67,6 +67,14 @@ class Codec {
   /// default reads the whole tree.
   virtual Boxed read_tree(Storage& storage, const std::string& path, const Value& kwargs,
                           const CoordinateRange& range) const;
+
+  /// Partitioned tree codecs (parquet), for front ends that write the partitions of a
+  /// payload themselves (a dask DataFrame, task by task): the object name of partition
+  /// `index` under the payload. "" for codecs whose payloads are not partitioned.
+  virtual std::string partition_name(std::size_t index) const { return {}; }
+  /// The object such a writer writes last, once all `count` partitions are written (the
+  /// record of how many there are); "" when the codec records none.
+  virtual std::string partitions_written_name(std::size_t count) const { return {}; }
 };
 
 using CodecPtr = std::shared_ptr<const Codec>;

@@ -113,6 +113,11 @@ class Storage {
   /// A URL (or local path) naming `path` inside this location, for uri() and messages.
   virtual std::string url_of(std::string_view path) const;
 
+  /// The directory that holds this location on the local file system, for front ends
+  /// and libraries that write or read paths themselves (pyarrow, dask); std::nullopt for
+  /// storage that is not a local directory (DriverTraits::local_directories).
+  virtual std::optional<std::string> local_directory() const { return std::nullopt; }
+
   /// What a write in flight (or a crashed writer) leaves where writes are not atomic
   /// (the file driver's temporary files), for `nuthatch gc`.
   struct TempEntry {
@@ -151,11 +156,24 @@ struct PayloadLocation {
 /// Builds a driver for a URL and its options (`filesystem_options`).
 using StorageFactory = std::function<StoragePtr(const std::string& url, const Value& options)>;
 
+/// What a driver's locations are, known from the URL alone (no driver is opened, so no
+/// credentials are needed to ask).
+struct DriverTraits {
+  /// Locations are directories of the local file system: Storage::local_directory()
+  /// names them, for front ends and libraries that take paths (pyarrow, dask).
+  bool local_directories = false;
+  /// Objects live inside one process: tasks in other processes (dask workers) cannot
+  /// reach them.
+  bool in_process = false;
+};
+
 /// Driver registry by URL scheme. A driver registers from its own source file with a
 /// static StorageRegistrar; the core never includes a driver header.
 class StorageRegistry {
  public:
-  static void add(std::string scheme, StorageFactory factory);
+  static void add(std::string scheme, StorageFactory factory, DriverTraits traits = {});
+  /// The traits of the driver of `url`'s scheme (the defaults when none is registered).
+  static DriverTraits traits_of(std::string_view url);
   /// Opens a location. A bare path (no "scheme://") uses the `file` driver; `~` is
   /// expanded. Throws ConfigError naming the scheme and the schemes that exist when no
   /// driver handles it.
@@ -166,8 +184,8 @@ class StorageRegistry {
 };
 
 struct StorageRegistrar {
-  StorageRegistrar(std::string scheme, StorageFactory factory) {
-    StorageRegistry::add(std::move(scheme), std::move(factory));
+  StorageRegistrar(std::string scheme, StorageFactory factory, DriverTraits traits = {}) {
+    StorageRegistry::add(std::move(scheme), std::move(factory), traits);
   }
 };
 

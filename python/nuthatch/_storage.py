@@ -42,7 +42,7 @@ class Target:
     def local_path(self):
         """The payload's directory when it is on the local filesystem, else None (the
         engine's storage registry decides)."""
-        return _core.payload_local_path(self.url)
+        return _core.payload_local_path(self.url, self.options)
 
     @property
     def shared(self):
@@ -54,6 +54,11 @@ class Target:
         """The object name of partition ``index`` of a ``backend`` payload (the engine's
         layout)."""
         return _core.payload_part_name(backend, index)
+
+    def parts_written_name(self, backend, count):
+        """The object a writer of ``count`` partitions writes last (the engine's record
+        of how many there are), or "" when the backend records none."""
+        return _core.payload_parts_written_name(backend, count)
 
     def write_object(self, name, data):
         """Writes one object of the payload (e.g. a partition) through the engine's storage."""

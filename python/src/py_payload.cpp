@@ -8,8 +8,10 @@
 #include <string>
 #include <string_view>
 
+#include "nuthatch/codec.hpp"
 #include "nuthatch/error.hpp"
 #include "nuthatch/storage.hpp"
+#include "py_value.hpp"
 
 namespace nuthatch::python {
 
@@ -17,40 +19,48 @@ namespace nb = nanobind;
 
 namespace {
 
-// The driver of local directories, whose locations dask and pyarrow can write as paths;
-// and the driver whose locations live inside one process. Named here once for Python.
-constexpr std::string_view kLocalScheme = "file";
-constexpr std::string_view kProcessLocalScheme = "memory";
-
-/// The directory of a payload on the local filesystem, or nullopt for other storage.
-std::optional<std::string> local_path(const std::string& url) {
-  if (StorageRegistry::scheme_of(url) != kLocalScheme) return std::nullopt;
-  return StorageRegistry::open(url)->url_of("");  // the file driver's absolute path
-}
-
-/// The object name of partition `index` of a payload of `backend`: the layout the
-/// engine's `parquet` codec writes and reads (`part.<i>.parquet`).
-std::string part_name(const std::string& backend, std::size_t index) {
-  if (backend != "parquet") {
+const Codec& partitioned_codec(const std::string& backend) {
+  const Codec& codec = CodecRegistry::get(backend);
+  if (codec.partition_name(0).empty()) {
     throw ConfigError("backend '" + backend + "' does not store its payload in partitions");
   }
-  return "part." + std::to_string(index) + ".parquet";
+  return codec;
 }
 
 }  // namespace
 
 void bind_payload(nb::module_& m) {
-  m.def("payload_local_path", &local_path, nb::arg("url"),
-        "The local directory of a payload URL (a path or file:// URL), or None when it is "
-        "on other storage.");
+  // The driver of the payload's URL decides (DriverTraits): no scheme is named here.
+  m.def(
+      "payload_local_path",
+      [](const std::string& url, nb::handle storage_options) -> std::optional<std::string> {
+        if (!StorageRegistry::traits_of(url).local_directories) return std::nullopt;
+        return StorageRegistry::open(url, options_from_py(storage_options))->local_directory();
+      },
+      nb::arg("url"), nb::arg("storage_options") = nb::none(),
+      "The local directory of a payload URL (a path or file:// URL), or None when it is on "
+      "other storage.");
   m.def(
       "payload_shared",
-      [](const std::string& url) { return StorageRegistry::scheme_of(url) != kProcessLocalScheme; },
+      [](const std::string& url) { return !StorageRegistry::traits_of(url).in_process; },
       nb::arg("url"),
       "Whether tasks in other processes (dask workers) can reach a payload URL: false for "
       "storage that lives inside this process.");
-  m.def("payload_part_name", &part_name, nb::arg("backend"), nb::arg("index"),
-        "The object name of partition `index` of a multi-file payload of `backend`.");
+  m.def(
+      "payload_part_name",
+      [](const std::string& backend, std::size_t index) {
+        return partitioned_codec(backend).partition_name(index);
+      },
+      nb::arg("backend"), nb::arg("index"),
+      "The object name of partition `index` of a multi-file payload of `backend`.");
+  m.def(
+      "payload_parts_written_name",
+      [](const std::string& backend, std::size_t count) {
+        return partitioned_codec(backend).partitions_written_name(count);
+      },
+      nb::arg("backend"), nb::arg("count"),
+      "The object a writer of partitions writes last, once all `count` are written (\"\" "
+      "when the backend records none).");
 }
 
 }  // namespace nuthatch::python

@@ -28,6 +28,7 @@ constexpr std::string_view kDefaultScheme = "file";
 struct Registry {
   std::mutex mutex;
   std::map<std::string, StorageFactory, std::less<>> factories;
+  std::map<std::string, DriverTraits, std::less<>> traits;
 };
 
 Registry& registry() {
@@ -73,10 +74,19 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
 
 }  // namespace
 
-void StorageRegistry::add(std::string scheme, StorageFactory factory) {
+void StorageRegistry::add(std::string scheme, StorageFactory factory, DriverTraits traits) {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
+  r.traits.insert_or_assign(lower(scheme), traits);
   r.factories.insert_or_assign(lower(scheme), std::move(factory));
+}
+
+DriverTraits StorageRegistry::traits_of(std::string_view url) {
+  const std::string scheme = scheme_of(url);
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  auto it = r.traits.find(scheme);
+  return it == r.traits.end() ? DriverTraits{} : it->second;
 }
 
 std::vector<std::string> StorageRegistry::schemes() {

@@ -459,7 +459,7 @@ def test_dask_dataframe_streams_to_an_s3_root(s3_root, monkeypatch):
     if fs is not None:
         url = make(filepath_only=True)
         names = sorted(p.rsplit("/", 1)[1] for p in fs.ls(url.removeprefix("s3://")))
-        assert names == ["part.0.parquet", "part.1.parquet", "part.2.parquet"]
+        assert names == ["_partitions.3", "part.0.parquet", "part.1.parquet", "part.2.parquet"]
 
 
 def test_streamed_payload_target_hides_storage_options(project):

@@ -180,7 +180,8 @@ def test_dask_dataframe_and_engine(project):
     first, again = recall_twice(table)
     pd.testing.assert_frame_equal(again, df)
     folder = table(filepath_only=True).removeprefix("file://")
-    assert sorted(os.listdir(folder)) == ["part.0.parquet", "part.1.parquet", "part.2.parquet"]
+    assert sorted(os.listdir(folder)) == [
+        "_partitions.3", "part.0.parquet", "part.1.parquet", "part.2.parquet"]
     pd.testing.assert_frame_equal(dd.read_parquet(folder).compute(), df)
     as_dask = table(engine="dask")
     assert isinstance(as_dask, dd.DataFrame) and as_dask.npartitions == 3

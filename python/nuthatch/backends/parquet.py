@@ -71,6 +71,11 @@ class ParquetAdapter(Adapter):
             import dask
             dask.compute(*[dask.delayed(_store_part)(part, target, name)
                            for part, name in zip(obj.to_delayed(), names)])
+        # Last, once every partition is there: the record of how many there are, so a
+        # reader tells a missing partition from a shorter table.
+        marker = target.parts_written_name(self.name, obj.npartitions)
+        if marker:
+            target.write_object(marker, b"")
         return target.stored_bytes()
 
     def open(self, target, engine):

@@ -98,6 +98,10 @@ class ParquetCodec final : public Codec {
   std::string_view extension() const override { return ".parquet"; }
   const std::type_info& stored_type() const override { return typeid(Value); }
   bool single_file() const override { return false; }
+  std::string partition_name(std::size_t index) const override { return part_name(index); }
+  std::string partitions_written_name(std::size_t count) const override {
+    return fmt::format("{}{}", kCountPrefix, count);
+  }
 
   std::uint64_t write_tree(const Boxed& value, Storage& storage, const std::string& path,
                            const Value& kwargs) const override {

@@ -423,7 +423,7 @@ namespace {
 const StorageRegistrar kRegistrar(std::string(kScheme), [](const std::string& url,
                                                            const Value& options) {
   return std::make_shared<FileStorage>(url, FileStorage::parse_options(options));
-});
+}, DriverTraits{.local_directories = true});
 
 }  // namespace
 

@@ -64,6 +64,7 @@ class FileStorage final : public Storage {
   std::size_t remove_prefix(std::string_view prefix) override;
   /// The local path of `path`.
   std::string url_of(std::string_view path) const override;
+  std::optional<std::string> local_directory() const override { return url_of(""); }
 
   /// Calls `visit` for every entry below the location whose name starts with kTempPrefix
   /// (files, directories, and links or other special files of that name), walking one

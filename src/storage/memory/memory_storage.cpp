@@ -177,7 +177,7 @@ namespace {
 const StorageRegistrar kRegistrar(std::string(kScheme), [](const std::string& url,
                                                            const Value& /*options*/) {
   return std::make_shared<MemoryStorage>(url);
-});
+}, DriverTraits{.in_process = true});
 
 }  // namespace
 
