@@ -12,6 +12,7 @@
 #include "meta/entry_store.hpp"
 #include "nuthatch/nuthatch.hpp"
 #include "support/temp_project.hpp"
+#include "support/value_decides_adapter.hpp"
 
 namespace nh = nuthatch;
 namespace fs = std::filesystem;
@@ -518,27 +519,7 @@ TEST_F(EngineTest, DynamicSecretProviderIsLazyAndMasked) {
 
 namespace {
 
-/// Like the Python layer's: the backend depends on the value (ints -> basic, strings ->
-/// blob), so the engine is told "" and discovers the stored backend.
-class ValueDependentAdapter final : public nh::ResultAdapter {
- public:
-  std::string default_backend() const override { return ""; }
-  std::string backend_for(const nh::Boxed& r) const override {
-    return r.as<nh::Value>().is_string() ? "blob" : "basic";
-  }
-  nh::Boxed to_stored(const nh::Boxed& r, const nh::Codec& codec) const override {
-    if (codec.name() == "blob") return nh::Boxed::make(nh::Bytes(r.as<nh::Value>().as<std::string>()));
-    return r;
-  }
-  nh::Boxed from_stored(const nh::Boxed& stored, const nh::Codec& codec,
-                        const std::string&) const override {
-    if (const auto* b = stored.get<nh::Bytes>()) {
-      return nh::Boxed::make(nh::Value(b->str()));
-    }
-    return stored;
-  }
-  std::size_t memory_size(const nh::Boxed&) const override { return 64; }
-};
+using ValueDependentAdapter = nh::testing::ValueDecidesAdapter;
 
 TEST_F(EngineTest, DiscoveredBackendsAreFoundWhicheverBackendTheLastEntryUsed) {
   nh::FunctionSpec fn{"mixed", {"x"}, {.cache_args = {"x"}},

@@ -13,6 +13,7 @@
 #include "nuthatch/memory.hpp"
 #include "nuthatch/nuthatch.hpp"
 #include "support/temp_project.hpp"
+#include "support/value_decides_adapter.hpp"
 
 namespace nh = nuthatch;
 namespace fs = std::filesystem;
@@ -20,25 +21,7 @@ using ::testing::HasSubstr;
 
 namespace {
 
-/// The backend depends on the value, as in the Python package: the engine learns it only
-/// from the result (ints -> basic, strings -> blob).
-class ValueDecides final : public nh::ResultAdapter {
- public:
-  std::string default_backend() const override { return ""; }
-  std::string backend_for(const nh::Boxed& r) const override {
-    return r.as<nh::Value>().is_string() ? "blob" : "basic";
-  }
-  nh::Boxed to_stored(const nh::Boxed& r, const nh::Codec& codec) const override {
-    if (codec.name() == "blob") return nh::Boxed::make(nh::Bytes(r.as<nh::Value>().as<std::string>()));
-    return r;
-  }
-  nh::Boxed from_stored(const nh::Boxed& stored, const nh::Codec&,
-                        const std::string&) const override {
-    if (const auto* b = stored.get<nh::Bytes>()) return nh::Boxed::make(nh::Value(b->str()));
-    return stored;
-  }
-  std::size_t memory_size(const nh::Boxed&) const override { return 64; }
-};
+using ValueDecides = nh::testing::ValueDecidesAdapter;
 
 class LocationUseTest : public ::testing::Test {
  protected:
