@@ -2,6 +2,9 @@
 // configuration changes: the log level, the memoizer's budget, the buffer pool, and the
 // backend hints (which name locations' contents).
 
+#include <mutex>
+#include <optional>
+
 #include "common/log.hpp"
 #include "config/config.hpp"
 #include "config/runtime_settings.hpp"
@@ -11,6 +14,25 @@
 
 namespace nuthatch {
 namespace {
+
+// The buffer pool's options before the configuration first set them (from the
+// environment at start-up, or set in code), restored when a later configuration no longer
+// sets them (reset_config() resets everything the configuration applied).
+std::optional<BufferPoolOptions>& pool_before_configuration() {
+  static std::optional<BufferPoolOptions> before;
+  return before;
+}
+
+void apply_buffer_pool(const std::optional<BufferPoolOptions>& configured) {
+  std::optional<BufferPoolOptions>& before = pool_before_configuration();
+  if (configured) {
+    if (!before) before = buffer_pool_options();
+    set_buffer_pool_options(*configured);
+  } else if (before) {
+    set_buffer_pool_options(*before);
+    before.reset();
+  }
+}
 
 void apply_runtime_settings() {
   backend_hints::clear();
@@ -22,9 +44,11 @@ void apply_runtime_settings() {
     log::warn(e.what());
     return;
   }
+  static std::mutex applying;  // two threads changing the configuration apply in turn
+  std::lock_guard lock(applying);
   log::set_level(settings.log_level);
   Memoizer::instance().set_budget(settings.memoize_max_bytes);
-  if (settings.buffer_pool) set_buffer_pool_options(*settings.buffer_pool);
+  apply_buffer_pool(settings.buffer_pool);
 }
 
 [[maybe_unused]] const bool registered = [] {
