@@ -13,6 +13,7 @@ from ._core import (CacheKeyError, CacheMissError, CodecError, ConfigError, Nuth
 from .backends import Adapter, register_adapter
 from .cache import cache
 from .config import config_parameter, get_parameter, set_parameter
+from .memoizer import clear_memoizer
 
 __version__ = "0.1.0"
 __all__ = ["cache", "set_parameter", "config_parameter", "get_parameter", "clear_memoizer",
@@ -21,11 +22,6 @@ __all__ = ["cache", "set_parameter", "config_parameter", "get_parameter", "clear
            "CacheMissError"]
 
 _core.set_types(_types)
-
-
-def clear_memoizer():
-    """Empties the in-process memoizer (results kept by ``memoize=True``)."""
-    _core.clear_memoizer()
 
 
 # Memoized results are Python objects: release them while the interpreter still runs.

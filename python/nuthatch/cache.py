@@ -12,6 +12,8 @@ import sys
 
 from . import _core
 from ._plain import key_value, plain
+from .backend import engine_backend
+from .processor import call_process_arguments
 
 # Per-call keywords (DESIGN §5), removed before the function sees its arguments.
 CALL_KEYWORDS = ("cache", "namespace", "cache_mode", "recompute", "memoize", "engine",
@@ -56,11 +58,15 @@ def _options(cache=True, namespace=None, version=None, cache_args=(), cache_disa
         "version": None if version is None else str(version),
         "cache_args": list(cache_args or []), "cache_disable_if": cache_disable_if,
         "fail_if_no_cache": fail_if_no_cache, "engine": engine_name(engine),
-        "backend": backend, "backend_kwargs": plain(backend_kwargs or {}),
-        "storage_backend": storage_backend,
+        "backend": _engine_backend(backend), "backend_kwargs": plain(backend_kwargs or {}),
+        "storage_backend": _engine_backend(storage_backend),
         "storage_backend_kwargs": plain(storage_backend_kwargs or {}),
         "memoize": memoize, "upsert_keys": list(upsert_keys or []),
     }
+
+
+def _engine_backend(name):
+    return name if name is None else engine_backend(name)
 
 
 def engine_name(engine):
@@ -125,7 +131,7 @@ class CachedFunction:
             p = copy.copy(p)
             if validate_data is not None:
                 p.validate_data = validate_data
-            args, kwargs = p.process_arguments(self._signature.parameters, args, kwargs)
+            args, kwargs = call_process_arguments(p, self._signature, args, kwargs)
             processors.append(p)
         try:
             bound = self._signature.bind(*args, **kwargs)
@@ -137,6 +143,9 @@ class CachedFunction:
             call["post_processors"] = processors
         if "engine" in call:
             call["engine"] = engine_name(call["engine"])
+        for k in ("backend", "storage_backend"):
+            if call.get(k) is not None:
+                call[k] = _engine_backend(call[k])
         for k in ("backend_kwargs", "storage_backend_kwargs"):
             if call.get(k) is not None:
                 call[k] = plain(call[k])
@@ -167,3 +176,121 @@ def _import(module, qualname):
     for part in qualname.split("."):
         target = getattr(target, part)
     return target
+
+
+class _Miss(Exception):
+    """Raised by a Cache's compute callback: the entry is not stored."""
+
+
+class Cache:
+    """The original package's handle on one entry at one location, over the engine: the
+    entry of a function named after ``cache_key``'s first part, keyed by the whole
+    ``cache_key`` (so its storage key is this package's, not the original's path).
+
+    ``config`` names the location: a ``NuthatchConfig`` location view, or a dict whose
+    ``filesystem`` is the configured root's or local location's. ``readonly=True`` refuses
+    writes. ``delete``, ``delete_null``, ``last_modified``, ``upsert`` and ``sync``, and
+    ``get_backend`` without a requested backend, need engine support that Python does not
+    have yet and raise NotImplementedError."""
+
+    def __init__(self, config, cache_key, namespace, version, args, requested_backend,
+                 backend_kwargs, readonly=False):
+        self.location = _location_of(config)
+        self.cache_key = cache_key
+        self.namespace = namespace
+        self.args = args
+        self.readonly = readonly
+        self.backend_name = requested_backend
+        self.backend = requested_backend
+        name = cache_key.split("/", 1)[0] or "cache"
+        options = _options(namespace=namespace, version=version, cache_args=["cache_key"],
+                           backend=requested_backend, backend_kwargs=backend_kwargs)
+        self._function = _core.Function(name, ["cache_key"], options, "py:nuthatch.cache.Cache")
+        local = self.location == "local"
+        self._read_mode = "local_strict" if local else "write"
+        self._write_mode = "local_overwrite" if local else "overwrite"
+
+    def _call(self, compute, **call):
+        return self._function.call([self.cache_key], call, compute)
+
+    def _read(self, **call):
+        def miss():
+            raise _Miss
+        try:
+            return True, self._call(miss, cache_mode=self._read_mode, **call)
+        except _Miss:
+            return False, None
+
+    def exists(self):
+        """Whether the entry is stored (a null entry counts)."""
+        return self._read(filepath_only=True)[0]
+
+    def read(self, engine=None):
+        found, value = self._read(**({} if engine is None else {"engine": engine_name(engine)}))
+        if not found:
+            raise _core.CacheMissError(f"no entry for {self.cache_key} at the {self.location} "
+                                       f"location")
+        return value
+
+    def get_uri(self):
+        found, uri = self._read(filepath_only=True)
+        if not found:
+            raise RuntimeError(f"Cannot get the file path of {self.cache_key}: it is not stored")
+        return uri
+
+    def write(self, ds):
+        """Stores ``ds`` (replacing the entry) and returns the value the engine returns."""
+        if self.readonly:
+            raise RuntimeError(f"Cannot write {self.cache_key}: this cache is read-only")
+        return self._call(lambda: ds, cache_mode=self._write_mode, recompute=True)
+
+    def is_null(self):
+        """Whether the entry is stored as null (its function returned None)."""
+        found, value = self._read()
+        return found and value is None
+
+    def set_null(self):
+        self.write(None)
+
+    def get_backend(self):
+        if self.backend_name is None:
+            raise NotImplementedError("Cache.get_backend: the engine does not report a stored "
+                                      "entry's backend to Python yet; pass requested_backend")
+        return self.backend_name
+
+    def delete(self):
+        raise NotImplementedError("Cache.delete: the engine does not delete entries from "
+                                  "Python yet; use the `nuthatch delete` command")
+
+    def delete_null(self):
+        raise NotImplementedError("Cache.delete_null: the engine does not delete entries from "
+                                  "Python yet; a call with retry_null_cache=True recomputes it")
+
+    def last_modified(self):
+        raise NotImplementedError("Cache.last_modified: the engine does not report an entry's "
+                                  "time to Python yet")
+
+    def upsert(self, ds, upsert_keys=None):
+        raise NotImplementedError("Cache.upsert: call the cached function with upsert=True")
+
+    def sync(self, from_cache):
+        raise NotImplementedError("Cache.sync: use cache_mode='local_sync' on the call")
+
+
+def _location_of(config):
+    """'root' or 'local': the configured location that ``config`` names."""
+    scope = getattr(config, "_scope", None)
+    if scope:
+        return scope[0]
+    filesystem = config.get("filesystem") if isinstance(config, dict) else None
+    if filesystem is not None:
+        import os
+        wanted = os.path.expanduser(str(filesystem)).rstrip("/")
+        for location in ("root", "local"):
+            configured = _core.get_parameter("filesystem", location, None)
+            if configured is not None and \
+                    os.path.expanduser(str(configured)).rstrip("/") == wanted:
+                return location
+    raise NotImplementedError(
+        f"Cache({config!r}, ...): this package opens entries only at the configured root or "
+        f"local location; name one of them (their filesystem, or a NuthatchConfig view)")

@@ -58,7 +58,7 @@ class NuthatchProcessor(ABC):
             processor = copy.copy(self)
             if "validate_data" in kwargs:
                 processor.validate_data = kwargs.pop("validate_data")
-            args, kwargs = processor.process_arguments(signature(func).parameters, args, kwargs)
+            args, kwargs = call_process_arguments(processor, signature(func), args, kwargs)
             data = func(*args, **kwargs)
             if processor.validate_data and not processor.validate(data):
                 raise ValueError("Data failed validation. Please manually overwrite data to "
@@ -71,9 +71,20 @@ class NuthatchProcessor(ABC):
         """Returns the data the call returns (e.g. a slice of it)."""
         return data
 
-    def process_arguments(self, params, args, kwargs):
-        """Checks or rewrites the call's arguments; returns ``(args, kwargs)``."""
+    def process_arguments(self, sig, *args, **kwargs):
+        """Checks or rewrites the call's arguments (``sig``: the function's
+        ``inspect.Signature``); returns ``(args, kwargs)``. The original package's
+        signature; an override taking ``(params, args, kwargs)`` (the parameters mapping
+        and the argument tuple and dict) is called that way."""
         return args, kwargs
+
+    def bind_signature(self, sig, *args, **kwargs):
+        """The call's ``BoundArguments``, defaults applied; keywords the function does not
+        take (nuthatch's per-call keywords) are left out."""
+        known = {k: v for k, v in kwargs.items() if k in sig.parameters}
+        bound = sig.bind(*args, **known)
+        bound.apply_defaults()
+        return bound
 
     @abstractmethod
     def validate(self, data):
@@ -86,6 +97,16 @@ class NuthatchProcessor(ABC):
         strings (naive times are UTC), or None for an open side; or None (the default)
         for the whole result. Called after ``process_arguments``."""
         return None
+
+
+def call_process_arguments(processor, sig, args, kwargs):
+    """Calls ``processor.process_arguments`` in the form its class defines: the original
+    ``(sig, *args, **kwargs)``, or ``(params, args, kwargs)``."""
+    method = processor.process_arguments
+    takes_varargs = any(p.kind is p.VAR_POSITIONAL for p in signature(method).parameters.values())
+    if takes_varargs:
+        return method(sig, *args, **kwargs)
+    return method(sig.parameters, args, kwargs)
 
 
 def core_read_range(processor):

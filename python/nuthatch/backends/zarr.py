@@ -61,3 +61,34 @@ class ZarrAdapter(Adapter):
 
 
 ADAPTER = ZarrAdapter()
+
+_SIZE_UNITS = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
+_ASSUMED_ITEM_BYTES = 4  # the original's estimate, whatever the dtype
+
+
+def get_chunk_size(ds, size_in="MB"):
+    """The original package's chunk-size estimate of a dask-backed Dataset or DataArray:
+    ``(size, [(dim, median chunk length), ...])``, size being the product of the median
+    chunk lengths times 4 bytes, in ``size_in`` (``'KB'``, ``'MB'``, ``'GB'``, ``'TB'``)."""
+    import numpy as np
+    xr = module("xarray")
+    if xr is not None and isinstance(ds, xr.DataArray):
+        ds = ds.to_dataset(name=ds.name if ds.name is not None else "data")
+    groups = [(dim, np.median(lengths)) for dim, lengths in ds.chunks.items()]
+    divisor = _SIZE_UNITS[size_in]
+    return np.prod([median for _, median in groups]) * _ASSUMED_ITEM_BYTES / divisor, groups
+
+
+def is_single_chunk(ds):
+    """Whether every dimension of ``ds`` is one chunk: True for None and for arrays that are
+    not dask-backed, False for what is not an xarray object."""
+    if ds is None:
+        return True
+    xr = module("xarray")
+    if xr is None or not isinstance(ds, (xr.Dataset, xr.DataArray)):
+        return False
+    chunks = ds.chunks
+    if not chunks:
+        return True
+    lengths = chunks.values() if isinstance(ds, xr.Dataset) else chunks
+    return all(len(per_dim) == 1 for per_dim in lengths)

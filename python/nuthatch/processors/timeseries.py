@@ -59,21 +59,16 @@ class timeseries(NuthatchProcessor):  # noqa: N801 - the original's name
         self.start_time = None
         self.end_time = None
 
-    def process_arguments(self, params, args, kwargs):
-        if "start_time" not in params or "end_time" not in params:
+    def process_arguments(self, sig, *args, **kwargs):
+        if "start_time" not in sig.parameters or "end_time" not in sig.parameters:
             raise ValueError("Time series functions must have the parameters 'start_time' and "
                              "'end_time'")
-        names = list(params)
-        bound = dict(zip(names, args))
-        bound.update(kwargs)
-        for name in ("start_time", "end_time"):
-            if name in bound:
-                value = bound[name]
-            elif params[name].default is not params[name].empty:
-                value = params[name].default
-            else:
-                value = None
-            setattr(self, name, value)
+        # bind_partial: a missing argument is the call's error to report, not this one's
+        bound = sig.bind_partial(*args, **{k: v for k, v in kwargs.items()
+                                           if k in sig.parameters})
+        bound.apply_defaults()
+        self.start_time = bound.arguments.get("start_time")
+        self.end_time = bound.arguments.get("end_time")
         return args, kwargs
 
     def _bounds(self):
