@@ -117,7 +117,13 @@ class NuthatchConfig:
         return f"<NuthatchConfig {'/'.join(self._scope) or 'all locations'}>"
 
 
+# The original's own backends: configuration written for them is read here too, even for
+# those this package does not implement.
+_ORIGINAL_BACKENDS = frozenset(("basic", "delta", "parquet", "sql", "terracotta", "zarr"))
+
+
 def _is_backend(name):
     from . import backends
     from .backend import registered_backends
-    return name in registered_backends or bool(backends.adapters(name))
+    return name in _ORIGINAL_BACKENDS or name in registered_backends or \
+        bool(backends.adapters(name))

@@ -76,10 +76,15 @@ def test_nuthatch_config_reads_registered_parameters(project):
     def password():
         return "test_password"
 
+    @config_parameter("username2", location="root", backend="sql")
+    def sql_username():
+        return "sql_username"
+
     config = NuthatchConfig(wrapped_module="tests")
     assert config
     assert config["root"]["username2"] == "test_username"
     assert config["root"]["zarr"]["password2"] == "test_password"
+    assert config["root"]["sql"]["username2"] == "sql_username"
     assert config["root"]["filesystem"] == str(project.root)
     assert "filesystem" in config["local"] and "absent" not in config["root"]
     with pytest.raises(KeyError):
