@@ -39,7 +39,8 @@ nh::Dataset series(std::int64_t first, std::int64_t last) {
 }
 
 TEST(TimeseriesRulesTest, PeriodsOfTheTable) {
-  for (const auto& c : cases()["periods"]) {
+  const nlohmann::json table = cases();  // alive for the loop
+  for (const auto& c : table["periods"]) {
     const std::string text = c["text"];
     auto period = rules::parse_period(text);
     ASSERT_TRUE(period.has_value()) << text;
@@ -52,7 +53,8 @@ TEST(TimeseriesRulesTest, PeriodsOfTheTable) {
 }
 
 TEST(TimeseriesRulesTest, InvalidTextOfTheTableIsAnErrorNamingTheArgument) {
-  for (const auto& c : cases()["invalid"]) {
+  const nlohmann::json table = cases();  // alive for the loop
+  for (const auto& c : table["invalid"]) {
     const std::string text = c;
     EXPECT_FALSE(rules::parse_period(text).has_value()) << text;
     try {
@@ -66,7 +68,8 @@ TEST(TimeseriesRulesTest, InvalidTextOfTheTableIsAnErrorNamingTheArgument) {
 
 TEST(TimeseriesRulesTest, CoverageOfTheTableThroughTheRuleAndTheProcessor) {
   auto processor = nh::timeseries("time");
-  for (const auto& c : cases()["coverage"]) {
+  const nlohmann::json table = cases();  // alive for the loop
+  for (const auto& c : table["coverage"]) {
     const std::string why = c["why"];
     const std::int64_t first = c["first"], last = c["last"];
     const bool expected = c["covers"];
