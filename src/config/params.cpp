@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "config/runtime_settings.hpp"
 #include "nuthatch/error.hpp"
 #include "nuthatch/options.hpp"
 
@@ -31,11 +32,9 @@ std::string check_cache_mode(const Value& value) {
 }
 
 std::string check_log_level(const Value& value) {
-  constexpr std::array<std::string_view, 6> kLevels = {"trace", "debug", "info",
-                                                       "warn",  "error", "off"};
   const std::string level = value.as<std::string>();
-  if (std::find(kLevels.begin(), kLevels.end(), level) != kLevels.end()) return {};
-  return fmt::format("unknown log level '{}' (valid: {})", level, fmt::join(kLevels, ", "));
+  if (log_level_named(level)) return {};
+  return fmt::format("unknown log level '{}' (valid: {})", level, log_level_names());
 }
 
 std::string check_byte_count(const Value& value) {

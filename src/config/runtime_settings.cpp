@@ -10,33 +10,43 @@
 namespace nuthatch::config {
 namespace {
 
-log::Level level_named(const std::string& name) {
-  static constexpr std::array<std::pair<std::string_view, log::Level>, 6> kLevels = {{
-      {"trace", log::Level::trace},
-      {"debug", log::Level::debug},
-      {"info", log::Level::info},
-      {"warn", log::Level::warn},
-      {"error", log::Level::error},
-      {"off", log::Level::off},
-  }};
-  for (const auto& [level_name, level] : kLevels) {
-    if (level_name == name) return level;
-  }
-  return log::Level::warn;  // unreachable: the parameter is checked when set
-}
-
 std::optional<std::size_t> byte_count(const char* name) {
   std::optional<Value> v = get_parameter(name);
   if (!v || !v->is_number()) return std::nullopt;
   return static_cast<std::size_t>(v->as<double>());
 }
 
+constexpr std::array<std::pair<std::string_view, log::Level>, 6> kLevels = {{
+    {"trace", log::Level::trace},
+    {"debug", log::Level::debug},
+    {"info", log::Level::info},
+    {"warn", log::Level::warn},
+    {"error", log::Level::error},
+    {"off", log::Level::off},
+}};
+
 }  // namespace
+
+std::optional<log::Level> log_level_named(std::string_view name) {
+  for (const auto& [level_name, level] : kLevels) {
+    if (level_name == name) return level;
+  }
+  return std::nullopt;
+}
+
+std::string log_level_names() {
+  std::string out;
+  for (const auto& [level_name, level] : kLevels) {
+    if (!out.empty()) out += ", ";
+    out += level_name;
+  }
+  return out;
+}
 
 RuntimeSettings runtime_settings() {
   RuntimeSettings s;
   if (std::optional<Value> v = get_parameter("log_level"); v && v->is_string()) {
-    s.log_level = level_named(v->as<std::string>());
+    s.log_level = log_level_named(v->as<std::string>()).value_or(log::Level::warn);
   }
   s.memoize_max_bytes = byte_count("memoize_max_bytes").value_or(0);
   const std::optional<std::size_t> pool_bytes = byte_count("buffer_pool_bytes");

@@ -6,6 +6,8 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "common/log.hpp"
 #include "nuthatch/memory.hpp"
@@ -20,6 +22,12 @@ struct RuntimeSettings {
   /// options as they are (set_buffer_pool_options() in code).
   std::optional<BufferPoolOptions> buffer_pool;
 };
+
+/// The log level a `log_level` value names, or std::nullopt (the one table of names,
+/// used to check the parameter and to apply it).
+std::optional<log::Level> log_level_named(std::string_view name);
+/// The names log_level_named() knows, for messages.
+std::string log_level_names();
 
 /// The settings of the current configuration. Throws ConfigError for a parameter of the
 /// wrong type or value, naming it.
