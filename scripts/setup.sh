@@ -9,7 +9,7 @@ APT_PACKAGES=(
   libtomlplusplus-dev nlohmann-json3-dev libmsgpack-cxx-dev libxxhash-dev libfmt-dev
   libspdlog-dev libcli11-dev libtbb-dev libsqlite3-dev libpq-dev
   libsimdjson-dev libgtest-dev libgmock-dev libbenchmark-dev libexpat1-dev
-  clang  # libFuzzer for scripts/fuzz.sh
+  clang libclang-rt-dev  # libFuzzer and the sanitizer runtimes for scripts/fuzz.sh
 )
 
 missing=()
