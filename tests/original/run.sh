@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Runs the original Nuthatch's own test suite, unchanged, against this package.
+#
+# The test files come from the original's source distribution at a pinned version
+# (NUTHATCH_ORIGINAL_VERSION, MIT licensed), downloaded from PyPI into build/original/ and
+# never checked in. They run with build/pyvenv's Python, where this package is installed
+# (scripts/test.sh installs it before calling this script), from a scratch project whose
+# pyproject.toml points the root and the local cache at temporary directories: the
+# original's own pyproject names a cloud bucket and a database.
+#
+# tests/original/expected.txt lists, each with its reason (the README's "Coming from
+# Nuthatch" repeats them), the tests that are not run because they need a cloud account or
+# a remote database (`not-run`), and the tests that run but are known to fail (`fails`).
+# The script fails when any other test fails, and when a test listed as failing passes
+# (the list must shrink with the code). It ends with a one-line count.
+#
+# No test reaches past loopback: the cloud endpoints point at a closed local port, so a
+# test that names a bucket that does not exist (to see an unreadable mirror) fails to
+# connect at once.
+#
+#   tests/original/run.sh              # the whole suite
+#   tests/original/run.sh -k memoizer  # extra arguments go to pytest
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+VERSION=${NUTHATCH_ORIGINAL_VERSION:-0.4.11}
+PYTHON=${NUTHATCH_PYTHON:-build/pyvenv/bin/python}
+WORK=build/original/$VERSION
+EXPECTED=tests/original/expected.txt
+
+if ! "$PYTHON" -c "import nuthatch._core" 2> /dev/null; then
+  echo "original: $PYTHON cannot import nuthatch; install the package first" \
+       "(scripts/test.sh does)" >&2
+  exit 1
+fi
+
+if [ ! -d "$WORK/src/tests" ]; then
+  rm -rf "$WORK"
+  mkdir -p "$WORK/download"
+  # The original needs Python >= 3.12; its source distribution is only read, never
+  # installed, so ask pip for the sdist as a 3.12 interpreter would.
+  "$PYTHON" -m pip download --quiet --disable-pip-version-check --no-deps \
+    --no-binary :all: --python-version 3.12 "nuthatch==$VERSION" -d "$WORK/download"
+  mkdir -p "$WORK/src"
+  tar -xzf "$WORK/download/nuthatch-$VERSION.tar.gz" -C "$WORK/src" --strip-components=1 \
+    "nuthatch-$VERSION/tests"
+fi
+
+# A scratch project: the tests import `tests.*` and read the configuration of the
+# project they run in, as the original's CI runs them from its checkout.
+run=$(mktemp -d "${TMPDIR:-/tmp}/nuthatch-original.XXXXXX")
+trap 'rm -rf "$run"' EXIT
+cp -r "$WORK/src/tests" "$run/tests"
+cat > "$run/pyproject.toml" << EOF
+[project]
+name = "original-tests"
+version = "0"
+
+[tool.nuthatch]
+filesystem = "$run/root"
+
+[tool.nuthatch.local]
+filesystem = "$run/local"
+EOF
+
+deselect=()
+while read -r test kind _; do
+  case "$test" in ''|'#'*) continue ;; esac
+  # A whole file is ignored (its imports may need a cloud SDK); a test is deselected.
+  if [ "$kind" = not-run ]; then
+    case "$test" in
+      *::*) deselect+=("--deselect" "$test") ;;
+      *) deselect+=("--ignore" "$test") ;;
+    esac
+  fi
+done < "$EXPECTED"
+
+# HOME too: the original's ~/.nuthatch.toml (global configuration) must not leak in.
+mkdir -p "$run/home"
+status=0
+closed=http://127.0.0.1:9
+(cd "$run" && HOME="$run/home" STORAGE_EMULATOR_HOST=$closed AWS_ENDPOINT_URL=$closed \
+   AZURE_STORAGE_CONNECTION_STRING="" "$OLDPWD/$PYTHON" -m pytest tests -q \
+   -p no:cacheprovider -o addopts="" -rfE --junitxml="$run/report.xml" \
+   "${deselect[@]}" "$@") || status=$?
+
+# Count from the report, and hold the expected-failure list to account.
+if [ ! -f "$run/report.xml" ]; then
+  echo "original: pytest wrote no report (exit status $status)" >&2
+  exit 1
+fi
+"$PYTHON" - "$run/report.xml" "$EXPECTED" << 'PY'
+import sys
+import xml.etree.ElementTree as ET
+
+report, expected_path = sys.argv[1], sys.argv[2]
+failing, not_run = set(), set()
+for line in open(expected_path):
+    fields = line.split(None, 2)
+    if fields and not fields[0].startswith('#'):
+        (not_run if fields[1] == 'not-run' else failing).add(fields[0])
+passed, failed = [], []
+for case in ET.parse(report).iter('testcase'):
+    path = case.get('classname', '').replace('.', '/') + '.py::' + case.get('name')
+    if case.find('skipped') is not None:
+        failed.append(path + ' (skipped)')
+    elif case.find('failure') is not None or case.find('error') is not None:
+        failed.append(path)
+    else:
+        passed.append(path)
+unexpected = [t for t in failed if t not in failing]
+now_passing = [t for t in passed if t in failing]
+total = len(passed) + len(failed)
+print(f"original: {len(passed)} of {total} of the original's tests run here pass; "
+      f"{len(failing)} are listed as failing and {len(not_run)} as not run "
+      f"(cloud account or remote database) in {expected_path}")
+for t in unexpected:
+    print(f"original: unexpected failure: {t}")
+for t in now_passing:
+    print(f"original: listed as failing but passes (remove it from the list): {t}")
+sys.exit(1 if unexpected or now_passing else 0)
+PY
