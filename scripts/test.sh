@@ -52,4 +52,8 @@ if [ "${RUN_PYTHON:-1}" = 1 ]; then
     --no-build-isolation --no-deps .
   NUTHATCH_CROSS_TOOL=build/release/tests/cpp/nh_cross_lang \
     build/pyvenv/bin/python -m pytest tests/python -q
+  # The original Nuthatch's own test suite, unchanged, against this package: every test
+  # passes except those listed, with the reason, in tests/original/expected.txt.
+  echo "== python: the original Nuthatch's tests"
+  tests/original/run.sh
 fi
