@@ -93,6 +93,14 @@ struct CodecRegistrar {
   explicit CodecRegistrar(CodecPtr codec) { CodecRegistry::add(std::move(codec)); }
 };
 
+/// Registers a backend whose payloads a front end writes and reads itself (the Python
+/// package's `register_backend`, for backend classes written for the original Nuthatch).
+/// The engine keeps its entries (keys, manifests, commits, retirement) and gives each a
+/// directory payload `<name>-<entry_id><extension>/`; a C++ read of one is a CodecError.
+/// `name`: a-z, 0-9, _; `extension`: '.' then a-z, 0-9. Registering the same name and
+/// extension again does nothing; a name taken by another codec is a ConfigError.
+void register_front_end_backend(std::string_view name, std::string_view extension);
+
 // --- Value conversions used by codec<T> for the `basic` backend -----------------------
 
 namespace detail {

@@ -1,21 +1,23 @@
 """The original package's backend API, for backends written against it.
 
 ``register_backend`` takes a ``NuthatchBackend`` subclass (usually a ``FileBackend``)
-with a ``backend_name`` and ``default_for_type`` (a type or a list of them) and plugs it
-into this package's adapter registry (``nuthatch.backends``): the engine keeps the entry
-(key, manifest, locations, overwrite policy) and gives the value a directory payload, as
-it gives a Zarr store (the manifest names the ``zarr`` backend), into which the backend
-writes its own files and from which it reads them. Its instance for an entry sees
+with a ``backend_name`` and ``default_for_type`` (a type or a list of them), registers
+its name with the engine as a front-end backend and plugs it into this package's adapter
+registry (``nuthatch.backends``). The engine keeps the entry (key, manifest naming the
+backend, locations, overwrite policy, retirement) and gives the value a directory
+payload, ``<backend_name>-<entry_id>.<extension>/``, into which the backend writes its own
+files and from which it reads them. Its instance for an entry sees
 ``config['filesystem']`` = the payload's directory (or URL),
 ``config['filesystem_options']`` = the location's storage options, ``cache_key`` =
 ``"data"``, no namespace and no arguments; a ``FileBackend`` thus writes
 ``<payload>/data.<extension>``.
 
-The backend stores the values of its ``default_for_type`` (over the built-in adapters);
-``backend='<backend_name>'`` selects it too. A backend without a ``default_for_type``
-registers, but cannot be selected yet. ``upsert`` and ``sync`` are not called: the engine
-does both itself; the location's storage must be reachable by fsspec (not the in-process
-``memory`` storage).
+The backend stores the values of its ``default_for_type`` (over the built-in adapters)
+and whatever a call selects it for with ``backend='<backend_name>'``. Its entries are
+read back only from Python, by a process that registered the same backend; as for
+``pickle``, a mirror hands them over only with ``trust_pickle``, since reading runs the
+backend's code. ``upsert`` and ``sync`` are not called: the engine does both itself; the
+location's storage must be reachable by fsspec (not the in-process ``memory`` storage).
 """
 import os
 import threading
@@ -27,7 +29,6 @@ default_backends = {}  # type -> backend_name, as the original's
 _adapters = {}  # backend_name -> the adapter plugging it in
 _lock = threading.Lock()
 
-_ENGINE_BACKEND = "zarr"  # an engine backend with directory payloads, opened by adapters
 _DEFAULT_TYPE_PRIORITY = 60  # over the built-in adapters (zarr: 50, parquet, basic)
 
 
@@ -43,6 +44,8 @@ def register_backend(backend_class):
     types = getattr(backend_class, "default_for_type", None)
     if types is not None and not isinstance(types, list):
         backend_class.default_for_type = types = [types]
+    from . import _core
+    _core.register_front_end_backend(name, "." + _extension_of(backend_class))
     with _lock:
         registered_backends[name] = backend_class
         for t in types or ():
@@ -88,15 +91,20 @@ def get_default_backend(data_type):
 
 
 def engine_backend(name):
-    """The engine backend that stores values of the backend named ``name``: ``name``
-    itself, or the one holding a registered user backend's payloads."""
-    if name not in registered_backends:
-        return name
-    if not getattr(registered_backends[name], "default_for_type", None):
-        raise NotImplementedError(
-            f"backend='{name}': a registered backend is selected through the types it "
-            f"stores; give '{name}' a default_for_type")
-    return _ENGINE_BACKEND
+    """The engine backend that stores values of the backend named ``name``: the name
+    itself (a registered backend is registered with the engine under its own name)."""
+    return name
+
+
+def _extension_of(backend_class):
+    """The payload extension of a backend class: its ``extension`` class attribute when it
+    has a plain one, else its name (FileBackends set ``extension`` per instance, in
+    ``__init__``)."""
+    ext = getattr(backend_class, "extension", None)
+    if isinstance(ext, str) and ext.isalnum() and ext.islower() and len(ext) <= 16:
+        return ext
+    name = backend_class.backend_name.replace("_", "")
+    return name[:16] if name.isalnum() and name.islower() else "files"
 
 
 def _adapter_for(backend_class):
@@ -104,12 +112,14 @@ def _adapter_for(backend_class):
         if getattr(backend_class, "default_for_type", None) else ()
 
     class OriginalBackendAdapter(backends.Adapter):
-        name = _ENGINE_BACKEND
+        name = backend_class.backend_name
         priority = _DEFAULT_TYPE_PRIORITY if types else None
         stores = f"it stores the values of the backend '{backend_class.backend_name}'"
 
         def takes(self, obj):
-            return bool(types) and isinstance(obj, types)
+            # A backend with default types takes those (and is chosen for them); one
+            # without takes whatever a call selects it for with backend=.
+            return isinstance(obj, types) if types else True
 
         def encode(self, obj):
             raise self.cannot(obj, f"the backend '{backend_class.backend_name}' writes files, "

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "nuthatch/cache.hpp"
+#include "nuthatch/codec.hpp"
 #include "nuthatch/config.hpp"
 #include "nuthatch/engine.hpp"
 #include "nuthatch/keys.hpp"
@@ -183,6 +184,13 @@ NB_MODULE(_core, m) {
   m.def("format_time_ns", [](std::int64_t ns) { return format_time_ns(ns); },
         "ISO 8601 UTC text of a time point, as the engine renders it in keys.");
   m.def("redact", [](std::string text) { return redact(std::move(text)); });
+  m.def("register_front_end_backend",
+        [](const std::string& name, const std::string& extension) {
+          register_front_end_backend(name, extension);
+        },
+        nb::arg("name"), nb::arg("extension"),
+        "Registers a backend whose directory payloads Python writes and reads "
+        "(nuthatch.backend.register_backend).");
   m.def("clear_memoizer", [] {
     nb::gil_scoped_release nogil;
     clear_memoizer();

@@ -1,6 +1,8 @@
 """The original package's import surface (nuthatch.nuthatch, .config, .backend,
 .backends.zarr, .cache.Cache, .memoizer, .processor), as facades over this package."""
 import inspect
+import json
+import os
 
 import dask.array as da
 import pandas as pd
@@ -177,22 +179,68 @@ def test_default_backends_of_types(project):
     assert get_default_backend(xr.Dataset) == "zarr"
 
 
-def test_a_backend_without_default_type_cannot_be_selected_yet(project):
+def test_a_backend_without_default_type_is_selected_by_name(project, counter):
     from nuthatch.backend import NuthatchBackend, register_backend, unregister_backend
 
     @register_backend
     class Untyped(NuthatchBackend):
+        """Not a FileBackend: writes one JSON file itself, with fsspec."""
         backend_name = "untyped"
 
-    try:
-        @cache(cache_args=[])
-        def f():
-            return 1
+        def _path(self):
+            return self.config["filesystem"].rstrip("/") + "/value.json"
 
-        with pytest.raises(NotImplementedError, match="default_for_type"):
-            f(backend="untyped")
+        def write(self, data):
+            import fsspec
+            with fsspec.open(self._path(), "w", **self.config["filesystem_options"]) as f:
+                json.dump(data, f)
+            return data
+
+        def read(self, engine=None):
+            import fsspec
+            with fsspec.open(self._path(), "r", **self.config["filesystem_options"]) as f:
+                return json.load(f)
+
+        def exists(self):
+            return os.path.exists(self._path())
+
+    try:
+        @cache(cache_args=["x"])
+        def f(x):
+            counter()
+            return {"x": x}
+
+        assert f(1, backend="untyped") == {"x": 1}
+        assert f(1, backend="untyped") == {"x": 1} and counter.n == 1
+        # The manifest names the user's backend, and the payload is its own folder.
+        payloads = list(project.root.rglob("untyped-*"))
+        assert len(payloads) == 1 and (payloads[0] / "value.json").is_file()
     finally:
         unregister_backend("untyped")
+
+
+def test_a_user_backend_is_named_in_its_manifest(project, note_backend):
+    @cache(cache_args=["x"])
+    def greet(x):
+        return Note(f"hello {x}")
+
+    greet(7)
+    manifests = [json.loads(p.read_text()) for p in project.root.rglob("*.json")
+                 if p.parent.name != "data" and "meta" in p.parts]
+    assert [m["backend"] for m in manifests] == ["note"]
+    payload = project.root / manifests[0]["payload"]
+    assert payload.name.startswith("note-") and payload.name.endswith(".note")
+    assert (payload / "data.note").read_text() == "hello 7"
+
+
+def test_a_backend_name_of_the_engine_is_refused(project):
+    from nuthatch.backend import NuthatchBackend, register_backend
+
+    class Clash(NuthatchBackend):
+        backend_name = "zarr"
+
+    with pytest.raises(ValueError, match="zarr"):
+        register_backend(Clash)
 
 
 # --- nuthatch.backends.zarr ----------------------------------------------------------------
