@@ -92,6 +92,15 @@ inline constexpr std::string_view kOtherArgsSegment = "~args";
 std::string local_key(std::string_view cache_key,
                       std::vector<std::pair<std::string, Value>> other_args);
 
+/// The key the original Nuthatch (0.4) gives a call: `<function>/` followed by the str()
+/// of each cache argument's value, in the order of the sorted argument names, joined by
+/// '_' (a list contributes its elements' texts, sorted; a map `<key>-<value>` per member,
+/// sorted). Used to find caches the original wrote. nullopt when the original would not
+/// have cached the call (a text over 200 characters) or the values hold what this rule
+/// does not render (bytes, containers inside containers).
+std::optional<std::string> legacy_cache_key(
+    std::string_view function, std::vector<std::pair<std::string, Value>> cache_args);
+
 /// Throws KeyError unless `ns` is a valid namespace ([A-Za-z0-9][A-Za-z0-9._-]{0,99}).
 void validate_namespace(std::string_view ns);
 /// Throws KeyError unless `name` is a valid function name

@@ -184,6 +184,16 @@ NB_MODULE(_core, m) {
   m.def("format_time_ns", [](std::int64_t ns) { return format_time_ns(ns); },
         "ISO 8601 UTC text of a time point, as the engine renders it in keys.");
   m.def("redact", [](std::string text) { return redact(std::move(text)); });
+  m.def("legacy_cache_key",
+        [](const std::string& function, nb::dict cache_args) -> std::optional<std::string> {
+          std::vector<std::pair<std::string, Value>> args;
+          for (auto [name, value] : cache_args) {
+            args.emplace_back(nb::cast<std::string>(name), to_value(value));
+          }
+          return legacy_cache_key(function, std::move(args));
+        },
+        nb::arg("function"), nb::arg("cache_args"),
+        "The key the original Nuthatch (0.4) gives these cache arguments, or None.");
   m.def("register_front_end_backend",
         [](const std::string& name, const std::string& extension) {
           register_front_end_backend(name, extension);
