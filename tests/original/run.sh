@@ -9,14 +9,18 @@
 # original's own pyproject names a cloud bucket and a database.
 #
 # tests/original/expected.txt lists, each with its reason (the README's "Coming from
-# Nuthatch" repeats them), the tests that are not run because they need a cloud account or
-# a remote database (`not-run`), and the tests that run but are known to fail (`fails`).
+# Nuthatch" repeats them), the tests that are not run because they need the original
+# team's database servers (`not-run`), and the tests that run but are known to fail
+# (`fails`).
 # The script fails when any other test fails, and when a test listed as failing passes
 # (the list must shrink with the code). It ends with a one-line count.
 #
-# No test reaches past loopback: the cloud endpoints point at a closed local port, so a
-# test that names a bucket that does not exist (to see an unreadable mirror) fails to
-# connect at once.
+# No test reaches past loopback. The tests that write to the original team's GCS bucket
+# (gs://sheerwater-datalake) run against fake-gcs-server on 127.0.0.1 (installed by
+# scripts/test_servers_gcs_azure.sh, started here, stopped at the end), in which this
+# script creates that bucket: STORAGE_EMULATOR_HOST sends every gs:// URL there, so a
+# bucket that does not exist (a test's unreadable mirror) is a quick "not found". The S3
+# endpoint points at a closed local port.
 #
 #   tests/original/run.sh              # the whole suite
 #   tests/original/run.sh -k memoizer  # extra arguments go to pytest
@@ -75,11 +79,31 @@ while read -r test kind _; do
   fi
 done < "$EXPECTED"
 
+# fake-gcs-server, with the bucket the original's tests use.
+gcs_env=$(./scripts/test_servers_gcs_azure.sh --env)
+eval "$gcs_env"
+port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$NH_TEST_FAKE_GCS" -scheme http -host 127.0.0.1 -port "$port" -backend memory \
+  -log-level warn > "$run/fake-gcs.log" 2>&1 &
+gcs_pid=$!
+trap 'kill "$gcs_pid" 2> /dev/null || true; rm -rf "$run"' EXIT
+gcs=http://127.0.0.1:$port
+for _ in $(seq 100); do
+  curl -sf "$gcs/storage/v1/b" > /dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -sf -X POST -H 'Content-Type: application/json' -d '{"name": "sheerwater-datalake"}' \
+  "$gcs/storage/v1/b?project=original-tests" > /dev/null || {
+  echo "original: fake-gcs-server did not start on $gcs:" >&2
+  cat "$run/fake-gcs.log" >&2
+  exit 1
+}
+
 # HOME too: the original's ~/.nuthatch.toml (global configuration) must not leak in.
 mkdir -p "$run/home"
 status=0
 closed=http://127.0.0.1:9
-(cd "$run" && HOME="$run/home" STORAGE_EMULATOR_HOST=$closed AWS_ENDPOINT_URL=$closed \
+(cd "$run" && HOME="$run/home" STORAGE_EMULATOR_HOST=$gcs AWS_ENDPOINT_URL=$closed \
    AZURE_STORAGE_CONNECTION_STRING="" "$OLDPWD/$PYTHON" -m pytest tests -q \
    -p no:cacheprovider -o addopts="" -rfE --junitxml="$run/report.xml" \
    "${deselect[@]}" "$@") || status=$?
@@ -112,8 +136,8 @@ unexpected = [t for t in failed if t not in failing]
 now_passing = [t for t in passed if t in failing]
 total = len(passed) + len(failed)
 print(f"original: {len(passed)} of {total} of the original's tests run here pass; "
-      f"{len(failing)} are listed as failing and {len(not_run)} as not run "
-      f"(cloud account or remote database) in {expected_path}")
+      f"{len(failing)} are listed as failing and {len(not_run)} files as not run "
+      f"(they need the original team's database servers) in {expected_path}")
 for t in unexpected:
     print(f"original: unexpected failure: {t}")
 for t in now_passing:
