@@ -12,6 +12,7 @@
 #include "nuthatch/ndarray.hpp"
 #include "nuthatch/options.hpp"
 #include "nuthatch/processor.hpp"
+#include "nuthatch/prompt.hpp"
 #include "nuthatch/storage.hpp"
 #include "nuthatch/value.hpp"
 #include "nuthatch/version.hpp"

@@ -514,6 +514,18 @@ bool trusts_code_payloads(const std::string& location, const std::string& backen
   return location == kRootLocation || location == kLocalLocation;
 }
 
+bool uses_legacy_layout(const std::string& location) {
+  const std::optional<Value> layout =
+      State::instance().parameter(std::string(kLayoutParameter), location, "");
+  if (!layout || layout->is_null() || layout->as<std::string>() == "nuthatch") return false;
+  if (!is_mirror_name(location)) {
+    throw ConfigError(fmt::format(
+        "location '{}': layout '{}' is read-only and only a mirror can declare it",
+        location, layout->as<std::string>()));
+  }
+  return true;
+}
+
 }  // namespace nuthatch::config
 
 namespace nuthatch {

@@ -73,6 +73,14 @@ inline constexpr std::string_view kTrustPickleParameter = "trust_pickle";
 /// Throws ConfigError when the parameter is not a boolean.
 bool trusts_code_payloads(const std::string& location, const std::string& backend = "");
 
+/// The parameter naming how a location's entries are laid out.
+inline constexpr std::string_view kLayoutParameter = "layout";
+
+/// Whether `location` is declared in the original Nuthatch 0.4's layout (`layout =
+/// "nuthatch-0.4"`, read-only) rather than this engine's (`"nuthatch"`, the default).
+/// Throws ConfigError when a location other than a mirror declares it.
+bool uses_legacy_layout(const std::string& location);
+
 /// Whether a parameter name is secret by its name (secret, password, token, key).
 bool is_secret_name(const std::string& name);
 

@@ -37,12 +37,18 @@ std::string check_log_level(const Value& value) {
   return fmt::format("unknown log level '{}' (valid: {})", level, log_level_names());
 }
 
+std::string check_layout(const Value& value) {
+  const std::string layout = value.as<std::string>();
+  if (layout == "nuthatch" || layout == "nuthatch-0.4") return {};
+  return fmt::format("unknown layout '{}' (valid: nuthatch, nuthatch-0.4)", layout);
+}
+
 std::string check_byte_count(const Value& value) {
   if (value.as<std::int64_t>() >= 0) return {};
   return "a byte count cannot be negative";
 }
 
-constexpr std::array<KnownParameter, 10> kKnownParameters = {{
+constexpr std::array<KnownParameter, 11> kKnownParameters = {{
     {"filesystem", Value::Kind::string},
     {"filesystem_options", Value::Kind::object},
     {"storage_backend_kwargs", Value::Kind::object},
@@ -53,6 +59,7 @@ constexpr std::array<KnownParameter, 10> kKnownParameters = {{
     {"buffer_pool_bytes", Value::Kind::integer, check_byte_count},
     {"buffer_pool_idle_ms", Value::Kind::integer, check_byte_count},
     {"trust_pickle", Value::Kind::boolean},
+    {"layout", Value::Kind::string, check_layout},
 }};
 
 const KnownParameter* find_known(std::string_view name) {

@@ -29,6 +29,7 @@ void Call::mark_stale(const Location& location) {
 
 std::optional<Found> Call::lookup(const Location& location) {
   const std::string& key = key_for(location);
+  if (key.empty()) return std::nullopt;
   try {
     std::optional<std::string> hint;
     if (r_.backend.empty()) hint = backend_hints::get(fn_.name);
@@ -58,7 +59,8 @@ std::optional<Found> Call::recall(const Location& location, std::optional<Locate
   Seen& seen = seen_.emplace_back(Seen{&location, std::move(entry->record), false, std::move(backend)});
   ManifestRecord& record = *seen.record;
   const Manifest& m = record.manifest;
-  if (m.version != fn_.options.version) {
+  // The original's entries record no version this engine compares (legacy_layout.hpp).
+  if (!m.legacy && m.version != fn_.options.version) {
     log::debug(fmt::format("entry '{}' at {} has version '{}', not '{}': recomputing", key,
                            location.name(), m.version, fn_.options.version));
     seen.stale = true;

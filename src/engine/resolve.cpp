@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/log.hpp"
+#include "location/location.hpp"
 #include "config/config.hpp"
 #include "nuthatch/config.hpp"
 #include "meta/manifest.hpp"
@@ -152,6 +153,9 @@ ResolvedCall resolve_call(const FunctionSpec& fn, CallArgs args, const CallOptio
   if (r.cache && disabled_by(d.cache_disable_if, r.arguments)) r.cache = false;
 
   r.cache_key = make_key(fn.name, arguments_where(r.arguments, d.cache_args, true));
+  if (r.cache && Locations::current()->has_legacy_layout()) {
+    r.legacy_key = legacy_cache_key(fn.name, arguments_where(r.arguments, d.cache_args, true));
+  }
   // The memo key keys the memoizer and the local level only: the cache key and a hash of
   // the other arguments, whose values stay out of every path and manifest.
   bool memo_needed = r.memoize || r.policy.read_local || r.policy.write_local;

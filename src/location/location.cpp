@@ -25,8 +25,8 @@ Manifest EntryDraft::manifest() const {
 }
 
 Location::Location(std::string name, LocationRole role, bool read_only,
-                   std::vector<std::string> overridden_backends)
-    : name_(std::move(name)), role_(role), read_only_(read_only) {
+                   std::vector<std::string> overridden_backends, EntryLayout layout)
+    : name_(std::move(name)), role_(role), read_only_(read_only), layout_(layout) {
   slots_.push_back(std::make_unique<Slot>());
   for (std::string& backend : overridden_backends) {
     auto slot = std::make_unique<Slot>();
@@ -52,7 +52,8 @@ std::shared_ptr<EntryStore> Location::open(Slot& slot) const {
   if (!slot.store) {
     config::LocationSpec spec = config::location(name_, slot.backend);
     slot.store = std::make_shared<EntryStore>(StorageRegistry::open(spec.url, spec.options),
-                                              name_, read_only_ || spec.read_only, spec.options);
+                                              name_, read_only_ || spec.read_only, spec.options,
+                                              layout_);
   }
   return slot.store;
 }
@@ -186,9 +187,12 @@ std::shared_ptr<const Locations> Locations::current() {
     const LocationRole role = name == config::kLocalLocation  ? LocationRole::local
                               : name == config::kRootLocation ? LocationRole::root
                                                               : LocationRole::mirror;
+    const EntryLayout layout =
+        config::uses_legacy_layout(name) ? EntryLayout::nuthatch_0_4 : EntryLayout::nuthatch;
     auto location = std::make_unique<Location>(name, role, role == LocationRole::mirror,
-                                               config::overridden_backends(name));
+                                               config::overridden_backends(name), layout);
     const Location* raw = location.get();
+    built->has_legacy_layout_ |= layout == EntryLayout::nuthatch_0_4;
     built->owned_.push_back(std::move(location));
     switch (role) {
       case LocationRole::local: built->local_ = raw; break;

@@ -87,8 +87,11 @@ struct CommitRules {
 class Location {
  public:
   /// `overridden_backends`: backends with their own `filesystem` here.
+  /// `layout`: how its entries are laid out (EntryLayout::nuthatch_0_4: the original
+  /// Nuthatch's, read-only, its entries filed under the original's keys).
   Location(std::string name, LocationRole role, bool read_only,
-           std::vector<std::string> overridden_backends);
+           std::vector<std::string> overridden_backends,
+           EntryLayout layout = EntryLayout::nuthatch);
 
   const std::string& name() const { return name_; }
   LocationRole role() const { return role_; }
@@ -99,6 +102,7 @@ class Location {
   /// Whether the configuration makes this location read-only (mirrors). A store may be
   /// read-only by its driver too (EntryStore::read_only()).
   bool read_only() const { return read_only_; }
+  EntryLayout layout() const { return layout_; }
 
   /// The store of `backend` ("" = the default store): its override when it has one.
   /// Opens the driver on first use. Throws ConfigError / StorageError.
@@ -135,6 +139,7 @@ class Location {
   std::string name_;
   LocationRole role_;
   bool read_only_;
+  EntryLayout layout_;
   std::vector<std::unique_ptr<Slot>> slots_;  // [0]: default; then the overrides
 };
 
@@ -153,6 +158,8 @@ class Locations {
   const std::vector<const Location*>& all() const { return all_; }
   /// The location named `name`; ConfigError naming the configured ones when unknown.
   const Location& named(const std::string& name) const;
+  /// Whether a location is in the original Nuthatch's layout (calls then compute its key).
+  bool has_legacy_layout() const { return has_legacy_layout_; }
 
  private:
   Locations() = default;
@@ -161,6 +168,7 @@ class Locations {
   const Location* root_ = nullptr;
   std::vector<const Location*> mirrors_;
   std::vector<const Location*> all_;
+  bool has_legacy_layout_ = false;
 };
 
 }  // namespace nuthatch

@@ -46,6 +46,7 @@
 #include "common/json.hpp"
 #include "common/time.hpp"
 #include "common/log.hpp"
+#include "meta/legacy_layout.hpp"
 
 namespace nuthatch {
 namespace {
@@ -71,14 +72,18 @@ std::string describe(const Manifest& m, const std::string& location, const std::
 }  // namespace
 
 EntryStore::EntryStore(StoragePtr storage, std::string location, bool read_only,
-                       Value storage_options)
+                       Value storage_options, EntryLayout layout)
     : storage_(std::move(storage)),
       location_(std::move(location)),
       read_only_(read_only),
-      storage_options_(std::move(storage_options)) {}
+      storage_options_(std::move(storage_options)),
+      layout_(layout) {}
 
 ManifestSlot EntryStore::inspect(const std::string& ns, const std::string& key,
                                  const std::string& backend) const {
+  if (layout_ == EntryLayout::nuthatch_0_4) {
+    return ManifestSlot{.record = legacy::find(*storage_, ns, key, backend)};
+  }
   const std::string path = manifest_path(ns, key, backend);
   // The generation is never newer than the text (Storage::read_versioned): if the
   // manifest is replaced meanwhile, a compare-and-swap against it fails safely (the
@@ -123,6 +128,7 @@ std::optional<Manifest> EntryStore::manifest_at(const std::string& path) const {
 
 std::vector<std::string> EntryStore::backends(const std::string& ns,
                                               const std::string& key) const {
+  if (layout_ == EntryLayout::nuthatch_0_4) return legacy::backends_of(*storage_, ns, key);
   std::vector<std::string> out;
   for (const ObjectInfo& o : storage_->list(manifest_dir(ns, key))) {
     auto loc = parse_manifest_path(o.path);
@@ -153,8 +159,13 @@ std::optional<Boxed> EntryStore::read(ManifestRecord& record, const Codec& codec
         const Value tree_kwargs = with_missing_chunks(kwargs, m);
         Boxed value = range ? codec.read_tree(*storage_, m.payload + "/", tree_kwargs, *range)
                             : codec.read_tree(*storage_, m.payload + "/", tree_kwargs);
-        auto info = storage_->stat(manifest_path(m.ns, m.key, m.backend));
-        if (info && info->generation == record.generation) return value;
+        if (m.legacy) {
+          std::optional<ManifestRecord> again = legacy::find(*storage_, m.ns, m.key, m.backend);
+          if (again && again->generation == record.generation) return value;
+        } else {
+          auto info = storage_->stat(manifest_path(m.ns, m.key, m.backend));
+          if (info && info->generation == record.generation) return value;
+        }
         problem = "the entry was replaced while it was read";
       }
     } catch (const StorageError& e) {
@@ -341,6 +352,9 @@ void EntryStore::discard_payload(const Manifest& m) {
 
 std::vector<EntryInfo> EntryStore::list() const {
   std::vector<EntryInfo> out;
+  // The original's entries are found by key (find), not listed: `nuthatch list` shows
+  // this engine's entries only.
+  if (layout_ == EntryLayout::nuthatch_0_4) return out;
   for (const ObjectInfo& o : storage_->list("meta/")) {
     auto loc = parse_manifest_path(o.path);
     if (!loc) continue;

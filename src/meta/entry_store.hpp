@@ -16,6 +16,10 @@
 
 namespace nuthatch {
 
+/// How a location's entries are laid out: this engine's (DESIGN §3), or the original
+/// Nuthatch 0.4's, read-only (meta/legacy_layout.hpp).
+enum class EntryLayout { nuthatch, nuthatch_0_4 };
+
 /// A manifest as read, with the generation it was read at (for compare-and-swap).
 struct ManifestRecord {
   Manifest manifest;
@@ -54,14 +58,19 @@ class EntryStore {
   /// `read_only`: a mirror; commits are refused with a StorageError. `storage_options`:
   /// the options `storage` was opened with, handed to front ends that open payloads
   /// themselves (payload_location()).
+  /// `layout`: EntryLayout::nuthatch_0_4 reads the original's layout and is read-only.
   EntryStore(StoragePtr storage, std::string location, bool read_only = false,
-             Value storage_options = Value::object());
+             Value storage_options = Value::object(),
+             EntryLayout layout = EntryLayout::nuthatch);
 
   Storage& storage() const { return *storage_; }
   const StoragePtr& storage_ptr() const { return storage_; }
   const std::string& location() const { return location_; }
   std::string url() const { return storage_->url(); }
-  bool read_only() const { return read_only_ || storage_->read_only(); }
+  bool read_only() const {
+    return read_only_ || layout_ != EntryLayout::nuthatch || storage_->read_only();
+  }
+  EntryLayout layout() const { return layout_; }
 
   /// The manifest of (ns, key, backend), or nullopt. A manifest that cannot be parsed is
   /// reported (warning naming key and location) and treated as absent.
@@ -145,6 +154,7 @@ class EntryStore {
   std::string location_;
   bool read_only_ = false;
   Value storage_options_;
+  EntryLayout layout_ = EntryLayout::nuthatch;
   std::atomic<bool> marked_{false};
 };
 

@@ -61,6 +61,9 @@ struct Manifest {
   /// `nuthatch import`). Payloads the engine writes hold every chunk, so a chunk missing
   /// from them is damage, never "unwritten" (PayloadLocation::missing_chunks).
   bool sparse = false;
+  /// Found in the original Nuthatch's layout (meta/legacy_layout.hpp): no version,
+  /// checksum or stamps were recorded. Never serialized.
+  bool legacy = false;
 
   bool is_null() const { return state == "null"; }
 };

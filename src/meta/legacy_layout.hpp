@@ -1,0 +1,54 @@
+#pragma once
+// The layout the original Nuthatch (0.4) writes, read (never written) so that a team's
+// existing caches are recalled instead of recomputed. Under a location:
+//
+//   nuthatch_metadata.nut/<key>[/<ns>]/<backend>.parquet   one row per confirmed entry
+//   nuthatch_metadata.nut/<key>[/<ns>].null                a null result
+//   [<ns>/]<key>.<extension>                               the data
+//
+// where <key> is the original's cache key (keys: legacy_cache_key). The metastore rows are
+// parquet, and the engine has no parquet decoder: everything needed is in the paths
+// (key, namespace, backend) and in the row's existence (the original writes it only once
+// its data is written). The row's version, time and user are not read: a legacy entry has
+// no version to compare, and stale versions are not detected there.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "meta/entry_store.hpp"
+
+namespace nuthatch::legacy {
+
+/// A backend of the original and the engine backend that reads its data.
+struct Backend {
+  std::string_view original;   ///< its name in the metastore ("basic")
+  std::string_view engine;     ///< the engine backend reading it ("pickle")
+  std::string_view extension;  ///< its data's extension, without the dot ("pkl")
+  bool tree = false;           ///< the data is a folder (zarr)
+};
+
+/// The original's backends that the engine reads (basic, zarr); others (parquet written as
+/// one pandas file, delta, sql, terracotta) are not read yet.
+const std::vector<Backend>& backends();
+const Backend* by_engine_name(std::string_view engine_backend);
+
+/// Paths, relative to the location. `ns` is the engine's namespace ("_" = none, which the
+/// original writes as no folder).
+std::string metastore_row(std::string_view ns, std::string_view key, const Backend& b);
+std::string metastore_folder(std::string_view ns, std::string_view key);
+std::string null_marker(std::string_view ns, std::string_view key);
+std::string data_path(std::string_view ns, std::string_view key, const Backend& b);
+
+/// The entry (ns, key, engine backend) of a legacy location, as a manifest the engine
+/// reads like its own: `legacy` set, no version, checksum or stamps; the generation is the
+/// metastore row's. std::nullopt when absent.
+std::optional<ManifestRecord> find(Storage& storage, const std::string& ns,
+                                   const std::string& key, const std::string& backend);
+
+/// The engine backends with an entry for (ns, key), including "null".
+std::vector<std::string> backends_of(Storage& storage, const std::string& ns,
+                                     const std::string& key);
+
+}  // namespace nuthatch::legacy

@@ -1,0 +1,135 @@
+// A location declared in the original Nuthatch's layout (`layout = "nuthatch-0.4"`) is
+// read as a mirror: its entries are found under the original's keys (legacy_cache_key),
+// where the original puts its metastore rows and data, and nothing is ever written there.
+// (tests/python/test_legacy_caches.py reads caches written by the real original.)
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "meta/entry_store.hpp"
+#include "meta/legacy_layout.hpp"
+#include "nuthatch/nuthatch.hpp"
+#include "nuthatch/zarr.hpp"
+#include "nuthatch/storage.hpp"
+#include "support/temp_dir.hpp"
+#include "support/temp_project.hpp"
+
+namespace nh = nuthatch;
+namespace fs = std::filesystem;
+
+namespace {
+
+void touch(const fs::path& path, const std::string& text = "row") {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+}
+
+nh::Dataset grid(float first) {
+  nh::Dataset ds;
+  ds.variables["x"] = {{"x"}, nh::NDArray::from_vector(std::vector<double>{1, 2, 3}, {3})};
+  ds.variables["v"] = {{"x"},
+                       nh::NDArray::from_vector(std::vector<float>{first, 5, 6}, {3})};
+  ds.coords = {"x"};
+  return ds;
+}
+
+std::string mirror_toml(const fs::path& legacy) {
+  return "[nuthatch.mirror-legacy]\nfilesystem = \"" + legacy.string() +
+         "\"\nlayout = \"nuthatch-0.4\"\n";
+}
+
+TEST(LegacyLayout, PathsAreTheOriginals) {
+  const nh::legacy::Backend& basic = *nh::legacy::by_engine_name("pickle");
+  EXPECT_EQ(nh::legacy::metastore_row("_", "plain/b_3", basic),
+            "nuthatch_metadata.nut/plain/b_3/basic.parquet");
+  EXPECT_EQ(nh::legacy::metastore_row("exp1", "spaced/2", basic),
+            "nuthatch_metadata.nut/spaced/2/exp1/basic.parquet");
+  EXPECT_EQ(nh::legacy::data_path("exp1", "spaced/2", basic), "exp1/spaced/2.pkl");
+  EXPECT_EQ(nh::legacy::null_marker("_", "nothing/1"), "nuthatch_metadata.nut/nothing/1.null");
+  // A function without cache arguments: the key ends in '/', as os.path.join treats it.
+  EXPECT_EQ(nh::legacy::metastore_row("_", "once/", basic),
+            "nuthatch_metadata.nut/once/basic.parquet");
+  EXPECT_EQ(nh::legacy::data_path("_", "once/", basic), "once/.pkl");
+}
+
+TEST(LegacyLayout, EntriesAreFoundByKeyAndNeverWritten) {
+  nh::testing::TempDir dir("legacy");
+  touch(dir.path() / "nuthatch_metadata.nut/plain/b_3/basic.parquet");
+  touch(dir.path() / "plain/b_3.pkl", "pickled");
+  touch(dir.path() / "nuthatch_metadata.nut/nothing/1.null");
+  nh::EntryStore store(nh::StorageRegistry::open(dir.string(), nh::Value::object()),
+                       "mirror-legacy", false, nh::Value::object(),
+                       nh::EntryLayout::nuthatch_0_4);
+  EXPECT_TRUE(store.read_only());
+
+  auto found = store.find("_", "plain/b_3", "pickle");
+  ASSERT_TRUE(found);
+  EXPECT_TRUE(found->manifest.legacy);
+  EXPECT_EQ(found->manifest.payload, "plain/b_3.pkl");
+  EXPECT_EQ(found->manifest.name, "plain");
+  EXPECT_FALSE(store.find("_", "plain/b_4", "pickle"));
+  EXPECT_FALSE(store.find("_", "plain/b_3", "zarr"));
+  EXPECT_EQ(store.backends("_", "plain/b_3"), std::vector<std::string>{"pickle"});
+
+  auto null_entry = store.find("_", "nothing/1", std::string(nh::kNullBackend));
+  ASSERT_TRUE(null_entry);
+  EXPECT_TRUE(null_entry->manifest.is_null());
+  EXPECT_EQ(store.backends("_", "nothing/1"), std::vector<std::string>{"null"});
+  EXPECT_TRUE(store.list().empty());  // found by key, not listed
+}
+
+TEST(LegacyLayout, KeysThatWouldLeaveTheLocationAreAbsent) {
+  nh::testing::TempDir dir("legacy");
+  touch(dir.path() / "x.pkl", "outside the function folders");
+  touch(dir.path() / "nuthatch_metadata.nut/basic.parquet");
+  nh::EntryStore store(nh::StorageRegistry::open(dir.string(), nh::Value::object()),
+                       "mirror-legacy", false, nh::Value::object(),
+                       nh::EntryLayout::nuthatch_0_4);
+  for (const std::string key : {"../x", "f/../../x", "f//x", "./x", ""}) {
+    EXPECT_FALSE(store.find("_", key, "pickle")) << key;
+    EXPECT_TRUE(store.backends("_", key).empty()) << key;
+  }
+}
+
+TEST(LegacyMirror, ADatasetTheOriginalStoredIsRecalledNotComputed) {
+  nh::testing::TempProject project;
+  nh::testing::TempDir legacy("legacy");
+  // What the original leaves for grid(n=3): its metastore row, then the zarr store.
+  touch(legacy.path() / "nuthatch_metadata.nut/grid/3/zarr.parquet");
+  nh::zarr::write(grid(42), (legacy.path() / "grid/3.zarr").string());
+  project.write_toml(mirror_toml(legacy.path()));
+
+  int computed = 0;
+  auto f = nh::cache("grid", {"n"}, {.cache_args = {"n"}}, [&](int n) {
+    ++computed;
+    return grid(static_cast<float>(n));
+  });
+  nh::Dataset got = f(3);
+  EXPECT_EQ(computed, 0);
+  EXPECT_EQ(got.variables.at("v").data.values<float>()[0], 42.0f);
+
+  // A call the original never made is computed and stored in this project's root.
+  EXPECT_EQ(f(4).variables.at("v").data.values<float>()[0], 4.0f);
+  EXPECT_EQ(computed, 1);
+  EXPECT_TRUE(fs::exists(project.root() / "meta"));
+  EXPECT_FALSE(fs::exists(legacy.path() / "meta"));
+  EXPECT_FALSE(fs::exists(legacy.path() / "data"));
+}
+
+TEST(LegacyMirror, OnlyAMirrorCanDeclareTheLayout) {
+  nh::testing::TempProject project("layout = \"nuthatch-0.4\"\n");
+  auto f = nh::cache("f", {"n"}, {.cache_args = {"n"}}, [](int n) { return n; });
+  try {
+    f(1);
+    FAIL() << "a root in the original's layout was accepted";
+  } catch (const nh::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("only a mirror"), std::string::npos) << e.what();
+  }
+  project.write_toml("[nuthatch.mirror-x]\nfilesystem = \"x\"\nlayout = \"nuthatch-9\"\n");
+  EXPECT_THROW(f(1), nh::ConfigError);
+}
+
+}  // namespace
