@@ -7,7 +7,7 @@ arguments, converts Python types and calls it.
 """
 import atexit
 
-from . import _core, _types
+from . import _core, _prompt, _types
 from ._core import (CacheKeyError, CacheMissError, CodecError, ConfigError, NuthatchError,
                     StorageError)
 from .backends import Adapter, register_adapter
@@ -22,6 +22,7 @@ __all__ = ["cache", "set_parameter", "config_parameter", "get_parameter", "clear
            "CacheMissError"]
 
 _core.set_types(_types)
+_prompt.install()  # the engine's questions are asked through Python
 
 
 # Memoized results are Python objects: release them while the interpreter still runs.

@@ -24,6 +24,7 @@
 #include "py_object.hpp"
 #include "py_options.hpp"
 #include "py_payload.hpp"
+#include "py_prompt.hpp"
 #include "py_timeseries.hpp"
 #include "py_value.hpp"
 #include "py_zarr.hpp"
@@ -215,4 +216,5 @@ NB_MODULE(_core, m) {
   bind_zarr_reader(m);
   bind_payload(m);
   bind_timeseries(m);
+  bind_prompt(m);
 }

@@ -77,3 +77,101 @@ def test_the_data_found_is_the_calls_result(legacy):
 def test_calls_the_original_would_not_cache_have_no_key():
     assert _core.legacy_cache_key("f", {"s": "x" * 201}) is None
     assert _core.legacy_cache_key("f", {"b": b"bytes"}) is None
+
+
+# A location declared in the original's layout is read as a mirror: the same calls, made
+# here, are recalled from what the original wrote instead of computed.
+
+from nuthatch import cache  # noqa: E402
+
+
+def _legacy_mirror(project, root, extra='trust_pickle = true\n'):
+    project.write_toml(f'[nuthatch.mirror-legacy]\nfilesystem = "{root}"\n'
+                       f'layout = "nuthatch-0.4"\n{extra}')
+
+
+def test_a_legacy_root_declared_as_a_mirror_is_recalled(legacy, project):
+    root, calls = legacy
+    _legacy_mirror(project, root)
+    computed = []
+
+    @cache(cache_args=['n', 'label'])
+    def plain(n, label='a'):
+        computed.append(('plain', n, label))
+        return 'recomputed'
+
+    @cache(cache_args=['xs', 'box'])
+    def structured(xs, box):
+        computed.append(('structured',))
+        return 'recomputed'
+
+    @cache(cache_args=['n'])
+    def dataset(n):
+        computed.append(('dataset', n))
+        return 'recomputed'
+
+    @cache(cache_args=['n'])
+    def nothing(n):
+        computed.append(('nothing', n))
+        return 'recomputed'
+
+    @cache(cache_args=['n'], namespace='exp1')
+    def spaced(n):
+        computed.append(('spaced', n))
+        return 'recomputed'
+
+    functions = {f.__name__: f for f in (plain, structured, dataset, nothing, spaced)}
+    for call in calls:
+        if call["function"] not in functions:
+            continue  # parquet and delta data of the original are not read yet
+        got = functions[call["function"]](**call["args"])
+        if call["backend"] == "zarr":
+            assert got["v"].values.tolist() == list(range(call["args"]["n"]))
+        else:
+            assert got == call["result"], call
+    assert computed == []
+    # Read-only: nothing was written into the original's root.
+    assert not (root / "meta").exists() and not (root / "data").exists()
+
+
+def test_a_call_the_legacy_root_lacks_is_computed_and_stored_in_root(legacy, project):
+    root, _ = legacy
+    _legacy_mirror(project, root)
+    computed = []
+
+    @cache(cache_args=['n', 'label'])
+    def plain(n, label='a'):
+        computed.append(n)
+        return [n]
+
+    assert plain(n=99) == [99] and plain(n=99) == [99]
+    assert computed == [99]
+    assert project.manifests()  # stored in this project's root, in this engine's layout
+
+
+def test_legacy_pickles_need_trust_as_any_mirror(legacy, project):
+    root, calls = legacy
+    _legacy_mirror(project, root, extra='')
+    computed = []
+
+    @cache(cache_args=['n', 'label'])
+    def plain(n, label='a'):
+        computed.append(n)
+        return 'recomputed'
+
+    assert plain(n=3, label='b') == 'recomputed'
+    assert computed == [3]
+
+
+def test_only_a_mirror_can_declare_the_legacy_layout(project):
+    project.write_toml('layout = "nuthatch-0.4"\n')
+
+    @cache(cache_args=['n'])
+    def f(n):
+        return n
+
+    with pytest.raises(Exception, match="only a mirror"):
+        f(n=1)
+    project.write_toml('[nuthatch.mirror-x]\nfilesystem = "x"\nlayout = "nuthatch-9"\n')
+    with pytest.raises(Exception, match="unknown layout 'nuthatch-9'"):
+        f(n=1)
