@@ -101,6 +101,17 @@ std::string local_key(std::string_view cache_key,
 std::optional<std::string> legacy_cache_key(
     std::string_view function, std::vector<std::pair<std::string, Value>> cache_args);
 
+/// The argument that keys an entry migrated from the original's layout (nuthatch migrate).
+inline constexpr std::string_view kMigratedArg = "nuthatch_0_4";
+
+/// The key under which `nuthatch migrate` files the original's entry `legacy_key`
+/// (`<function>/<text>`): `<function>/nuthatch_0_4=<text>` (make_key: the text rendered
+/// and encoded like any string value). The original records no argument names or types,
+/// so its entries cannot be given the key a call computes; a call finds them under this
+/// key, from legacy_cache_key of its arguments. Throws KeyError when the function part is
+/// not a valid function name.
+std::string migrated_key(std::string_view legacy_key);
+
 /// Throws KeyError unless `ns` is a valid namespace ([A-Za-z0-9][A-Za-z0-9._-]{0,99}).
 void validate_namespace(std::string_view ns);
 /// Throws KeyError unless `name` is a valid function name

@@ -40,5 +40,6 @@ Command add_import_command(CLI::App& app);
 Command add_print_config_command(CLI::App& app);
 Command add_du_command(CLI::App& app);
 Command add_gc_command(CLI::App& app);
+Command add_migrate_command(CLI::App& app);
 
 }  // namespace nuthatch::cli

@@ -15,14 +15,12 @@
 
 #include <fmt/format.h>
 
-#include <atomic>
-#include <filesystem>
 #include <memory>
 
 #include "cli/command.hpp"
 #include "cli/key_syntax.hpp"
 #include "cli/output.hpp"
-#include "cli/progress.hpp"
+#include "cli/tree_copy.hpp"
 #include "common/ids.hpp"
 #include "common/strings.hpp"
 #include "config/config.hpp"
@@ -33,8 +31,6 @@
 
 namespace nuthatch::cli {
 namespace {
-
-constexpr std::string_view kSchemeSeparator = "://";
 
 struct ImportArgs {
   std::string key;
@@ -57,12 +53,6 @@ struct ImportTarget {
   std::optional<ManifestRecord> existing;
   EntryDraft draft;
 };
-
-// A bare relative path is taken relative to the working directory, not the location.
-std::string absolute_url(const std::string& url) {
-  if (url.find(kSchemeSeparator) != std::string::npos || url.starts_with("~")) return url;
-  return std::filesystem::absolute(url).lexically_normal().string();
-}
 
 struct ObjectUrl {
   std::string dir;   ///< URL of the containing "directory"
@@ -122,16 +112,6 @@ ImportTarget resolve_target(const ImportArgs& args) {
   return t;
 }
 
-/// A decoded file, stored as the engine stores a value of its backend.
-class DecodedFile final : public PayloadSource {
- public:
-  explicit DecodedFile(Boxed value) : value_(std::move(value)) {}
-  Boxed stored() override { return value_; }
-
- private:
-  Boxed value_;
-};
-
 Manifest commit(ImportTarget& t, const ImportArgs& args, PayloadSource& payload) {
   Manifest committed;
   if (t.location->commit(t.draft, t.codec, &payload, Value::object(), {t.existing, args.force},
@@ -153,50 +133,14 @@ Manifest import_file(ImportTarget& t, const ImportArgs& args, const std::string&
   } catch (const CodecError& e) {
     throw Failure(fmt::format("cannot import {} as backend {}: {}", from, args.backend, e.what()));
   }
-  DecodedFile payload(std::move(value));
+  DecodedValue payload(std::move(value));
   return commit(t, args, payload);
 }
 
-std::uint64_t copy_tree(Storage& source, const std::vector<ObjectInfo>& objects, Storage& dest,
-                        const std::string& dest_prefix, const std::string& from,
-                        bool show_progress) {
-  if (objects.empty()) throw Failure(fmt::format("nothing to import: no objects under {}", from));
-  std::atomic<std::uint64_t> bytes{0};
-  Progress progress("copying", objects.size(), show_progress);
-  parallel_for(objects.size(), kReadThreads, [&](std::size_t i) {
-    std::optional<std::string> data = source.read(objects[i].path);
-    if (!data) {
-      throw Failure(fmt::format("{} vanished during the import", source.url_of(objects[i].path)));
-    }
-    dest.write(dest_prefix + objects[i].path, *data);
-    bytes += data->size();
-    progress.advance();
-  });
-  return bytes;
-}
-
-/// A tree copied object by object into the payload's place.
-class CopiedTree final : public PayloadSource {
- public:
-  CopiedTree(StoragePtr source, std::string from, bool show_progress)
-      : source_(std::move(source)), from_(std::move(from)), show_progress_(show_progress) {}
-  std::optional<std::uint64_t> write_tree(const TreePlace& place) override {
-    return copy_tree(*source_, source_->list(""), place.storage, place.path + "/", from_,
-                     show_progress_);
-  }
-  Boxed stored() override {
-    throw Failure(fmt::format("cannot import {}: the tree was not copied", from_));
-  }
-
- private:
-  StoragePtr source_;
-  std::string from_;
-  bool show_progress_;
-};
-
 Manifest import_tree(ImportTarget& t, const ImportArgs& args, const std::string& from) {
   t.draft.sparse = true;
-  CopiedTree payload(StorageRegistry::open(from, source_options(args, from)), from, !args.json);
+  CopiedTree payload(StorageRegistry::open(from, source_options(args, from)), "", from,
+                     !args.json);
   return commit(t, args, payload);
 }
 

@@ -50,6 +50,7 @@ class Call {
   std::vector<const Location*> read_levels() const;
   std::optional<Found> lookup(const Location& location);
   std::optional<Found> recall(const Location& location, std::optional<LocatedEntry> entry);
+  std::optional<Found> recall_migrated(const Location& location, const std::string& hint);
   void mark_stale(const Location& location);
 
   // store.cpp

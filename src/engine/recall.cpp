@@ -8,6 +8,7 @@
 #include "config/config.hpp"
 #include "engine/backend_hints.hpp"
 #include "engine/call.hpp"
+#include "nuthatch/keys.hpp"
 
 namespace nuthatch {
 
@@ -38,6 +39,10 @@ std::optional<Found> Call::lookup(const Location& location) {
       // Known absent: a write to this level then needs no second look.
       seen_.push_back(Seen{&location, std::nullopt, false, r_.backend});
     }
+    if (!entry && r_.legacy_key && location.layout() == EntryLayout::nuthatch &&
+        location.holds_migrated_entries()) {
+      return recall_migrated(location, hint.value_or(""));
+    }
     return recall(location, std::move(entry));
   } catch (const StorageError& e) {
     if (!location.is_mirror()) throw;
@@ -45,6 +50,20 @@ std::optional<Found> Call::lookup(const Location& location) {
                    fmt::format("skipping mirror {}: {}", location.name(), e.what()));
     return std::nullopt;
   }
+}
+
+std::optional<Found> Call::recall_migrated(const Location& location, const std::string& hint) {
+  std::optional<LocatedEntry> entry =
+      location.find(r_.ns, migrated_key(*r_.legacy_key), r_.backend, hint);
+  if (!entry) return std::nullopt;
+  // Filed by `nuthatch migrate` from the original's layout: no version this engine compares.
+  entry->record.manifest.unversioned = true;
+  const std::size_t before = seen_.size();
+  std::optional<Found> found = recall(location, std::move(entry));
+  // Not this call's own key: a write to this level files the call under its own key, so
+  // it must not take this entry for the one it replaces.
+  if (seen_.size() > before) seen_.back().location = nullptr;
+  return found;
 }
 
 std::optional<Found> Call::recall(const Location& location, std::optional<LocatedEntry> entry) {
@@ -60,7 +79,7 @@ std::optional<Found> Call::recall(const Location& location, std::optional<Locate
   ManifestRecord& record = *seen.record;
   const Manifest& m = record.manifest;
   // The original's entries record no version this engine compares (legacy_layout.hpp).
-  if (!m.legacy && m.version != fn_.options.version) {
+  if (!m.unversioned && m.version != fn_.options.version) {
     log::debug(fmt::format("entry '{}' at {} has version '{}', not '{}': recomputing", key,
                            location.name(), m.version, fn_.options.version));
     seen.stale = true;

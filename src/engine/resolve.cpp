@@ -153,7 +153,7 @@ ResolvedCall resolve_call(const FunctionSpec& fn, CallArgs args, const CallOptio
   if (r.cache && disabled_by(d.cache_disable_if, r.arguments)) r.cache = false;
 
   r.cache_key = make_key(fn.name, arguments_where(r.arguments, d.cache_args, true));
-  if (r.cache && Locations::current()->has_legacy_layout()) {
+  if (r.cache && Locations::current()->may_hold_legacy_entries()) {
     r.legacy_key = legacy_cache_key(fn.name, arguments_where(r.arguments, d.cache_args, true));
   }
   // The memo key keys the memoizer and the local level only: the cache key and a hash of

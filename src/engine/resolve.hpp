@@ -34,8 +34,9 @@ struct ResolvedCall {
   Arguments arguments;
   std::string cache_key;        ///< root and mirrors
   std::string memo_key;         ///< memoizer and local level
-  /// The original Nuthatch's key (legacy_cache_key), for mirrors in its layout; nullopt
-  /// when the original would not have cached the call.
+  /// The original Nuthatch's key (legacy_cache_key), for mirrors in its layout and
+  /// locations holding migrated entries; nullopt when the original would not have cached
+  /// the call, or no location needs it.
   std::optional<std::string> legacy_key;
   std::shared_ptr<CallContext::Frame> frame;  ///< context handed to nested calls
 };

@@ -91,4 +91,12 @@ std::optional<std::string> legacy_cache_key(
   return key;
 }
 
+std::string migrated_key(std::string_view legacy_key) {
+  const std::size_t slash = legacy_key.find('/');
+  const std::string_view function = legacy_key.substr(0, slash);
+  const std::string_view text =
+      slash == std::string_view::npos ? std::string_view() : legacy_key.substr(slash + 1);
+  return make_key(function, {{std::string(kMigratedArg), Value(std::string(text))}});
+}
+
 }  // namespace nuthatch

@@ -7,6 +7,7 @@
 
 #include "config/config.hpp"
 #include "config/params.hpp"
+#include "meta/legacy_layout.hpp"
 
 namespace nuthatch {
 
@@ -56,6 +57,18 @@ std::shared_ptr<EntryStore> Location::open(Slot& slot) const {
                                               layout_);
   }
   return slot.store;
+}
+
+bool Location::holds_migrated_entries() const {
+  std::call_once(migrated_once_, [&] {
+    if (layout_ != EntryLayout::nuthatch) return;
+    try {
+      holds_migrated_ = store_for("")->storage().stat(std::string(legacy::kMigrationMarker)).has_value();
+    } catch (const Error&) {
+      // Unreachable or misconfigured: the call's own lookup there reports it.
+    }
+  });
+  return holds_migrated_;
 }
 
 std::shared_ptr<EntryStore> Location::store_for(const std::string& backend) const {
@@ -167,6 +180,12 @@ std::vector<EntryInfo> Location::list() const {
                std::make_move_iterator(entries.end()));
   }
   return out;
+}
+
+bool Locations::may_hold_legacy_entries() const {
+  if (has_legacy_layout_) return true;
+  return std::any_of(all_.begin(), all_.end(),
+                     [](const Location* l) { return l->holds_migrated_entries(); });
 }
 
 std::shared_ptr<const Locations> Locations::current() {

@@ -103,6 +103,10 @@ class Location {
   /// read-only by its driver too (EntryStore::read_only()).
   bool read_only() const { return read_only_; }
   EntryLayout layout() const { return layout_; }
+  /// Whether `nuthatch migrate` filed entries of the original Nuthatch here (its marker,
+  /// legacy::kMigrationMarker, looked for once per configuration): calls that miss their
+  /// own key then look for keys::migrated_key of their original key.
+  bool holds_migrated_entries() const;
 
   /// The store of `backend` ("" = the default store): its override when it has one.
   /// Opens the driver on first use. Throws ConfigError / StorageError.
@@ -140,6 +144,8 @@ class Location {
   LocationRole role_;
   bool read_only_;
   EntryLayout layout_;
+  mutable std::once_flag migrated_once_;
+  mutable bool holds_migrated_ = false;
   std::vector<std::unique_ptr<Slot>> slots_;  // [0]: default; then the overrides
 };
 
@@ -160,6 +166,9 @@ class Locations {
   const Location& named(const std::string& name) const;
   /// Whether a location is in the original Nuthatch's layout (calls then compute its key).
   bool has_legacy_layout() const { return has_legacy_layout_; }
+  /// Whether a call must compute its original key: a location in the original's layout,
+  /// or one holding migrated entries.
+  bool may_hold_legacy_entries() const;
 
  private:
   Locations() = default;

@@ -88,6 +88,7 @@ std::optional<ManifestRecord> find(Storage& storage, const std::string& ns,
   m.key = key;
   m.name = key.substr(0, key.find('/'));
   m.legacy = true;
+  m.unversioned = true;
   std::optional<ObjectInfo> row;
   if (backend == kNullBackend) {
     row = storage.stat(null_marker(ns, key));

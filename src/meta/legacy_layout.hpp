@@ -21,6 +21,11 @@
 
 namespace nuthatch::legacy {
 
+/// The object `nuthatch migrate` leaves at the top of a location it migrated entries into
+/// (a JSON record of the sources): calls then also look for their original key there
+/// (keys: migrated_key).
+inline constexpr std::string_view kMigrationMarker = "migrated-from-nuthatch-0.4.json";
+
 /// A backend of the original and the engine backend that reads its data.
 struct Backend {
   std::string_view original;   ///< its name in the metastore ("basic")

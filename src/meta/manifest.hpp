@@ -64,6 +64,9 @@ struct Manifest {
   /// Found in the original Nuthatch's layout (meta/legacy_layout.hpp): no version,
   /// checksum or stamps were recorded. Never serialized.
   bool legacy = false;
+  /// Records no version this engine compares: the original's entries, read in place
+  /// (legacy) or filed by `nuthatch migrate`. Never serialized.
+  bool unversioned = false;
 
   bool is_null() const { return state == "null"; }
 };

@@ -2,12 +2,15 @@
 tests/original/legacy_caches.sh into a Python 3.12 environment of its own): the engine's
 rule for the original's cache keys (nuthatch._core.legacy_cache_key, C++) finds each
 entry the original wrote, in its metastore and its data folder, from the call's
-arguments alone."""
+arguments alone; a root in the original's layout is read as a mirror; `nuthatch migrate`
+copies its entries into this engine's layout, where calls find them."""
 import json
 import os
 import pathlib
 import pickle
+import shutil
 import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -175,3 +178,70 @@ def test_only_a_mirror_can_declare_the_legacy_layout(project):
     project.write_toml('[nuthatch.mirror-x]\nfilesystem = "x"\nlayout = "nuthatch-9"\n')
     with pytest.raises(Exception, match="unknown layout 'nuthatch-9'"):
         f(n=1)
+
+
+# `nuthatch migrate` copies what the original wrote into this project's root, where the
+# same calls find it from their arguments once the original's root is gone.
+
+def _nuthatch(*args):
+    return subprocess.run([sys.executable, "-m", "nuthatch._cli", *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_migrated_caches_are_recalled_without_the_legacy_root(legacy, project, tmp_path):
+    root, calls = legacy
+    copy = tmp_path / "legacy-copy"
+    shutil.copytree(root, copy)
+    dry = _nuthatch("migrate", "--from", str(copy), "--trust-pickle", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "Would migrate 8 entries" in dry.stdout, dry.stdout
+    assert not (project.root / "meta").exists()
+
+    done = _nuthatch("migrate", "--from", str(copy), "--trust-pickle", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["migrated"] == 8 and report["failed"] == 0, report
+    left = {(e["key"], e["outcome"]) for e in report["entries"]
+            if e["outcome"] != "migrated"}
+    assert left == {("table/6", "not migrated"), ("delta_table/4", "not migrated")}
+    again = _nuthatch("migrate", "--from", str(copy), "--trust-pickle")
+    assert "Migrated 0 entries" in again.stdout and "8 already there" in again.stdout
+    shutil.rmtree(copy)
+    project.write_toml()
+    computed = []
+
+    @cache(cache_args=['n', 'label'])
+    def plain(n, label='a'):
+        computed.append(n)
+        return 'recomputed'
+
+    @cache(cache_args=['xs', 'box'])
+    def structured(xs, box):
+        computed.append(xs)
+        return 'recomputed'
+
+    @cache(cache_args=['n'])
+    def dataset(n):
+        computed.append(n)
+        return 'recomputed'
+
+    @cache(cache_args=['n'])
+    def nothing(n):
+        computed.append(n)
+        return 'recomputed'
+
+    @cache(cache_args=['n'], namespace='exp1')
+    def spaced(n):
+        computed.append(n)
+        return 'recomputed'
+
+    functions = {f.__name__: f for f in (plain, structured, dataset, nothing, spaced)}
+    for call in calls:
+        if call["function"] not in functions:
+            continue
+        got = functions[call["function"]](**call["args"])
+        if call["backend"] == "zarr":
+            assert got["v"].values.tolist() == list(range(call["args"]["n"]))
+        else:
+            assert got == call["result"], call
+    assert computed == []

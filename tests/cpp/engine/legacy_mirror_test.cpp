@@ -1,7 +1,9 @@
 // A location declared in the original Nuthatch's layout (`layout = "nuthatch-0.4"`) is
 // read as a mirror: its entries are found under the original's keys (legacy_cache_key),
 // where the original puts its metastore rows and data, and nothing is ever written there.
-// (tests/python/test_legacy_caches.py reads caches written by the real original.)
+// `nuthatch migrate` copies such entries into a location of this engine, under
+// migrated_key of their original key, where calls find them from their arguments.
+// (tests/python/test_legacy_caches.py does both with caches written by the real original.)
 
 #include <gtest/gtest.h>
 
@@ -9,6 +11,8 @@
 #include <fstream>
 #include <string>
 
+#include "cli/run_cli.hpp"
+#include "common/json.hpp"
 #include "meta/entry_store.hpp"
 #include "meta/legacy_layout.hpp"
 #include "nuthatch/nuthatch.hpp"
@@ -130,6 +134,91 @@ TEST(LegacyMirror, OnlyAMirrorCanDeclareTheLayout) {
   }
   project.write_toml("[nuthatch.mirror-x]\nfilesystem = \"x\"\nlayout = \"nuthatch-9\"\n");
   EXPECT_THROW(f(1), nh::ConfigError);
+}
+
+TEST(MigratedKey, KeepsTheOriginalKeyAsOneValue) {
+  EXPECT_EQ(nh::migrated_key("plain/b_3"), "plain/nuthatch_0_4=b_3");
+  EXPECT_EQ(nh::migrated_key("plain/x y_3.0"), "plain/nuthatch_0_4=x%20y_3.0");
+  EXPECT_EQ(nh::migrated_key("once/"), "once/nuthatch_0_4=");
+  EXPECT_THROW(nh::migrated_key("../x"), nh::KeyError);
+}
+
+// A legacy root with a dataset, a null result, a table (not read yet) and a row whose
+// data is gone.
+void write_legacy_root(const fs::path& legacy) {
+  touch(legacy / "nuthatch_metadata.nut/grid/3/zarr.parquet");
+  nh::zarr::write(grid(42), (legacy / "grid/3.zarr").string());
+  touch(legacy / "nuthatch_metadata.nut/grid/7/exp1/zarr.parquet");
+  nh::zarr::write(grid(7), (legacy / "exp1/grid/7.zarr").string());
+  touch(legacy / "nuthatch_metadata.nut/empty/1.null");
+  touch(legacy / "nuthatch_metadata.nut/table/6/parquet.parquet");
+  touch(legacy / "table/6.parquet", "PAR1");
+  touch(legacy / "nuthatch_metadata.nut/grid/9/zarr.parquet");  // its data is gone
+}
+
+TEST(Migrate, CopiesEntriesThatCallsThenFindAndReportsTheRest) {
+  nh::testing::TempProject project;
+  nh::testing::TempDir legacy("legacy");
+  write_legacy_root(legacy.path());
+
+  auto dry = nh::testing::run_cli({"migrate", "--from", legacy.string(), "--dry-run"});
+  ASSERT_EQ(dry.status, 0) << dry.err;
+  EXPECT_NE(dry.out.find("Would migrate 3 entries"), std::string::npos) << dry.out;
+  EXPECT_FALSE(fs::exists(project.root() / "meta"));
+
+  auto run = nh::testing::run_cli({"migrate", "--from", legacy.string(), "--json"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  nh::Value report = nh::from_json(run.out);
+  EXPECT_EQ(report["migrated"].as<std::int64_t>(), 3);
+  EXPECT_EQ(report["not_migrated"].as<std::int64_t>(), 2);
+  std::string reasons;
+  for (std::size_t i = 0; i < report["entries"].size(); ++i) {
+    reasons += report["entries"][i]["detail"].as<std::string>() + "\n";
+  }
+  EXPECT_NE(reasons.find("'parquet' entries are not read yet"), std::string::npos) << reasons;
+  EXPECT_NE(reasons.find("grid/9.zarr) is missing"), std::string::npos) << reasons;
+  EXPECT_TRUE(fs::exists(project.root() / nh::legacy::kMigrationMarker));
+
+  // Resumable: a second run finds everything in place.
+  auto again = nh::testing::run_cli({"migrate", "--from", legacy.string()});
+  ASSERT_EQ(again.status, 0) << again.err;
+  EXPECT_NE(again.out.find("Migrated 0 entries"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("3 already there"), std::string::npos) << again.out;
+
+  // The legacy root can go: calls find the migrated entries from their arguments.
+  fs::remove_all(legacy.path());
+  project.write_toml("");
+  int computed = 0;
+  auto f = nh::cache("grid", {"n"}, {.version = "2", .cache_args = {"n"}}, [&](int n) {
+    ++computed;
+    return grid(static_cast<float>(n));
+  });
+  EXPECT_EQ(f(3).variables.at("v").data.values<float>()[0], 42.0f);
+  EXPECT_EQ(f.with({.ns = "exp1"})(7).variables.at("v").data.values<float>()[0], 7.0f);
+  auto empty = nh::cache("empty", {"n"}, {.cache_args = {"n"}}, [&](int n) {
+    ++computed;
+    return std::optional<int>(n);
+  });
+  EXPECT_EQ(empty(1), std::nullopt);
+  EXPECT_EQ(computed, 0);
+  // A call the original never made is computed, and filed under its own key.
+  EXPECT_EQ(f(9).variables.at("v").data.values<float>()[0], 9.0f);
+  EXPECT_EQ(computed, 1);
+}
+
+TEST(Migrate, RefusesWhatIsNotALegacyRootAndPicklesWithoutTrust) {
+  nh::testing::TempProject project;
+  nh::testing::TempDir legacy("legacy");
+  auto none = nh::testing::run_cli({"migrate", "--from", legacy.string()});
+  EXPECT_EQ(none.status, 1);
+  EXPECT_NE(none.err.find("no cache of the original Nuthatch"), std::string::npos) << none.err;
+
+  touch(legacy.path() / "nuthatch_metadata.nut/plain/b_3/basic.parquet");
+  touch(legacy.path() / "plain/b_3.pkl", "pickled");
+  auto untrusted = nh::testing::run_cli({"migrate", "--from", legacy.string()});
+  ASSERT_EQ(untrusted.status, 0) << untrusted.err;
+  EXPECT_NE(untrusted.out.find("pass --trust-pickle"), std::string::npos) << untrusted.out;
+  EXPECT_FALSE(fs::exists(project.root() / "meta"));
 }
 
 }  // namespace
