@@ -1,4 +1,4 @@
-// `nuthatch delete KEY_GLOB [filters] [--force] [--metadata-only] [--parallel N] [--json]`.
+// `nuthatch delete KEY_GLOB [filters] [-f/--force] [-m/--metadata-only] [--parallel [N]] [--json]`.
 // Each entry is removed by EntryStore::remove: manifest first (the entry disappears at
 // once for readers), then its payload, so an interrupted delete leaves at worst orphaned
 // payloads for `nuthatch gc`, never a manifest naming a deleted payload.
@@ -130,6 +130,9 @@ int run_delete(const DeleteArgs& args) {
 
 }  // namespace
 
+// `--parallel` given without a number, as the original's flag.
+constexpr int kBareParallel = 8;
+
 Command add_delete_command(CLI::App& app) {
   auto args = std::make_shared<DeleteArgs>();
   CLI::App* cmd = app.add_subcommand("delete", "Delete entries (manifest, then payload)");
@@ -137,12 +140,16 @@ Command add_delete_command(CLI::App& app) {
                   "Keys to delete (glob; a function name selects all of its entries)")
       ->required();
   add_filter_options(*cmd, args->filter);
-  cmd->add_flag("--force", args->force, "Delete without asking for confirmation");
-  cmd->add_flag("--metadata-only", args->metadata_only,
+  // -f, -m and a bare --parallel as the original Nuthatch's command takes them.
+  cmd->add_flag("-f,--force", args->force, "Delete without asking for confirmation");
+  cmd->add_flag("-m,--metadata-only", args->metadata_only,
                 "Delete the manifests only and keep the payloads");
-  cmd->add_option("--parallel", args->parallel, "Entries deleted at once")
-      ->check(CLI::Range(1, 256))
-      ->capture_default_str();
+  cmd->add_option("--parallel", args->parallel,
+                  "Entries deleted at once (--parallel alone: " +
+                      std::to_string(kBareParallel) + ")")
+      ->expected(0, 1)
+      ->default_str(std::to_string(kBareParallel))
+      ->check(CLI::Range(1, 256));
   cmd->add_flag("--json", args->json, "Print a JSON array of the deleted entries");
   return {cmd, [args] { return run_delete(*args); }};
 }

@@ -95,7 +95,7 @@ Command add_print_config_command(CLI::App& app) {
   cmd->add_option("--location", args->location, "Only this location (root, local, mirror-...)");
   cmd->add_option("--backend", args->backend,
                   "Only the parameters that apply to this backend");
-  cmd->add_flag("--show-secrets", args->show_secrets, "Show secret values instead of ****");
+  cmd->add_flag("-s,--show-secrets", args->show_secrets, "Show secret values instead of ****");
   cmd->add_flag("--json", args->json, "Print a JSON array");
   return {cmd, [args] { return run_print_config(*args); }};
 }

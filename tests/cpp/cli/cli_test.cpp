@@ -282,6 +282,18 @@ TEST_F(CliTest, DeleteMetadataOnlyKeepsThePayload) {
   EXPECT_TRUE(fs::exists(project_.root() / big.payload));
 }
 
+TEST_F(CliTest, DeleteTakesTheOriginalsShortFlags) {
+  nh::Manifest big = commit_blob("f/x=1", kLargeBlob);
+  commit_value("f/x=2", 2);
+  // The original Nuthatch's `delete KEY -f -m --parallel` (a bare --parallel).
+  auto r = run_cli({"delete", "f", "-f", "-m", "--parallel"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_FALSE(exists("f/x=1", "blob"));
+  EXPECT_FALSE(exists("f/x=2"));
+  EXPECT_TRUE(fs::exists(project_.root() / big.payload));  // -m kept the payload
+  EXPECT_EQ(run_cli({"delete", "f", "--parallel", "0", "-f"}).status, 2);
+}
+
 TEST_F(CliTest, DeleteWithNoMatchDeletesNothing) {
   commit_value("f/x=1", 1);
   auto r = run_cli({"delete", "zzz", "--force", "--parallel", "3"});
@@ -395,6 +407,9 @@ TEST_F(CliTest, PrintConfigMasksSecretsUnlessAsked) {
   auto shown = run_cli({"print-config", "--show-secrets"});
   EXPECT_EQ(shown.status, 0);
   EXPECT_THAT(shown.out, HasSubstr(kSecret));
+  auto short_flag = run_cli({"print-config", "-s"});  // the original's flag
+  EXPECT_EQ(short_flag.status, 0);
+  EXPECT_THAT(short_flag.out, HasSubstr(kSecret));
 
   auto local = run_cli({"print-config", "--location", "local"});
   EXPECT_THAT(local.out, HasSubstr("[local]"));
