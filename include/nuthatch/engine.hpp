@@ -58,6 +58,10 @@ class ResultAdapter {
   }
   /// Approximate bytes held by a result, for the memoizer's budget.
   virtual std::size_t memory_size(const Boxed& result) const = 0;
+  /// The form a result is memoized in, which the call then returns too (Python: a
+  /// dask-backed result persisted, as the original Nuthatch does, so that later uses do
+  /// not compute its graph again). The default keeps the result as it is.
+  virtual Boxed for_memory(const Boxed& result) const { return result; }
 };
 
 /// A cached function, as declared once.
@@ -89,6 +93,18 @@ Boxed call(const FunctionSpec& fn, CallArgs args, const CallOptions& options,
 /// written (read-only modes), the URL the entry would have at the first write level.
 std::string uri(const FunctionSpec& fn, CallArgs args, const CallOptions& options,
                 const std::function<Boxed()>& compute);
+
+/// The entry a call would recall at the location it writes (the root; the local level
+/// for the local modes), without reading its payload: its backend ("null" for a null
+/// entry), or std::nullopt when there is none. The call's backend, when it names one,
+/// else whichever backend is stored.
+std::optional<std::string> stored_backend(const FunctionSpec& fn, CallArgs args,
+                                          const CallOptions& options);
+
+/// Removes that entry: its value entry, or with `null_entry` its null entry (its payload
+/// is retired; `nuthatch gc` reclaims it). Returns false when there was none. Throws
+/// StorageError where the location is read-only.
+bool remove(const FunctionSpec& fn, CallArgs args, const CallOptions& options, bool null_entry);
 
 }  // namespace engine
 

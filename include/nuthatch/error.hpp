@@ -41,6 +41,14 @@ class KeyError : public Error {
   using Error::Error;
 };
 
+/// A result failed its processors' validation (Processor::validate): a recalled entry that
+/// does not cover the call (unless `recompute_invalid` heals it), or a computed result.
+/// Python raises it as `nuthatch.ValidationError`, also a ValueError, as the original.
+class ValidationError : public Error {
+ public:
+  using Error::Error;
+};
+
 /// A strict mode (read_only_strict, local_api, fail_if_no_cache) found no entry.
 class CacheMissError : public Error {
  public:

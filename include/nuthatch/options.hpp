@@ -96,6 +96,9 @@ struct CacheOptions {
   bool memoize = false;
   std::vector<std::string> upsert_keys;
   std::vector<ProcessorPtr> processors;
+  /// A recalled entry that fails validation is recomputed and replaced; false (the
+  /// default, as the original Nuthatch): the call throws ValidationError.
+  bool recompute_invalid = false;
 };
 
 /// Per-call options; unset members fall back to the decorator's and then to the
@@ -105,7 +108,9 @@ struct CallOptions {
   std::optional<std::string> ns;
   std::optional<CacheMode> cache_mode;
   Recompute recompute;
-  Memoize memoize;
+  /// Unset: the decorator's memoize (or an enclosing call's selection); false turns it
+  /// off for this call even when the decorator memoizes, as in the original Nuthatch.
+  std::optional<Memoize> memoize;
   std::optional<std::string> engine;
   std::optional<std::string> backend;
   std::optional<Value> backend_kwargs;
@@ -117,6 +122,12 @@ struct CallOptions {
   std::optional<bool> upsert;
   std::optional<bool> force_overwrite;
   std::vector<ProcessorPtr> post_processors;
+  std::optional<bool> recompute_invalid;  ///< overrides CacheOptions::recompute_invalid
+  /// A location given by its own configuration table instead of the configured ones (the
+  /// original Nuthatch's `Cache(config, ...)`): `filesystem`, optional
+  /// `filesystem_options`, and per-backend tables overriding them (`{"zarr": {"filesystem":
+  /// ...}}`). The call then reads and writes only there: no local level, no mirrors.
+  std::optional<Value> location;
 };
 
 }  // namespace nuthatch

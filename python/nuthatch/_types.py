@@ -54,6 +54,25 @@ def open_payload(url, storage_options, backend, engine, missing_chunks="fill"):
     return None
 
 
+def for_memory(obj):
+    """The form a result is memoized in (and returned by the call that memoizes it): a
+    dask-backed xarray object or dask DataFrame persisted, as the original does, so that
+    later uses do not compute its graph again; anything else as it is."""
+    persist = getattr(obj, "persist", None)
+    if persist is None or not _dask_backed(obj):
+        return obj
+    return persist()
+
+
+def _dask_backed(obj):
+    module = type(obj).__module__ or ""
+    if module.startswith("dask"):
+        return True
+    if module.startswith("xarray"):
+        return getattr(obj, "chunks", None) is not None and bool(obj.chunks)
+    return False
+
+
 def memory_size(obj):
     try:
         size = backends.adapter_for(obj).memory_size(obj)

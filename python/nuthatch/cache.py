@@ -19,7 +19,7 @@ from .processor import call_process_arguments
 CALL_KEYWORDS = ("cache", "namespace", "cache_mode", "recompute", "memoize", "engine",
                  "backend", "backend_kwargs", "storage_backend", "storage_backend_kwargs",
                  "filepath_only", "retry_null_cache", "fail_if_no_cache", "upsert",
-                 "force_overwrite", "post_processors")
+                 "force_overwrite", "post_processors", "recompute_invalid")
 # A function with processors also takes `validate_data`, their validate_data for one call.
 _SCALARS = frozenset((bool, int, float, str, bytes))  # keyed as they are
 
@@ -27,32 +27,36 @@ _SCALARS = frozenset((bool, int, float, str, bytes))  # keyed as they are
 def cache(cache=True, namespace=None, version=None, cache_args=[], cache_disable_if=None,  # noqa: B006 - the original's signature
           fail_if_no_cache=False, engine=None, backend=None, backend_kwargs={},  # noqa: B006
           storage_backend=None, storage_backend_kwargs={}, memoize=False,  # noqa: B006
-          upsert_keys=None):
+          upsert_keys=None, recompute_invalid=False):
     """Caches a function's results, keyed by the arguments named in ``cache_args``.
 
     Keywords (fixed for the function): ``cache``, ``namespace``, ``version``,
     ``cache_args``, ``cache_disable_if`` (dict or list of dicts of argument -> value or
     list of values), ``fail_if_no_cache``, ``engine`` (read type: e.g. ``'pandas'``,
     ``'dask'``, or the type itself), ``backend``, ``backend_kwargs``, ``storage_backend``,
-    ``storage_backend_kwargs``, ``memoize``, ``upsert_keys``.
+    ``storage_backend_kwargs``, ``memoize``, ``upsert_keys``; and ``recompute_invalid``
+    (this package's: a recalled entry that fails its processors' validation is recomputed
+    and replaced, where by default, as in the original, ``ValidationError``, a
+    ``ValueError``, is raised).
 
     Each call also takes ``cache``, ``namespace``, ``cache_mode``, ``recompute`` (True, a
     name, a list of names or ``'_all'``), ``memoize`` (the same), ``engine``, ``backend``,
     ``backend_kwargs``, ``storage_backend``, ``storage_backend_kwargs``,
     ``filepath_only``, ``retry_null_cache``, ``fail_if_no_cache``, ``upsert``,
-    ``force_overwrite`` and ``post_processors``.
+    ``force_overwrite``, ``post_processors`` and ``recompute_invalid``.
     """
     if callable(cache):  # used bare, as @cache
         return CachedFunction(cache, _options())
     return lambda func: CachedFunction(func, _options(
         cache, namespace, version, cache_args, cache_disable_if, fail_if_no_cache, engine,
-        backend, backend_kwargs, storage_backend, storage_backend_kwargs, memoize, upsert_keys))
+        backend, backend_kwargs, storage_backend, storage_backend_kwargs, memoize, upsert_keys,
+        recompute_invalid))
 
 
 def _options(cache=True, namespace=None, version=None, cache_args=(), cache_disable_if=None,
              fail_if_no_cache=False, engine=None, backend=None, backend_kwargs=None,
              storage_backend=None, storage_backend_kwargs=None, memoize=False,
-             upsert_keys=None):
+             upsert_keys=None, recompute_invalid=False):
     return {
         "cache": cache, "namespace": namespace,
         "version": None if version is None else str(version),
@@ -62,6 +66,7 @@ def _options(cache=True, namespace=None, version=None, cache_args=(), cache_disa
         "storage_backend": _engine_backend(storage_backend),
         "storage_backend_kwargs": plain(storage_backend_kwargs or {}),
         "memoize": memoize, "upsert_keys": list(upsert_keys or []),
+        "recompute_invalid": bool(recompute_invalid),
     }
 
 
@@ -126,7 +131,8 @@ class CachedFunction:
             return self._core.call(values, {}, lambda: self._func(*args))
         call = {k: kwargs.pop(k) for k in CALL_KEYWORDS if k in kwargs}
         validate_data = kwargs.pop("validate_data", None) if self._processors else None
-        processors = list(call.pop("post_processors", None) or [])
+        processors = [p if hasattr(p, "post_process") else _CallableProcessor(p)
+                      for p in call.pop("post_processors", None) or []]
         for p in self._processors:
             p = copy.copy(p)
             if validate_data is not None:
@@ -178,6 +184,18 @@ def _import(module, qualname):
     return target
 
 
+class _CallableProcessor:
+    """A per-call post-processor given as a plain callable (``post_processors=[f]``), as
+    the original takes them: ``f(result)`` is the processed result; no validation."""
+
+    validate_data = False
+
+    def __init__(self, func):
+        if not callable(func):
+            raise TypeError(f"post_processors takes callables (or processors), not {func!r}")
+        self.post_process = func
+
+
 class _Miss(Exception):
     """Raised by a Cache's compute callback: the entry is not stored."""
 
@@ -187,17 +205,19 @@ class Cache:
     entry of a function named after ``cache_key``'s first part, keyed by the whole
     ``cache_key`` (so its storage key is this package's, not the original's path).
 
-    ``config`` names the location: a ``NuthatchConfig`` location view, or a dict whose
-    ``filesystem`` is the configured root's or local location's. ``readonly=True`` refuses
-    writes. ``delete``, ``delete_null``, ``last_modified``, ``upsert`` and ``sync``, and
-    ``get_backend`` without a requested backend, need engine support that Python does not
-    have yet and raise NotImplementedError."""
+    ``config`` names the location: a ``NuthatchConfig`` location view, a dict whose
+    ``filesystem`` is the configured root's or local location's, or any other dict of
+    ``filesystem``, ``filesystem_options`` and per-backend tables of those two, which the
+    engine opens as a location of its own (``Cache({'filesystem': 'gs://b/tmp'}, ...)``).
+    ``readonly=True`` refuses writes and deletes. ``last_modified``, ``upsert`` and
+    ``sync`` raise NotImplementedError (use the cached function's own options)."""
 
     def __init__(self, config, cache_key, namespace, version, args, requested_backend,
                  backend_kwargs, readonly=False):
         self.location = _location_of(config)
         self.cache_key = cache_key
         self.namespace = namespace
+        self.version = version
         self.args = args
         self.readonly = readonly
         self.backend_name = requested_backend
@@ -206,12 +226,17 @@ class Cache:
         options = _options(namespace=namespace, version=version, cache_args=["cache_key"],
                            backend=requested_backend, backend_kwargs=backend_kwargs)
         self._function = _core.Function(name, ["cache_key"], options, "py:nuthatch.cache.Cache")
+        if self.location is None:  # a location of its own, given by `config`
+            self._where = {"location": plain(dict(config))}
+            self.location = str(config.get("filesystem"))
+        else:
+            self._where = {}
         local = self.location == "local"
         self._read_mode = "local_strict" if local else "write"
         self._write_mode = "local_overwrite" if local else "overwrite"
 
     def _call(self, compute, **call):
-        return self._function.call([self.cache_key], call, compute)
+        return self._function.call([self.cache_key], {**self._where, **call}, compute)
 
     def _read(self, **call):
         def miss():
@@ -221,8 +246,20 @@ class Cache:
         except _Miss:
             return False, None
 
+    def _stored_backend(self):
+        """The stored entry's backend ('null' for a null entry), or None; reads no data."""
+        return self._function.stored_backend([self.cache_key],
+                                             {**self._where, "cache_mode": self._write_mode})
+
+    def _writable(self, what):
+        if self.readonly:
+            raise RuntimeError(f"Cannot {what} {self.cache_key}: this cache is read-only")
+
     def exists(self):
-        """Whether the entry is stored (a null entry counts)."""
+        """Whether a value is stored for this entry (a null entry does not count, as in the
+        original) and answers it (its version)."""
+        if self._stored_backend() in (None, "null"):
+            return False
         return self._read(filepath_only=True)[0]
 
     def read(self, engine=None):
@@ -240,31 +277,41 @@ class Cache:
 
     def write(self, ds):
         """Stores ``ds`` (replacing the entry) and returns the value the engine returns."""
-        if self.readonly:
-            raise RuntimeError(f"Cannot write {self.cache_key}: this cache is read-only")
+        self._writable("write")
         return self._call(lambda: ds, cache_mode=self._write_mode, recompute=True)
 
     def is_null(self):
         """Whether the entry is stored as null (its function returned None)."""
-        found, value = self._read()
-        return found and value is None
+        return self._stored_backend() == "null"
 
     def set_null(self):
         self.write(None)
 
-    def get_backend(self):
-        if self.backend_name is None:
-            raise NotImplementedError("Cache.get_backend: the engine does not report a stored "
-                                      "entry's backend to Python yet; pass requested_backend")
-        return self.backend_name
+    def delete_null(self):
+        """Removes the entry's null entry; RuntimeError when it is not null, as the
+        original."""
+        self._writable("delete")
+        if not self.is_null():
+            raise RuntimeError(f"Trying to delete the null entry of {self.cache_key}, which is "
+                               f"not null")
+        self._function.remove([self.cache_key], {**self._where, "cache_mode": self._write_mode},
+                              True)
 
     def delete(self):
-        raise NotImplementedError("Cache.delete: the engine does not delete entries from "
-                                  "Python yet; use the `nuthatch delete` command")
+        """Removes the entry's value (its payload is retired; ``nuthatch gc`` reclaims it)."""
+        self._writable("delete")
+        self._function.remove([self.cache_key], {**self._where, "cache_mode": self._write_mode},
+                              False)
 
-    def delete_null(self):
-        raise NotImplementedError("Cache.delete_null: the engine does not delete entries from "
-                                  "Python yet; a call with retry_null_cache=True recomputes it")
+    def get_backend(self):
+        """The requested backend, else the one the stored entry was written with."""
+        if self.backend_name is not None:
+            return self.backend_name
+        stored = self._stored_backend()
+        if stored in (None, "null"):
+            raise RuntimeError(f"Cache {self.cache_key}: no backend was requested and no value "
+                               f"is stored to take it from")
+        return stored
 
     def last_modified(self):
         raise NotImplementedError("Cache.last_modified: the engine does not report an entry's "
@@ -278,7 +325,8 @@ class Cache:
 
 
 def _location_of(config):
-    """'root' or 'local': the configured location that ``config`` names."""
+    """'root' or 'local': the configured location that ``config`` names; None for a dict
+    that names another filesystem (a location of its own)."""
     scope = getattr(config, "_scope", None)
     if scope:
         return scope[0]
@@ -291,6 +339,7 @@ def _location_of(config):
             if configured is not None and \
                     os.path.expanduser(str(configured)).rstrip("/") == wanted:
                 return location
-    raise NotImplementedError(
-        f"Cache({config!r}, ...): this package opens entries only at the configured root or "
-        f"local location; name one of them (their filesystem, or a NuthatchConfig view)")
+    if isinstance(config, dict) and filesystem is not None:
+        return None  # a location of its own: the engine opens it from the dict
+    raise TypeError(f"Cache({config!r}, ...): the configuration must be a NuthatchConfig "
+                    f"location view or a dict with 'filesystem'")

@@ -3,8 +3,9 @@
 A processor sees the call's arguments before the lookup (``process_arguments``), then the
 result, recalled or computed: ``validate`` (when ``validate_data`` is true) and
 ``post_process``. Entries are stored unprocessed. Applied to a cached function, the
-engine runs them: a recalled result that fails validation is recomputed and replaced, a
-computed one that fails is an error. Applied to any other function, the processor wraps
+engine runs them: a result that fails validation, recalled or computed, raises
+``nuthatch.ValidationError`` (a ``ValueError``, as in the original); with
+``recompute_invalid=True`` a recalled one is recomputed and replaced instead. Applied to any other function, the processor wraps
 it as the original package does.
 
     class clip(NuthatchProcessor):

@@ -52,6 +52,23 @@ class Function {
 
   const std::string& name() const { return spec_->name; }
 
+  /// The backend of the entry the call would recall where it writes ("null" for a null
+  /// entry), or None (engine::stored_backend).
+  std::optional<std::string> stored_backend(nb::list args, nb::dict options) const {
+    CallArgs call_args = to_call_args(args);
+    CallOptions call_options = call_options_from(options);
+    nb::gil_scoped_release nogil;
+    return engine::stored_backend(*spec_, std::move(call_args), call_options);
+  }
+
+  /// Removes that entry, or its null entry; whether there was one (engine::remove).
+  bool remove(nb::list args, nb::dict options, bool null_entry) const {
+    CallArgs call_args = to_call_args(args);
+    CallOptions call_options = call_options_from(options);
+    nb::gil_scoped_release nogil;
+    return engine::remove(*spec_, std::move(call_args), call_options, null_entry);
+  }
+
   /// Calls through the cache; `compute` is called (with the GIL) on a miss. Returns the
   /// result, or the payload's URL when filepath_only is set.
   nb::object call(nb::list args, nb::dict options, nb::object compute) const {
@@ -128,7 +145,13 @@ void register_errors(nb::module_& m) {
   static nb::exception<StorageError> storage(m, "StorageError", error);
   static nb::exception<CodecError> codec(m, "CodecError", error);
   static nb::exception<KeyError> key(m, "CacheKeyError", error);
-  static nb::exception<CacheMissError> miss(m, "CacheMissError", error);
+  // Also a RuntimeError: what the original Nuthatch raises when a strict mode or
+  // fail_if_no_cache finds no entry.
+  static nb::exception<CacheMissError> miss(
+      m, "CacheMissError", nb::make_tuple(error, nb::handle(PyExc_RuntimeError)));
+  // Also a ValueError: the original Nuthatch raises ValueError when data fails validation.
+  static nb::exception<ValidationError> validation(
+      m, "ValidationError", nb::make_tuple(error, nb::handle(PyExc_ValueError)));
 }
 
 }  // namespace
@@ -149,7 +172,10 @@ NB_MODULE(_core, m) {
       .def(nb::init<std::string, std::vector<std::string>, nb::dict, std::string>(),
            nb::arg("name"), nb::arg("params"), nb::arg("options"), nb::arg("code"))
       .def_prop_ro("name", &Function::name)
-      .def("call", &Function::call, nb::arg("args"), nb::arg("options"), nb::arg("compute"));
+      .def("call", &Function::call, nb::arg("args"), nb::arg("options"), nb::arg("compute"))
+      .def("stored_backend", &Function::stored_backend, nb::arg("args"), nb::arg("options"))
+      .def("remove", &Function::remove, nb::arg("args"), nb::arg("options"),
+           nb::arg("null_entry"));
 
   m.def("set_parameter", [](const std::string& name, nb::handle value, const std::string& location,
                             std::optional<std::string> backend, bool secret) {

@@ -74,6 +74,11 @@ std::size_t PyAdapter::memory_size(const Boxed& result) const {
   return nb::cast<std::size_t>(types_->object().attr("memory_size")(unbox(result)));
 }
 
+Boxed PyAdapter::for_memory(const Boxed& result) const {
+  nb::gil_scoped_acquire gil;
+  return box(types_->object().attr("for_memory")(unbox(result)));
+}
+
 std::string PyProcessor::name() const {
   nb::gil_scoped_acquire gil;
   return nb::cast<std::string>(nb::type_name(processor_->object().type()));

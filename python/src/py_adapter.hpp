@@ -38,6 +38,8 @@ class PyAdapter final : public ResultAdapter {
                                      const PayloadLocation& payload,
                                      const Value& kwargs) const override;
   std::size_t memory_size(const Boxed& result) const override;
+  /// types.for_memory(obj): a dask-backed result persisted.
+  Boxed for_memory(const Boxed& result) const override;
 
  private:
   std::shared_ptr<PyRef> types_;

@@ -100,6 +100,7 @@ CacheOptions cache_options_from(nb::dict options) {
   set(options, "cache_args", o.cache_args);
   o.cache_disable_if = disable_if(options);
   set(options, "fail_if_no_cache", o.fail_if_no_cache);
+  set(options, "recompute_invalid", o.recompute_invalid);
   set(options, "engine", o.engine);
   set(options, "backend", o.backend);
   o.backend_kwargs = object_of(options, "backend_kwargs");
@@ -118,7 +119,9 @@ CallOptions call_options_from(nb::dict options) {
     o.cache_mode = parse_cache_mode(get<std::string>(v, "cache_mode"));
   }
   o.recompute = function_set(options, "recompute");
-  o.memoize = function_set(options, "memoize");
+  if (PyObject* v = find(options, "memoize"); v != nullptr && v != Py_None) {
+    o.memoize = function_set(options, "memoize");
+  }
   set(options, "engine", o.engine);
   set(options, "backend", o.backend);
   if (find(options, "backend_kwargs")) o.backend_kwargs = object_of(options, "backend_kwargs");
@@ -129,8 +132,11 @@ CallOptions call_options_from(nb::dict options) {
   set(options, "filepath_only", o.filepath_only);
   set(options, "retry_null_cache", o.retry_null_cache);
   set(options, "fail_if_no_cache", o.fail_if_no_cache);
+  set(options, "recompute_invalid", o.recompute_invalid);
   set(options, "upsert", o.upsert);
   set(options, "force_overwrite", o.force_overwrite);
+  // Set by nuthatch.cache.Cache only (a location given by its configuration dict).
+  if (find(options, "location")) o.location = object_of(options, "location");
   if (PyObject* v = find(options, "post_processors")) {
     for (nb::handle p : nb::handle(v)) o.post_processors.push_back(std::make_shared<PyProcessor>(nb::borrow(p)));
   }

@@ -73,6 +73,8 @@ class Call {
   std::optional<CoordinateRange> range_;
   std::deque<Seen> seen_;  // stable addresses: Found points into it
   std::string written_uri_;
+  /// filepath_only: a found entry's path is the answer; its payload is not read.
+  bool uri_only_ = false;
 };
 
 }  // namespace nuthatch

@@ -26,7 +26,7 @@
 namespace nuthatch {
 
 Call::Call(const FunctionSpec& fn, ResolvedCall r, const std::function<Boxed()>& compute)
-    : fn_(fn), r_(std::move(r)), compute_(compute), locations_(Locations::current()) {
+    : fn_(fn), r_(std::move(r)), compute_(compute), locations_(r_.locations) {
   if (r_.processors.size() == 1) range_ = r_.processors.front()->read_range(r_.arguments);
 }
 
@@ -67,17 +67,32 @@ std::string Call::uri(const std::optional<Found>& found) const {
 
 Boxed Call::run(std::string* uri_out) {
   Memoizer& memo = Memoizer::instance();
-  const bool use_memo = r_.memoize && r_.memo_keyable && r_.mode != CacheMode::off;
+  // Memoized whatever the cache mode (off included), as the original Nuthatch. A call
+  // given its location is not: the memoizer's ids name no location.
+  const bool use_memo = r_.memoize && r_.memo_keyable &&
+                        &r_.locations->local() != &r_.locations->root();
   if (use_memo && !r_.recompute && !r_.upsert && uri_out == nullptr) {
     if (auto hit = memo.get(memo_id())) return *hit;
   }
 
   std::optional<Found> found;
+  uri_only_ = uri_out != nullptr;
   if (!r_.recompute && !r_.upsert) {
     for (const Location* level : read_levels()) {
       found = lookup(*level);
       if (!found) continue;
+      if (uri_only_) {  // its path, as found: nothing read, validated or copied
+        *uri_out = uri(found);
+        return Boxed();
+      }
       if (valid(found->value)) break;
+      if (!r_.recompute_invalid) {
+        throw ValidationError(fmt::format(
+            "the entry '{}' of {} at {} fails validation for this call (it does not cover "
+            "it); recompute it (recompute=True), or pass recompute_invalid=True to recompute "
+            "and replace such entries",
+            found->record->manifest.key, fn_.name, level->name()));
+      }
       log::warn(fmt::format("entry '{}' at {} does not cover this call ({}): recomputing",
                             found->record->manifest.key, level->name(), fn_.name));
       mark_stale(*level);
@@ -106,8 +121,8 @@ Boxed Call::run(std::string* uri_out) {
       result = compute_();
     }
     if (!valid(result)) {
-      throw Error(fmt::format("the result computed by {} for key '{}' fails validation",
-                              fn_.name, r_.cache_key));
+      throw ValidationError(fmt::format("the result computed by {} for key '{}' fails validation",
+                                        fn_.name, r_.cache_key));
     }
   }
 
@@ -115,11 +130,17 @@ Boxed Call::run(std::string* uri_out) {
   const Location& root = locations_->root();
   const Location& local = locations_->local();
   if (r_.policy.write_root && (computed || found->location != &root)) write(root, result, found);
-  Boxed out = found && found->location == &local ? result : process(result);
+  // (A call given its location has no local level: there local is the root.)
+  const bool found_processed =
+      found && found->location == &local && local.role() == LocationRole::local;
+  Boxed out = found_processed ? result : process(result);
   if (r_.policy.write_local && (computed || found->location != &local)) write(local, out, found);
 
   if (uri_out != nullptr) *uri_out = uri(found);
-  if (use_memo && !out.empty()) memo.put(memo_id(), out, fn_.adapter->memory_size(out));
+  if (use_memo && !out.empty()) {
+    out = fn_.adapter->for_memory(out);
+    memo.put(memo_id(), out, fn_.adapter->memory_size(out));
+  }
   return out;
 }
 

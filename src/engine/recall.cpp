@@ -16,7 +16,8 @@ std::vector<const Location*> Call::read_levels() const {
   std::vector<const Location*> levels;
   if (r_.policy.read_local && r_.memo_keyable) levels.push_back(&locations_->local());
   if (r_.policy.read_global && r_.cache) {
-    levels.push_back(&locations_->root());
+    // A call given its location has it as both local and root: read once.
+    if (levels.empty() || levels.back() != &locations_->root()) levels.push_back(&locations_->root());
     levels.insert(levels.end(), locations_->mirrors().begin(), locations_->mirrors().end());
   }
   return levels;
@@ -99,6 +100,8 @@ std::optional<Found> Call::recall(const Location& location, std::optional<Locate
     seen_.pop_back();
     return std::nullopt;
   }
+  // filepath_only asks where the entry is, not what it holds: the payload is not read.
+  if (uri_only_) return Found{&location, store, &record, Boxed()};
   // Decoding runs code (pickle): only where the user trusts it (config: trust_pickle).
   if (codec->runs_code_on_read() && !config::trusts_code_payloads(location.name(), m.backend)) {
     log::warn(fmt::format("entry '{}' at {} is a '{}' payload, which runs code when loaded, and "

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/log.hpp"
+#include "engine/explicit_location.hpp"
 #include "location/location.hpp"
 #include "config/config.hpp"
 #include "nuthatch/config.hpp"
@@ -40,10 +41,14 @@ CacheMode configured_mode() {
   return mode;
 }
 
-bool disabled_by(const DisableIf& rules, const Arguments& args) {
+// Compares only the cache arguments, as the original Nuthatch: a rule's names that are
+// not cache arguments are left out of it (so a rule naming none of them always matches).
+bool disabled_by(const DisableIf& rules, const Arguments& args,
+                 const std::vector<std::string>& cache_args) {
   for (const auto& rule : rules) {
     bool all = true;
     for (const auto& [name, allowed] : rule) {
+      if (std::find(cache_args.begin(), cache_args.end(), name) == cache_args.end()) continue;
       const Value* v = args.find(name);
       if (v == nullptr || std::find(allowed.begin(), allowed.end(), *v) == allowed.end()) {
         all = false;
@@ -101,23 +106,40 @@ ResolvedCall resolve_call(const FunctionSpec& fn, CallArgs args, const CallOptio
   // Inherited from the enclosing calls unless this call sets them (DESIGN §5).
   auto frame = std::make_shared<CallContext::Frame>();
   frame->function = fn.name;
-  frame->cache_mode = o.cache_mode ? o.cache_mode : (parent ? parent->cache_mode : std::nullopt);
+  // An enclosing call's cache_mode, when it set one, wins over the nested call's own, as
+  // in the original Nuthatch (a top-level mode applies to the whole call tree).
+  frame->cache_mode = parent && parent->cache_mode ? parent->cache_mode : o.cache_mode;
   frame->force_overwrite =
       o.force_overwrite ? o.force_overwrite : (parent ? parent->force_overwrite : std::nullopt);
   frame->retry_null_cache =
       o.retry_null_cache ? o.retry_null_cache : (parent ? parent->retry_null_cache : std::nullopt);
-  frame->backend_kwargs = parent ? parent->backend_kwargs : Value::object();
-  if (o.backend_kwargs) frame->backend_kwargs = merge_objects(frame->backend_kwargs, *o.backend_kwargs);
+  // backend_kwargs, as in the original Nuthatch: the call's own, updated by the
+  // decorator's (the decorator's win), then by the ones the top-level call was given
+  // (handed down to every nested call).
+  const Value own_kwargs = o.backend_kwargs ? *o.backend_kwargs : Value::object();
+  frame->backend_kwargs = parent ? parent->backend_kwargs : own_kwargs;
   frame->recompute = o.recompute.propagates() ? o.recompute : (parent ? parent->recompute : FunctionSet());
-  frame->memoize = o.memoize.propagates() ? o.memoize : (parent ? parent->memoize : FunctionSet());
+  frame->memoize = o.memoize && o.memoize->propagates() ? *o.memoize
+                                                        : (parent ? parent->memoize : FunctionSet());
 
   r.mode = frame->cache_mode ? *frame->cache_mode : configured_mode();
   r.policy = policy_of(r.mode);
+  if (o.location) {
+    // One given location, playing the root: modes that write the local level have none.
+    if (r.policy.write_local) {
+      throw ConfigError(fmt::format(
+          "{}: cache mode {} writes the local level, which a call given its location has not "
+          "(use write, overwrite, read_only, read_only_strict or off)",
+          fn.name, to_string(r.mode)));
+    }
+    r.locations = explicit_locations(*o.location);
+  } else {
+    r.locations = Locations::current();
+  }
   r.force_overwrite = frame->force_overwrite;
   r.retry_null_cache = frame->retry_null_cache.value_or(false);
-  r.backend_kwargs = frame->backend_kwargs.size() == 0
-                         ? d.backend_kwargs
-                         : merge_objects(d.backend_kwargs, frame->backend_kwargs);
+  r.backend_kwargs = merge_objects(own_kwargs, d.backend_kwargs);
+  if (parent) r.backend_kwargs = merge_objects(r.backend_kwargs, parent->backend_kwargs);
   // A selection given to this call applies to this function itself (whether or not it
   // names it); a propagated one applies when it names this function.
   auto selected = [&](const FunctionSet& own, const FunctionSet& inherited) {
@@ -125,8 +147,12 @@ ResolvedCall resolve_call(const FunctionSpec& fn, CallArgs args, const CallOptio
     return parent && inherited.selects(fn.name, parent->function);
   };
   r.recompute = selected(o.recompute, parent ? parent->recompute : FunctionSet());
-  r.memoize = d.memoize || selected(o.memoize, parent ? parent->memoize : FunctionSet());
+  // The call's own memoize= replaces the decorator's (False included); an enclosing
+  // call's selection can only add to it, as in the original Nuthatch.
+  r.memoize = (o.memoize ? !o.memoize->empty() : d.memoize) ||
+              selected(FunctionSet(), parent ? parent->memoize : FunctionSet());
   r.fail_if_no_cache = o.fail_if_no_cache.value_or(d.fail_if_no_cache);
+  r.recompute_invalid = o.recompute_invalid.value_or(d.recompute_invalid);
   r.upsert = o.upsert.value_or(false);
   r.backend = o.backend.value_or(d.backend);
   if (r.backend.empty()) r.backend = fn.adapter->default_backend();
@@ -150,10 +176,10 @@ ResolvedCall resolve_call(const FunctionSpec& fn, CallArgs args, const CallOptio
       r.cache = false;
     }
   }
-  if (r.cache && disabled_by(d.cache_disable_if, r.arguments)) r.cache = false;
+  if (r.cache && disabled_by(d.cache_disable_if, r.arguments, d.cache_args)) r.cache = false;
 
   r.cache_key = make_key(fn.name, arguments_where(r.arguments, d.cache_args, true));
-  if (r.cache && Locations::current()->may_hold_legacy_entries()) {
+  if (r.cache && r.locations->may_hold_legacy_entries()) {
     r.legacy_key = legacy_cache_key(fn.name, arguments_where(r.arguments, d.cache_args, true));
   }
   // The memo key keys the memoizer and the local level only: the cache key and a hash of

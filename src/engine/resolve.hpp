@@ -9,6 +9,7 @@
 
 #include "engine/context.hpp"
 #include "engine/levels.hpp"
+#include "location/location.hpp"
 #include "nuthatch/engine.hpp"
 #include "nuthatch/processor.hpp"
 
@@ -24,6 +25,7 @@ struct ResolvedCall {
   bool recompute = false;
   bool memoize = false;
   bool fail_if_no_cache = false;
+  bool recompute_invalid = false;  ///< heal a recalled entry that fails validation
   bool retry_null_cache = false;
   bool upsert = false;
   std::optional<bool> force_overwrite;
@@ -39,6 +41,8 @@ struct ResolvedCall {
   /// the call, or no location needs it.
   std::optional<std::string> legacy_key;
   std::shared_ptr<CallContext::Frame> frame;  ///< context handed to nested calls
+  /// The locations the call uses: CallOptions::location's alone, else the configured ones.
+  std::shared_ptr<const Locations> locations;
 };
 
 /// Throws ConfigError / KeyError on invalid options; warns (and turns caching off) for

@@ -36,6 +36,20 @@ Location::Location(std::string name, LocationRole role, bool read_only,
   }
 }
 
+Location::Location(std::string name, LocationRole role, std::vector<config::LocationSpec> specs)
+    : name_(std::move(name)), role_(role), read_only_(false), layout_(EntryLayout::nuthatch) {
+  for (config::LocationSpec& spec : specs) {
+    auto slot = std::make_unique<Slot>();
+    slot->backend = spec.backend;
+    read_only_ = read_only_ || (slot->backend.empty() && spec.read_only);
+    slot->spec = std::move(spec);
+    slots_.push_back(std::move(slot));
+  }
+  if (slots_.empty() || !slots_.front()->backend.empty()) {
+    throw ConfigError(fmt::format("location '{}' needs the spec of its default store first", name_));
+  }
+}
+
 Location::Slot& Location::slot_for(const std::string& backend) const {
   if (!backend.empty()) {
     for (const auto& slot : slots_) {
@@ -51,7 +65,7 @@ std::shared_ptr<EntryStore> Location::open(Slot& slot) const {
   // the next use tries again.
   std::lock_guard lock(slot.mu);
   if (!slot.store) {
-    config::LocationSpec spec = config::location(name_, slot.backend);
+    config::LocationSpec spec = slot.spec ? *slot.spec : config::location(name_, slot.backend);
     slot.store = std::make_shared<EntryStore>(StorageRegistry::open(spec.url, spec.options),
                                               name_, read_only_ || spec.read_only, spec.options,
                                               layout_);
@@ -226,6 +240,14 @@ std::shared_ptr<const Locations> Locations::current() {
     cache->generation = generation;
     cache->locations = built;
   }
+  return built;
+}
+
+std::shared_ptr<const Locations> Locations::only(std::unique_ptr<Location> root) {
+  std::shared_ptr<Locations> built(new Locations());
+  built->root_ = built->local_ = root.get();
+  built->all_ = {root.get()};
+  built->owned_.push_back(std::move(root));
   return built;
 }
 

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config.hpp"
 #include "meta/entry_store.hpp"
 
 namespace nuthatch {
@@ -92,6 +93,9 @@ class Location {
   Location(std::string name, LocationRole role, bool read_only,
            std::vector<std::string> overridden_backends,
            EntryLayout layout = EntryLayout::nuthatch);
+  /// A location whose stores are given (the default store's spec first, then one per
+  /// backend with storage of its own) rather than read from the configuration by name.
+  Location(std::string name, LocationRole role, std::vector<config::LocationSpec> specs);
 
   const std::string& name() const { return name_; }
   LocationRole role() const { return role_; }
@@ -134,6 +138,7 @@ class Location {
  private:
   struct Slot {
     std::string backend;  ///< "" = the default store
+    std::optional<config::LocationSpec> spec;  ///< given, else config::location(name, backend)
     std::mutex mu;
     std::shared_ptr<EntryStore> store;
   };
@@ -155,6 +160,9 @@ class Locations {
   /// The locations of the current configuration (rebuilt after any change: set_parameter,
   /// config_parameter, reset_config). Hold the pointer for the length of a call.
   static std::shared_ptr<const Locations> current();
+  /// Locations made of `root` alone (it is also the local level; no mirrors): a call
+  /// given CallOptions::location.
+  static std::shared_ptr<const Locations> only(std::unique_ptr<Location> root);
 
   const Location& local() const { return *local_; }
   const Location& root() const { return *root_; }

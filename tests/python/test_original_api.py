@@ -271,9 +271,9 @@ def test_cache_writes_reads_and_marks_null(project):
     assert entry.exists() and entry.read() == [1, 2] and not entry.is_null()
     assert entry.get_uri().startswith(str(project.root))
     entry.set_null()
-    assert entry.is_null()
-    with pytest.raises(NotImplementedError, match="Cache.delete"):
-        entry.delete()
+    assert entry.is_null() and not entry.exists()
+    entry.delete_null()
+    assert not entry.is_null()
 
 
 def test_cache_at_the_local_location_and_read_only(project):
@@ -285,8 +285,8 @@ def test_cache_at_the_local_location_and_read_only(project):
                      readonly=True)
     with pytest.raises(RuntimeError, match="read-only"):
         readonly.write(1)
-    with pytest.raises(NotImplementedError, match="configured root or local"):
-        Cache({"filesystem": str(project.dir / "elsewhere")}, "k", None, None, {}, None, None)
+    with pytest.raises(TypeError, match="dict with 'filesystem'"):
+        Cache({"path": str(project.dir / "elsewhere")}, "k", None, None, {}, None, None)
 
 
 # --- nuthatch.memoizer ---------------------------------------------------------------------

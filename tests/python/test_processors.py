@@ -36,7 +36,7 @@ def test_timeseries_slices_a_dataset(project, counter):
     assert agg_and_clip(None, None, agg_days=1).sizes["time"] == 365
 
 
-def test_timeseries_validation_recomputes_a_short_entry(project):
+def test_timeseries_validation_of_a_short_entry_raises_unless_asked_to_recompute(project):
     spans = iter([("2013-01-01", "2013-01-10"), ("2000-01-01", "2020-01-01")])
 
     @timeseries(validate_data=True)
@@ -46,9 +46,16 @@ def test_timeseries_validation_recomputes_a_short_entry(project):
 
     short = series("2013-01-01", "2013-01-05")
     assert short.sizes["time"] == 5
-    # The stored series does not reach within a year of 2016: recomputed and replaced.
-    long = series("2015-01-01", "2016-06-01")
+    # The stored series does not reach within a year of 2016: as in the original, a
+    # ValueError (nuthatch.ValidationError) ...
+    with pytest.raises(ValueError, match="fails validation"):
+        series("2015-01-01", "2016-06-01")
+    with pytest.raises(nuthatch.ValidationError):
+        series("2015-01-01", "2016-06-01")
+    # ... unless recompute_invalid asks to recompute and replace it.
+    long = series("2015-01-01", "2016-06-01", recompute_invalid=True)
     assert long.sizes["time"] == len(pd.date_range("2015-01-01", "2016-06-01"))
+    assert series("2015-01-01", "2016-06-01").sizes["time"] == long.sizes["time"]
     # validate_data=False per call accepts what is stored.
     assert series("1990-01-01", "1990-02-01", validate_data=False).sizes["time"] == 0
 
@@ -113,8 +120,22 @@ def test_validation_failure_of_a_computed_result_is_an_error(project):
     def f(n):
         return []
 
-    with pytest.raises(nuthatch.NuthatchError, match="fails validation"):
+    with pytest.raises(nuthatch.ValidationError, match="fails validation"):
         f(0)
+
+
+def test_recompute_invalid_on_the_decorator_heals_every_call(project):
+    spans = iter([("2013-01-01", "2013-01-10"), ("2000-01-01", "2020-01-01")])
+
+    @timeseries(validate_data=True)
+    @cache(recompute_invalid=True)
+    def series(start_time, end_time):
+        return daily(*next(spans))
+
+    series("2013-01-01", "2013-01-05")
+    assert series("2015-01-01", "2016-06-01").sizes["time"] == 518
+    with pytest.raises(ValueError):  # per call, the original's behaviour back
+        series("2030-01-01", "2031-01-01", recompute_invalid=False)
 
 
 def test_processor_on_a_plain_function(project):

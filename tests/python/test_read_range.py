@@ -85,9 +85,13 @@ def test_partial_recall_still_validates_coverage(project, counter):
     sliced(*JUNE, engine="eager")
     assert counter.n == 1
     # Beyond the entry's end by more than the processor's one-year slack: the tail read
-    # (the last stored day) fails validation, so the entry is recomputed and replaced.
+    # (the last stored day) fails validation: an error, as in the original ...
     later = ("2005-01-01", "2005-01-31")
-    got = sliced(*later, engine="eager")
+    with pytest.raises(ValueError, match="fails validation"):
+        sliced(*later, engine="eager")
+    assert counter.n == 1
+    # ... or, when the call asks, the entry is recomputed and replaced.
+    got = sliced(*later, engine="eager", recompute_invalid=True)
     assert counter.n == 2
     xr.testing.assert_identical(got, daily("2005-01-31").sel(time=slice(*later)))
     xr.testing.assert_identical(sliced(*later, engine="eager"), got)

@@ -50,7 +50,8 @@ def test_coverage_of_the_table(case):
 
 def test_a_stored_series_covers_a_call_within_a_year(project, counter):
     """The original Nuthatch's rule: a record ending two months before the call's end is
-    recalled, not recomputed; one ending more than a year before is recomputed."""
+    recalled, not recomputed; one ending more than a year before fails validation (a
+    ValueError), and is recomputed when the call asks (recompute_invalid)."""
     @timeseries(validate_data=True)
     @cache()
     def record(start_time, end_time):
@@ -61,7 +62,11 @@ def test_a_stored_series_covers_a_call_within_a_year(project, counter):
     record("2013-01-01", "2013-01-31")
     assert record("2013-01-01", "2013-03-31").sizes["time"] == 31
     assert counter.n == 1
-    assert record("2013-01-01", "2014-03-01").sizes["time"] == 425  # recomputed: 2013 + Jan, Feb
+    with pytest.raises(ValueError):
+        record("2013-01-01", "2014-03-01")
+    assert counter.n == 1
+    healed = record("2013-01-01", "2014-03-01", recompute_invalid=True)
+    assert healed.sizes["time"] == 425  # recomputed: 2013 + Jan, Feb
     assert counter.n == 2
 
 

@@ -438,13 +438,22 @@ TEST_F(EngineTest, ProcessorsShapeResultsAndRejectStaleEntries) {
   auto f = nh::cache("proc", {"add"}, {.processors = {proc}}, [&](int) { return value; });
   EXPECT_EQ(f(10), 12);  // stored raw (2), returned processed
   EXPECT_EQ(f(100), 102);
-  // A stored entry the processor rejects is recomputed and replaced.
+  // A stored entry the processor rejects is an error, as in the original Nuthatch ...
   auto g = nh::cache("proc", {"add"}, {}, [&](int) { return 3; });
   g.with({.recompute = true, .force_overwrite = true})(0);
   value = 4;
+  EXPECT_THROW(f(1), nh::ValidationError);
+  // ... unless the call asks to recompute and replace it.
+  EXPECT_EQ(f.with({.recompute_invalid = true})(1), 5);
   EXPECT_EQ(f(1), 5);
-  value = 5;
-  EXPECT_THROW(f.with({.recompute = true})(1), nh::Error);  // a computed result that fails
+  value = 5;  // a computed result that fails
+  EXPECT_THROW(f.with({.recompute = true})(1), nh::ValidationError);
+  // The decorator's recompute_invalid heals every call.
+  g.with({.recompute = true, .force_overwrite = true})(0);
+  value = 6;
+  auto healing = nh::cache("proc", {"add"}, {.processors = {proc}, .recompute_invalid = true},
+                           [&](int) { return value; });
+  EXPECT_EQ(healing(1), 7);
 }
 
 TEST_F(EngineTest, ConcurrentCallsEndWithOneCompleteEntry) {

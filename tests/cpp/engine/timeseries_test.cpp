@@ -183,8 +183,12 @@ TEST_F(PartialRecallTest, APartialRecallStillDetectsARangeTheEntryDoesNotCover) 
                 .variables.at("time").data.size(), 6);
   EXPECT_EQ(computed, 1);
   // Recalled partially: the neighbours show the entry ends in February 2013, more than
-  // the year of slack before the range ends; recomputed.
-  EXPECT_EQ(record.with({.force_overwrite = true})(nh::Value("2014-02-01"), nh::Value("2014-06-01"))
+  // the year of slack before the range ends: it fails validation, and is recomputed when
+  // the call asks for it.
+  EXPECT_THROW(record(nh::Value("2014-02-01"), nh::Value("2014-06-01")), nh::ValidationError);
+  EXPECT_EQ(computed, 1);
+  EXPECT_EQ(record.with({.force_overwrite = true, .recompute_invalid = true})(
+                      nh::Value("2014-02-01"), nh::Value("2014-06-01"))
                 .variables.at("time").data.size(), 121);
   EXPECT_EQ(computed, 2);
   // Inside the range; and the first day, whose left neighbour does not exist.
