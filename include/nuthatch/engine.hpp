@@ -62,6 +62,11 @@ class ResultAdapter {
   /// dask-backed result persisted, as the original Nuthatch does, so that later uses do
   /// not compute its graph again). The default keeps the result as it is.
   virtual Boxed for_memory(const Boxed& result) const { return result; }
+  /// Whether a call that has just written `result` as a multi-file entry returns the
+  /// entry as open() opens it instead (Python: a dask-backed result, whose graph would
+  /// otherwise be computed again by every use; the original Nuthatch returns it
+  /// persisted). The default returns the result as computed.
+  virtual bool returns_written(const Boxed& result) const { return false; }
 };
 
 /// A cached function, as declared once.

@@ -64,6 +64,13 @@ def for_memory(obj):
     return persist()
 
 
+def returns_written(obj):
+    """Whether a call returns ``obj`` reopened from the entry it was just written to: a
+    dask-backed result, so that using it reads the stored data instead of computing its
+    graph again (the original returns such a result persisted)."""
+    return _dask_backed(obj)
+
+
 def _dask_backed(obj):
     module = type(obj).__module__ or ""
     if module.startswith("dask"):

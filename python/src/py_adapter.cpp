@@ -79,6 +79,11 @@ Boxed PyAdapter::for_memory(const Boxed& result) const {
   return box(types_->object().attr("for_memory")(unbox(result)));
 }
 
+bool PyAdapter::returns_written(const Boxed& result) const {
+  nb::gil_scoped_acquire gil;
+  return nb::cast<bool>(types_->object().attr("returns_written")(unbox(result)));
+}
+
 std::string PyProcessor::name() const {
   nb::gil_scoped_acquire gil;
   return nb::cast<std::string>(nb::type_name(processor_->object().type()));

@@ -75,6 +75,8 @@ class Call {
   std::string written_uri_;
   /// filepath_only: a found entry's path is the answer; its payload is not read.
   bool uri_only_ = false;
+  /// The entry just written, reopened (ResultAdapter::returns_written): what the call returns.
+  std::optional<Boxed> written_value_;
 };
 
 }  // namespace nuthatch

@@ -130,6 +130,8 @@ Boxed Call::run(std::string* uri_out) {
   const Location& root = locations_->root();
   const Location& local = locations_->local();
   if (r_.policy.write_root && (computed || found->location != &root)) write(root, result, found);
+  // A dask-backed result just written is returned as stored (its graph not computed again).
+  if (computed && written_value_) result = std::move(*written_value_);
   // (A call given its location has no local level: there local is the root.)
   const bool found_processed =
       found && found->location == &local && local.role() == LocationRole::local;

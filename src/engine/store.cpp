@@ -100,6 +100,10 @@ void Call::write(const Location& location, const Boxed& result,
     if (r_.backend.empty() && !result.empty()) backend_hints::put(fn_.name, backend);
     note_input(location.name(), committed);
     if (written_uri_.empty()) written_uri_ = store->payload_url(committed);
+    if (codec != nullptr && !codec->single_file() && !written_value_ &&
+        fn_.adapter->returns_written(result)) {
+      written_value_ = fn_.adapter->open(store->payload_location(committed), *codec, r_.engine);
+    }
   }
 }
 

@@ -218,3 +218,26 @@ def test_filepath_only_returns_the_data_path_without_reading_it(project, counter
         out.write(b"not msgpack")
     assert f(20000, filepath_only=True) == path
     assert counter.n == 1
+
+
+def test_a_written_dask_backed_result_is_returned_as_stored(project):
+    import dask
+    import dask.array as da
+    import numpy as np
+    import xarray as xr
+    computed = []
+
+    def block(i):
+        computed.append(i)
+        return np.full(2, float(i))
+
+    @cache(cache_args=["n"])
+    def f(n):
+        parts = [da.from_delayed(dask.delayed(block)(i), (2,), float) for i in range(n)]
+        return xr.Dataset({"v": ("x", da.concatenate(parts))})
+
+    out = f(3)
+    assert sorted(computed) == [0, 1, 2]  # computed once, by the write
+    assert out["v"].chunks is not None    # returned lazy, backed by the stored entry
+    assert out["v"].values.tolist() == [0, 0, 1, 1, 2, 2]
+    assert sorted(computed) == [0, 1, 2]  # using it did not compute the graph again
