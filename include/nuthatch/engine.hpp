@@ -14,6 +14,7 @@
 
 #include "nuthatch/boxed.hpp"
 #include "nuthatch/codec.hpp"
+#include "nuthatch/memory.hpp"
 #include "nuthatch/options.hpp"
 #include "nuthatch/storage.hpp"
 #include "nuthatch/value.hpp"
@@ -58,6 +59,9 @@ class ResultAdapter {
   }
   /// Approximate bytes held by a result, for the memoizer's budget.
   virtual std::size_t memory_size(const Boxed& result) const = 0;
+  /// The memoizer pool a result is kept in (Python: remote for persisted dask-backed
+  /// results, as the original Nuthatch counts them).
+  virtual MemoryPool memory_pool(const Boxed& result) const { return MemoryPool::local; }
   /// The form a result is memoized in, which the call then returns too (Python: a
   /// dask-backed result persisted, as the original Nuthatch does, so that later uses do
   /// not compute its graph again). The default keeps the result as it is.
@@ -115,6 +119,10 @@ bool remove(const FunctionSpec& fn, CallArgs args, const CallOptions& options, b
 
 /// Empties the in-process memoizer.
 void clear_memoizer();
+
+/// The memoizer's results in `pool` as (memo key, bytes), least recently used first
+/// (Python: nuthatch.memoizer.local_object_size / remote_object_size).
+std::vector<std::pair<std::string, std::size_t>> memoized_sizes(MemoryPool pool);
 
 /// The nested-call context of the current thread (inherited options, recompute /
 /// memoize selections, lineage). Capture it on one thread and enter it on a worker

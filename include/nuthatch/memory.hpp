@@ -21,6 +21,11 @@
 
 namespace nuthatch {
 
+/// The memoizer's pools (each with its budget), as the original Nuthatch keeps them:
+/// results held in this process, and results whose data a distributed scheduler holds
+/// (Python's persisted dask-backed results).
+enum class MemoryPool { local = 0, remote = 1 };
+
 /// Buffers smaller than this come from the C++ allocator directly (which recycles small
 /// blocks itself).
 inline constexpr std::size_t kMinPooledBufferBytes = std::size_t{1} << 20;

@@ -13,6 +13,7 @@ The engine asks, under the GIL:
                                 -> bytes written for a result streamed into its payload,
                                    or None to store encode()'s form
   memory_size(obj)              -> bytes, for the memoizer's budget
+  memory_pool(obj)              -> "local" or "remote": the memoizer pool it counts against
 ``storage_options`` are the ``filesystem_options`` of the level holding the payload
 (credentials included): they travel with dask tasks inside a ``_storage.Target``, whose
 repr and token hide them.
@@ -62,6 +63,16 @@ def for_memory(obj):
     if persist is None or not _dask_backed(obj):
         return obj
     return persist()
+
+
+def memory_pool(obj):
+    """The memoizer pool a result counts against, as the original Nuthatch splits them:
+    ``"remote"`` (``remote_cache_size``) for xarray objects and dask DataFrames, whose
+    data a dask scheduler may hold, ``"local"`` (``local_cache_size``) for the rest."""
+    module = type(obj).__module__ or ""
+    if module.startswith("xarray") or module.startswith("dask.dataframe"):
+        return "remote"
+    return "local"
 
 
 def returns_written(obj):

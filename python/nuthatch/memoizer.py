@@ -1,5 +1,9 @@
-"""The original package's ``nuthatch.memoizer`` module. The memoizer itself is the
-engine's (``memoize=True``; its budget is the ``local_cache_size`` parameter)."""
+"""The original package's ``nuthatch.memoizer`` module, over the engine's memoizer
+(``memoize=True``). As in the original it keeps two pools, each with its budget:
+xarray objects and dask DataFrames (persisted) count against ``remote_cache_size``
+(32 GB by default), everything else against ``local_cache_size`` (2 GiB by default, or
+``memoize_max_bytes``); sizes may be written as the original's configuration writes them
+(``"2GB"``, ``"100KB"``)."""
 from collections.abc import Mapping
 
 from . import _core
@@ -19,16 +23,14 @@ def get_cache_usage(object_sizes):
 
 
 class _MemoizedSizes(Mapping):
-    """Bytes of each memoized result, by key: the engine's figures. The engine does not
-    report them to Python yet, so reading one raises NotImplementedError."""
+    """Bytes of each memoized result of one pool, by memo key, as the engine holds them
+    now (a live view: every read asks the engine)."""
 
-    def __init__(self, kind):
-        self._kind = kind
+    def __init__(self, pool):
+        self._pool = pool
 
     def _sizes(self):
-        raise NotImplementedError(
-            f"nuthatch.memoizer.{self._kind}_object_size: the engine keeps the memoizer's "
-            f"sizes and does not report them to Python yet")
+        return _core.memoized_sizes(self._pool)
 
     def __getitem__(self, key):
         return self._sizes()[key]
@@ -41,6 +43,9 @@ class _MemoizedSizes(Mapping):
 
     def values(self):
         return self._sizes().values()
+
+    def __repr__(self):
+        return repr(self._sizes())
 
 
 local_object_size = _MemoizedSizes("local")

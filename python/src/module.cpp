@@ -232,6 +232,18 @@ NB_MODULE(_core, m) {
     nb::gil_scoped_release nogil;
     clear_memoizer();
   });
+  // {memo key: bytes} of the memoizer's "local" or "remote" pool.
+  m.def("memoized_sizes", [](const std::string& pool) {
+    if (pool != "local" && pool != "remote") {
+      throw ConfigError("memoizer pool '" + pool + "' is not 'local' or 'remote'");
+    }
+    nb::dict out;
+    for (const auto& [key, bytes] :
+         memoized_sizes(pool == "local" ? MemoryPool::local : MemoryPool::remote)) {
+      out[nb::str(key.data(), key.size())] = bytes;
+    }
+    return out;
+  });
 
   nb::class_<Context>(m, "CallContext")
       .def(nb::init<>())

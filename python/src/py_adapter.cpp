@@ -74,6 +74,13 @@ std::size_t PyAdapter::memory_size(const Boxed& result) const {
   return nb::cast<std::size_t>(types_->object().attr("memory_size")(unbox(result)));
 }
 
+MemoryPool PyAdapter::memory_pool(const Boxed& result) const {
+  nb::gil_scoped_acquire gil;
+  const std::string pool =
+      nb::cast<std::string>(types_->object().attr("memory_pool")(unbox(result)));
+  return pool == "remote" ? MemoryPool::remote : MemoryPool::local;
+}
+
 Boxed PyAdapter::for_memory(const Boxed& result) const {
   nb::gil_scoped_acquire gil;
   return box(types_->object().attr("for_memory")(unbox(result)));

@@ -40,6 +40,8 @@ class PyAdapter final : public ResultAdapter {
   std::size_t memory_size(const Boxed& result) const override;
   /// types.for_memory(obj): a dask-backed result persisted.
   Boxed for_memory(const Boxed& result) const override;
+  /// types.memory_pool(obj): "remote" for xarray and dask results, as the original.
+  MemoryPool memory_pool(const Boxed& result) const override;
   /// types.returns_written(obj): a dask-backed result.
   bool returns_written(const Boxed& result) const override;
 

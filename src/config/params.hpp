@@ -4,7 +4,9 @@
 // kind of value each must have.
 
 #include <compare>
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +18,8 @@ namespace nuthatch::config {
 inline constexpr std::string_view kRootLocation = "root";
 inline constexpr std::string_view kLocalLocation = "local";
 inline constexpr std::string_view kMirrorPrefix = "mirror-";
+/// Every location whose name starts with it is a mirror (is_mirror_name).
+inline constexpr std::string_view kMirrorStem = "mirror";
 
 /// Where a parameter lives: a location and a backend ("" = every backend).
 struct Scope {
@@ -28,9 +32,15 @@ struct Scope {
 /// One source's parameters: scope -> parameter name -> value.
 using ParamTable = std::map<Scope, std::map<std::string, Value>>;
 
-/// "root", "local" or "mirror-<name>" with a non-empty name.
+/// "root", "local", or a mirror: any name starting with "mirror" ("mirror", "mirror2",
+/// "mirror-public"; letters, digits, - and _).
 bool is_location_name(std::string_view name);
 bool is_mirror_name(std::string_view name);
+
+/// A byte size written as the original Nuthatch's configuration writes them ("2GB",
+/// "100 KB", "512MiB", "1000000"): decimal units (KB = 1000 bytes, as Python's
+/// humanfriendly), binary ones with an i (KiB = 1024); std::nullopt when it is not one.
+std::optional<std::uint64_t> parse_byte_size(std::string_view text);
 /// Throws ConfigError naming `name` and the valid forms unless is_location_name(name).
 void check_location_name(const std::string& name);
 

@@ -16,7 +16,11 @@ namespace nuthatch::config {
 
 struct RuntimeSettings {
   log::Level log_level = log::Level::warn;  ///< `log_level`
-  std::size_t memoize_max_bytes = 0;        ///< `memoize_max_bytes`
+  /// The memoizer's local pool: `local_cache_size` (a size such as "2GB"), else
+  /// `memoize_max_bytes`.
+  std::size_t memoize_max_bytes = 0;
+  /// Its remote pool (persisted dask-backed results): `remote_cache_size`, else 32 GB.
+  std::size_t memoize_remote_bytes = 32'000'000'000;
   /// `buffer_pool_bytes` / `buffer_pool_idle_ms` when either is configured (they are also
   /// read from NUTHATCH_BUFFER_POOL_* at start-up); std::nullopt leaves the pool's
   /// options as they are (set_buffer_pool_options() in code).

@@ -141,7 +141,7 @@ Boxed Call::run(std::string* uri_out) {
   if (uri_out != nullptr) *uri_out = uri(found);
   if (use_memo && !out.empty()) {
     out = fn_.adapter->for_memory(out);
-    memo.put(memo_id(), out, fn_.adapter->memory_size(out));
+    memo.put(memo_id(), out, fn_.adapter->memory_size(out), fn_.adapter->memory_pool(out));
   }
   return out;
 }
@@ -170,5 +170,9 @@ std::string uri(const FunctionSpec& fn, CallArgs args, const CallOptions& option
 }  // namespace engine
 
 void clear_memoizer() { Memoizer::instance().clear(); }
+
+std::vector<std::pair<std::string, std::size_t>> memoized_sizes(MemoryPool pool) {
+  return Memoizer::instance().sizes(pool);
+}
 
 }  // namespace nuthatch

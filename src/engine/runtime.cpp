@@ -47,7 +47,8 @@ void apply_runtime_settings() {
   static std::mutex applying;  // two threads changing the configuration apply in turn
   std::lock_guard lock(applying);
   log::set_level(settings.log_level);
-  Memoizer::instance().set_budget(settings.memoize_max_bytes);
+  Memoizer::instance().set_budget(settings.memoize_max_bytes, MemoryPool::local);
+  Memoizer::instance().set_budget(settings.memoize_remote_bytes, MemoryPool::remote);
   apply_buffer_pool(settings.buffer_pool);
 }
 

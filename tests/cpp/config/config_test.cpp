@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "config/params.hpp"
 #include "config_fixture.hpp"
 
 namespace nuthatch::config::testing {
@@ -272,6 +273,29 @@ TEST_F(ConfigTest, MirrorWithoutFilesystemIsAnError) {
 TEST_F(ConfigTest, UnknownLocationIsAnError) {
   EXPECT_THAT(config_error_of([] { set_parameter("filesystem", "/x", {.location = "lcoal"}); }),
               HasSubstr("unknown location 'lcoal'"));
+  // Sizes as the original's configuration writes them (humanfriendly: KB = 1000 bytes).
+  EXPECT_EQ(config::parse_byte_size("2GB"), 2'000'000'000u);
+  EXPECT_EQ(config::parse_byte_size(" 100 KB "), 100'000u);
+  EXPECT_EQ(config::parse_byte_size("1kb"), 1000u);
+  EXPECT_EQ(config::parse_byte_size("512MiB"), 512u << 20);
+  EXPECT_EQ(config::parse_byte_size("1.5G"), 1'500'000'000u);
+  EXPECT_EQ(config::parse_byte_size("42"), 42u);
+  for (const char* bad : {"", "GB", "2 parsecs", "-1KB", "1e3", "2GB!", "."}) {
+    EXPECT_FALSE(config::parse_byte_size(bad)) << bad;
+  }
+  set_parameter("local_cache_size", Value("100KB"));
+  set_parameter("remote_cache_size", Value(123456));
+  EXPECT_THAT(config_error_of([] { set_parameter("local_cache_size", Value("lots")); }),
+              HasSubstr("'lots' is not a size"));
+  EXPECT_THAT(config_error_of([] { set_parameter("remote_cache_size", Value(true)); }),
+              HasSubstr("remote_cache_size"));
+  // Any name that starts with "mirror" is a mirror, as in the original Nuthatch.
+  for (const char* mirror : {"mirror", "mirror2", "mirror-x", "mirror_team"}) {
+    EXPECT_TRUE(config::is_mirror_name(mirror)) << mirror;
+  }
+  for (const char* other : {"mirro", "mirror-", "mirror/x", "mirror x", "xmirror"}) {
+    EXPECT_FALSE(config::is_mirror_name(other)) << other;
+  }
   EXPECT_THAT(config_error_of([] { config::location("nowhere"); }), HasSubstr("'nowhere'"));
   EXPECT_THAT(config_error_of([] { get_parameter("filesystem", "mirror-"); }),
               HasSubstr("'mirror-'"));
