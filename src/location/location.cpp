@@ -8,6 +8,7 @@
 #include "config/config.hpp"
 #include "config/params.hpp"
 #include "meta/legacy_layout.hpp"
+#include "nuthatch/config.hpp"
 
 namespace nuthatch {
 
@@ -107,6 +108,36 @@ std::optional<LocatedEntry> find_in(const std::shared_ptr<EntryStore>& store,
   std::optional<ManifestRecord> rec = store->find(ns, key, backend);
   if (!rec) return std::nullopt;
   return LocatedEntry{store, std::move(*rec)};
+}
+
+}  // namespace
+
+namespace {
+
+// The filesystems listed in the root's `skipped_filesystems` (as the original Nuthatch:
+// ~/.nuthatch.toml's [tool.nuthatch] list, which nuthatch.config.set_global_skipped_filesystem
+// extends, or any other source). Throws ConfigError unless it is a list of texts.
+std::set<std::string> skipped_filesystems() {
+  std::optional<Value> listed = get_parameter("skipped_filesystems");
+  std::set<std::string> out;
+  if (!listed || listed->is_null()) return out;
+  const auto bad = [] {
+    return ConfigError("parameter 'skipped_filesystems' must be a list of filesystems (texts "
+                       "such as \"gs://bucket/caches\")");
+  };
+  if (!listed->is_array()) throw bad();
+  for (const Value& item : listed->array_items()) {
+    if (!item.is_string()) throw bad();
+    out.insert(item.as<std::string>());
+  }
+  return out;
+}
+
+// Whether mirror `name` is on a skipped filesystem: it is then left out of the lookups.
+bool is_skipped_mirror(const std::string& name, const std::set<std::string>& skipped) {
+  if (skipped.empty()) return false;
+  std::optional<Value> filesystem = get_parameter("filesystem", name);
+  return filesystem && filesystem->is_string() && skipped.contains(filesystem->as<std::string>());
 }
 
 }  // namespace
@@ -216,10 +247,12 @@ std::shared_ptr<const Locations> Locations::current() {
   }
   // Built outside the lock (reads configuration; opens no driver).
   std::shared_ptr<Locations> built(new Locations());
+  const std::set<std::string> skipped = skipped_filesystems();
   for (const std::string& name : config::location_names()) {
     const LocationRole role = name == config::kLocalLocation  ? LocationRole::local
                               : name == config::kRootLocation ? LocationRole::root
                                                               : LocationRole::mirror;
+    if (role == LocationRole::mirror && is_skipped_mirror(name, skipped)) continue;
     const EntryLayout layout =
         config::uses_legacy_layout(name) ? EntryLayout::nuthatch_0_4 : EntryLayout::nuthatch;
     auto location = std::make_unique<Location>(name, role, role == LocationRole::mirror,

@@ -246,6 +246,25 @@ TEST_P(LocationTest, AMirrorRefusesCommits) {
   }
 }
 
+TEST_P(LocationTest, AMirrorOnASkippedFilesystemIsLeftOut) {
+  nh::set_parameter("filesystem", nh::Value(unique_memory_url("mirror")), {.location = "mirror-two"});
+  const std::string skipped = nh::get_parameter("filesystem", "mirror-pub")->as<std::string>();
+  nh::set_parameter("skipped_filesystems", nh::Value::array({nh::Value(skipped)}));
+  std::vector<std::string> names;
+  for (const nh::Location* mirror : locations()->mirrors()) names.push_back(mirror->name());
+  EXPECT_THAT(names, ::testing::ElementsAre("mirror-two"));
+  EXPECT_EQ(locations()->root().name(), "root") << "the root is never skipped";
+
+  nh::set_parameter("skipped_filesystems", nh::Value("not-a-list"));
+  try {
+    locations();
+    FAIL() << "a skipped_filesystems that is not a list was accepted";
+  } catch (const nh::ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("skipped_filesystems"));
+  }
+  nh::set_parameter("skipped_filesystems", nh::Value::array());
+}
+
 INSTANTIATE_TEST_SUITE_P(Roots, LocationTest,
                          ::testing::Values(Case{Root::directory, false},
                                            Case{Root::directory, true},
