@@ -103,12 +103,17 @@ Boxed call(const FunctionSpec& fn, CallArgs args, const CallOptions& options,
 std::string uri(const FunctionSpec& fn, CallArgs args, const CallOptions& options,
                 const std::function<Boxed()>& compute);
 
+/// What stored_entry() tells of an entry.
+struct StoredEntry {
+  std::string backend;  ///< "null" for a null entry
+  std::string created;  ///< when it was committed (RFC 3339, UTC)
+};
+
 /// The entry a call would recall at the location it writes (the root; the local level
-/// for the local modes), without reading its payload: its backend ("null" for a null
-/// entry), or std::nullopt when there is none. The call's backend, when it names one,
-/// else whichever backend is stored.
-std::optional<std::string> stored_backend(const FunctionSpec& fn, CallArgs args,
-                                          const CallOptions& options);
+/// for the local modes), without reading its payload, or std::nullopt when there is
+/// none. The call's backend, when it names one, else whichever backend is stored.
+std::optional<StoredEntry> stored_entry(const FunctionSpec& fn, CallArgs args,
+                                        const CallOptions& options);
 
 /// Removes that entry: its value entry, or with `null_entry` its null entry (its payload
 /// is retired; `nuthatch gc` reclaims it). Returns false when there was none. Throws

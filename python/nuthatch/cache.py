@@ -209,8 +209,8 @@ class Cache:
     ``filesystem`` is the configured root's or local location's, or any other dict of
     ``filesystem``, ``filesystem_options`` and per-backend tables of those two, which the
     engine opens as a location of its own (``Cache({'filesystem': 'gs://b/tmp'}, ...)``).
-    ``readonly=True`` refuses writes and deletes. ``last_modified``, ``upsert`` and
-    ``sync`` raise NotImplementedError (use the cached function's own options)."""
+    ``readonly=True`` refuses writes and deletes. ``upsert`` and ``sync`` raise
+    NotImplementedError (use the cached function's own options)."""
 
     def __init__(self, config, cache_key, namespace, version, args, requested_backend,
                  backend_kwargs, readonly=False):
@@ -246,10 +246,15 @@ class Cache:
         except _Miss:
             return False, None
 
+    def _stored(self):
+        """(backend, created) of the stored entry (backend 'null' for a null entry), or
+        None; reads no data."""
+        return self._function.stored_entry([self.cache_key],
+                                           {**self._where, "cache_mode": self._write_mode})
+
     def _stored_backend(self):
-        """The stored entry's backend ('null' for a null entry), or None; reads no data."""
-        return self._function.stored_backend([self.cache_key],
-                                             {**self._where, "cache_mode": self._write_mode})
+        stored = self._stored()
+        return None if stored is None else stored[0]
 
     def _writable(self, what):
         if self.readonly:
@@ -314,8 +319,13 @@ class Cache:
         return stored
 
     def last_modified(self):
-        raise NotImplementedError("Cache.last_modified: the engine does not report an entry's "
-                                  "time to Python yet")
+        """When the entry was committed, in microseconds since 1970-01-01 UTC (the
+        original's unit), or None when nothing is stored."""
+        stored = self._stored()
+        if stored is None:
+            return None
+        import datetime
+        return datetime.datetime.fromisoformat(stored[1]).timestamp() * 1_000_000
 
     def upsert(self, ds, upsert_keys=None):
         raise NotImplementedError("Cache.upsert: call the cached function with upsert=True")

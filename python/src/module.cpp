@@ -52,13 +52,18 @@ class Function {
 
   const std::string& name() const { return spec_->name; }
 
-  /// The backend of the entry the call would recall where it writes ("null" for a null
-  /// entry), or None (engine::stored_backend).
-  std::optional<std::string> stored_backend(nb::list args, nb::dict options) const {
+  /// (backend, created) of the entry the call would recall where it writes (backend
+  /// "null" for a null entry), or None (engine::stored_entry).
+  nb::object stored_entry(nb::list args, nb::dict options) const {
     CallArgs call_args = to_call_args(args);
     CallOptions call_options = call_options_from(options);
-    nb::gil_scoped_release nogil;
-    return engine::stored_backend(*spec_, std::move(call_args), call_options);
+    std::optional<engine::StoredEntry> entry;
+    {
+      nb::gil_scoped_release nogil;
+      entry = engine::stored_entry(*spec_, std::move(call_args), call_options);
+    }
+    if (!entry) return nb::none();
+    return nb::make_tuple(entry->backend, entry->created);
   }
 
   /// Removes that entry, or its null entry; whether there was one (engine::remove).
@@ -173,7 +178,7 @@ NB_MODULE(_core, m) {
            nb::arg("name"), nb::arg("params"), nb::arg("options"), nb::arg("code"))
       .def_prop_ro("name", &Function::name)
       .def("call", &Function::call, nb::arg("args"), nb::arg("options"), nb::arg("compute"))
-      .def("stored_backend", &Function::stored_backend, nb::arg("args"), nb::arg("options"))
+      .def("stored_entry", &Function::stored_entry, nb::arg("args"), nb::arg("options"))
       .def("remove", &Function::remove, nb::arg("args"), nb::arg("options"),
            nb::arg("null_entry"));
 

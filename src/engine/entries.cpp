@@ -1,5 +1,6 @@
-// Questions about one call's entry that run no call: which backend it is stored with,
-// and its removal (the original Nuthatch's Cache.get_backend / delete / delete_null).
+// Questions about one call's entry that run no call: which backend it is stored with and
+// when, and its removal (the original Nuthatch's Cache.get_backend / last_modified /
+// delete / delete_null).
 
 #include <fmt/format.h>
 
@@ -43,12 +44,12 @@ Place place_of(const FunctionSpec& fn, CallArgs args, const CallOptions& options
 
 }  // namespace
 
-std::optional<std::string> stored_backend(const FunctionSpec& fn, CallArgs args,
-                                          const CallOptions& options) {
+std::optional<StoredEntry> stored_entry(const FunctionSpec& fn, CallArgs args,
+                                        const CallOptions& options) {
   Place p = place_of(fn, std::move(args), options);
   std::optional<LocatedEntry> found = p.level->find(p.r.ns, p.key, p.r.backend);
   if (!found) return std::nullopt;
-  return found->record.manifest.backend;
+  return StoredEntry{found->record.manifest.backend, found->record.manifest.created};
 }
 
 bool remove(const FunctionSpec& fn, CallArgs args, const CallOptions& options, bool null_entry) {

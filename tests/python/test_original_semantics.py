@@ -1,5 +1,7 @@
 """The original Nuthatch's call semantics (issue 13, item 2) and its ``Cache`` handle on a
 location given by a configuration dict, as this package reproduces them."""
+import time
+
 import pytest
 
 import nuthatch
@@ -21,8 +23,11 @@ def test_cache_on_a_dict_location_writes_reads_and_infers_its_backend(project):
     assert entry.exists() and entry.read() == 5
     assert entry.get_uri().startswith(str(where))
     assert where.exists() and not project.manifests("root")  # nothing at the configured root
+    first = entry.last_modified()
     entry.write(10)
     assert entry.read() == 10
+    assert first is not None and entry.last_modified() >= first
+    assert abs(entry.last_modified() / 1e6 - time.time()) < 600  # microseconds, as the original
     # A handle without a requested backend takes the stored entry's.
     assert Cache(_config(where), "test_key", "test", None, {}, None, None).get_backend() == \
         "basic"

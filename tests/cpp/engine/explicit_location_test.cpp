@@ -43,9 +43,12 @@ TEST_F(ExplicitLocationTest, CallsReadAndWriteOnlyTheGivenLocation) {
   EXPECT_FALSE(fs::exists(project_.root() / "_"));  // nothing at the configured root
   EXPECT_EQ(f(2), 4);                                // the configured root misses
   EXPECT_EQ(calls, 2);
-  EXPECT_EQ(nh::engine::stored_backend(f.spec(), args(2), {.location = table(elsewhere)}),
-            "basic");
-  EXPECT_FALSE(nh::engine::stored_backend(f.spec(), args(3), {.location = table(elsewhere)}).has_value());
+  std::optional<nh::engine::StoredEntry> stored =
+      nh::engine::stored_entry(f.spec(), args(2), {.location = table(elsewhere)});
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->backend, "basic");
+  EXPECT_FALSE(stored->created.empty());
+  EXPECT_FALSE(nh::engine::stored_entry(f.spec(), args(3), {.location = table(elsewhere)}).has_value());
 }
 
 TEST_F(ExplicitLocationTest, RemovesValueAndNullEntries) {
@@ -57,13 +60,13 @@ TEST_F(ExplicitLocationTest, RemovesValueAndNullEntries) {
   EXPECT_EQ(f.with(at)(1), 7);
   EXPECT_FALSE(nh::engine::remove(f.spec(), args(1), at, /*null_entry=*/true));
   EXPECT_TRUE(nh::engine::remove(f.spec(), args(1), at, /*null_entry=*/false));
-  EXPECT_FALSE(nh::engine::stored_backend(f.spec(), args(1), at).has_value());
+  EXPECT_FALSE(nh::engine::stored_entry(f.spec(), args(1), at).has_value());
   EXPECT_FALSE(nh::engine::remove(f.spec(), args(1), at, false));
   result = std::nullopt;
   EXPECT_FALSE(f.with(at)(1).has_value());
-  EXPECT_EQ(nh::engine::stored_backend(f.spec(), args(1), at), "null");
+  EXPECT_EQ(nh::engine::stored_entry(f.spec(), args(1), at)->backend, "null");
   EXPECT_TRUE(nh::engine::remove(f.spec(), args(1), at, true));
-  EXPECT_FALSE(nh::engine::stored_backend(f.spec(), args(1), at).has_value());
+  EXPECT_FALSE(nh::engine::stored_entry(f.spec(), args(1), at).has_value());
 }
 
 TEST_F(ExplicitLocationTest, ABackendTableGivesThatBackendItsOwnStore) {
