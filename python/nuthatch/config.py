@@ -1,6 +1,11 @@
 """Configuration in code (DESIGN §6): the highest-priority source, over the
 ``nuthatch.toml`` / ``pyproject.toml`` files and ``NUTHATCH_*`` environment variables the
 engine reads itself."""
+import datetime
+import json
+import os
+import tomllib
+
 from . import _core
 from ._plain import plain
 
@@ -39,19 +44,62 @@ def get_parameter(parameter_name, location='root', backend=None):
 
 
 def set_global_skipped_filesystem(filesystem):
-    """The original's way to stop reading an unreachable location (it recorded the
-    filesystem in ``~/.nuthatch.toml``). The engine cannot skip a filesystem yet, so a
-    filesystem that the root or local location uses raises NotImplementedError; any other
-    is accepted with a warning that a mirror on it is still read."""
-    for location in ("root", "local"):
-        if _core.get_parameter("filesystem", location, None) == filesystem:
-            raise NotImplementedError(
-                f"set_global_skipped_filesystem({filesystem!r}): this filesystem is the "
-                f"{location} location's, and the engine cannot skip a filesystem yet; remove "
-                f"it from the configuration instead")
-    import warnings
-    warnings.warn(f"set_global_skipped_filesystem({filesystem!r}): skipping filesystems is not "
-                  f"supported yet; a mirror on this filesystem is still read", stacklevel=2)
+    """Adds ``filesystem`` to the ``skipped_filesystems`` list of ``~/.nuthatch.toml``
+    (its ``[tool.nuthatch]`` table, as the original wrote it; the file is created when
+    missing and the rest of it is kept). The engine reads that file when it loads its
+    configuration (once per process, or after ``reset_config``): from then on a mirror on
+    a listed filesystem is not read. A filesystem already listed is not added twice."""
+    if not isinstance(filesystem, str) or not filesystem:
+        raise ValueError(f"set_global_skipped_filesystem: a filesystem is a non-empty text "
+                         f"(e.g. 'gs://bucket/caches'), not {filesystem!r}")
+    path = os.path.expanduser('~/.nuthatch.toml')
+    data = {}
+    if os.path.exists(path) and os.path.getsize(path) > 0:
+        with open(path, 'rb') as f:
+            data = tomllib.load(f)
+    table = data.setdefault('tool', {}).setdefault('nuthatch', {})
+    listed = table.setdefault('skipped_filesystems', [])
+    if not isinstance(listed, list):
+        raise ValueError(f"{path}: tool.nuthatch.skipped_filesystems is not a list")
+    if filesystem in listed:
+        return
+    listed.append(filesystem)
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(_toml_document(data))
+
+
+def _toml_value(value):
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, list):
+        return '[' + ', '.join(_toml_value(v) for v in value) + ']'
+    if isinstance(value, dict):
+        return '{' + ', '.join(f'{_toml_key(k)} = {_toml_value(v)}'
+                               for k, v in value.items()) + '}'
+    raise ValueError(f"cannot write {value!r} to a TOML file")
+
+
+def _toml_key(key):
+    return key if key and all(c.isalnum() or c in '-_' for c in key) else json.dumps(key)
+
+
+def _toml_document(data, prefix=()):
+    """``data`` (as tomllib reads it) as TOML text: scalars and lists first, then each
+    table under its own header."""
+    lines = [f'{_toml_key(k)} = {_toml_value(v)}' for k, v in data.items()
+             if not isinstance(v, dict)]
+    for key, value in data.items():
+        if isinstance(value, dict):
+            path = prefix + (_toml_key(key),)
+            lines.append(f'\n[{".".join(path)}]')
+            lines.append(_toml_document(value, path))
+    return '\n'.join(line for line in lines if line) + '\n'
 
 
 class NuthatchConfig:

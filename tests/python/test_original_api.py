@@ -59,12 +59,6 @@ def test_check_if_nested_fn_tells_a_nested_call(project):
     assert nesting(cache_mode="off") is True
 
 
-def test_instantiate_read_caches_says_why_it_is_missing():
-    from nuthatch.nuthatch import instantiate_read_caches
-    with pytest.raises(NotImplementedError, match="instantiate_read_caches"):
-        instantiate_read_caches({}, "f/1", None, None, {}, None, {})
-
-
 # --- nuthatch.config -----------------------------------------------------------------------
 
 def test_nuthatch_config_reads_registered_parameters(project):
@@ -99,14 +93,6 @@ def test_set_parameter_shows_in_nuthatch_config(project):
     from nuthatch.config import NuthatchConfig
     set_parameter({"filesystem_options": {"anon": True}}, location="root")
     assert NuthatchConfig("tests")["root"]["filesystem_options"] == {"anon": True}
-
-
-def test_skipping_a_filesystem_in_use_is_refused_and_another_warns(project):
-    from nuthatch.config import set_global_skipped_filesystem
-    with pytest.raises(NotImplementedError, match="root location"):
-        set_global_skipped_filesystem(str(project.root))
-    with pytest.warns(UserWarning, match="not supported"):
-        set_global_skipped_filesystem("s3://somewhere-else")
 
 
 # --- nuthatch.backend ----------------------------------------------------------------------
