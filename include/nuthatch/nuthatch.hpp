@@ -8,6 +8,7 @@
 #include "nuthatch/engine.hpp"
 #include "nuthatch/error.hpp"
 #include "nuthatch/keys.hpp"
+#include "nuthatch/log.hpp"
 #include "nuthatch/memory.hpp"
 #include "nuthatch/ndarray.hpp"
 #include "nuthatch/options.hpp"

@@ -7,7 +7,7 @@ arguments, converts Python types and calls it.
 """
 import atexit
 
-from . import _core, _prompt, _types
+from . import _core, _logging, _prompt, _types
 from ._core import (CacheKeyError, CacheMissError, CodecError, ConfigError, NuthatchError,
                     StorageError, ValidationError)
 from .backends import Adapter, register_adapter
@@ -23,7 +23,9 @@ __all__ = ["cache", "set_parameter", "config_parameter", "get_parameter", "clear
 
 _core.set_types(_types)
 _prompt.install()  # the engine's questions are asked through Python
+_logging.install()  # and its messages go to the `logging` logger "nuthatch"
 
 
 # Memoized results are Python objects: release them while the interpreter still runs.
 atexit.register(_core.clear_memoizer)
+atexit.register(_logging.uninstall)

@@ -24,6 +24,7 @@
 #include "py_object.hpp"
 #include "py_options.hpp"
 #include "py_payload.hpp"
+#include "py_log.hpp"
 #include "py_prompt.hpp"
 #include "py_timeseries.hpp"
 #include "py_value.hpp"
@@ -260,4 +261,5 @@ NB_MODULE(_core, m) {
   bind_payload(m);
   bind_timeseries(m);
   bind_prompt(m);
+  bind_log(m);
 }

@@ -32,7 +32,7 @@ void bind_prompt(nb::module_& m) {
       if (answer.is_none()) return std::nullopt;
       return nb::cast<bool>(answer);
     });
-  });
+  }, nb::arg("ask").none());
   m.def("is_yes", [](const std::string& answer) { return is_yes(answer); });
 }
 

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "common/redact.hpp"
+#include "nuthatch/log.hpp"
 #include "common/strings.hpp"
 
 namespace nuthatch::log {
@@ -29,6 +30,8 @@ Level level_from_env() {
 struct State {
   std::atomic<Level> level{level_from_env()};
   std::shared_ptr<spdlog::logger> logger;
+  std::mutex sink_mu;  // guards sink
+  std::shared_ptr<const LogSink> sink;  // null: the spdlog logger (standard error)
   std::mutex mu;  // guards once_keys and captured
   std::set<std::string, std::less<>> once_keys;
   bool capture = false;
@@ -59,6 +62,15 @@ void emit(Level level, std::string_view message) {
       return;
     }
   }
+  std::shared_ptr<const LogSink> sink;
+  {
+    std::lock_guard lock(s.sink_mu);
+    sink = s.sink;
+  }
+  if (sink) {
+    (*sink)(static_cast<LogLevel>(static_cast<int>(level)), text);
+    return;
+  }
   s.logger->log(static_cast<spdlog::level::level_enum>(static_cast<int>(level)), text);
 }
 }  // namespace
@@ -78,6 +90,26 @@ void warn_once(std::string_view once_key, std::string_view message) {
 }
 
 void set_level(Level level) { state().level.store(level); }
+
+}  // namespace nuthatch::log
+
+namespace nuthatch {
+
+LogSink set_log_sink(LogSink sink) {
+  log::State& s = log::state();
+  std::shared_ptr<const LogSink> next =
+      sink ? std::make_shared<const LogSink>(std::move(sink)) : nullptr;
+  std::shared_ptr<const LogSink> previous;
+  {
+    std::lock_guard lock(s.sink_mu);
+    previous = std::exchange(s.sink, std::move(next));
+  }
+  return previous ? *previous : LogSink();
+}
+
+}  // namespace nuthatch
+
+namespace nuthatch::log {
 bool enabled(Level level) { return level >= state().level.load(std::memory_order_relaxed); }
 
 std::string take_captured() {

@@ -72,7 +72,10 @@ Boxed Call::run(std::string* uri_out) {
   const bool use_memo = r_.memoize && r_.memo_keyable &&
                         &r_.locations->local() != &r_.locations->root();
   if (use_memo && !r_.recompute && !r_.upsert && uri_out == nullptr) {
-    if (auto hit = memo.get(memo_id())) return *hit;
+    if (auto hit = memo.get(memo_id())) {
+      log::info(fmt::format("found '{}' (namespace {}) in memory", r_.cache_key, r_.ns));
+      return *hit;
+    }
   }
 
   std::optional<Found> found;
@@ -105,6 +108,11 @@ Boxed Call::run(std::string* uri_out) {
   if (found) {
     result = found->value;
     note_input(found->location->name(), found->record->manifest);
+    if (log::enabled(log::Level::info)) {
+      const Manifest& m = found->record->manifest;
+      log::info(fmt::format("found cache for '{}' (namespace {}) with backend {} in {}", m.key,
+                            m.ns, m.backend, found->location->name()));
+    }
   } else {
     const bool strict = !r_.policy.compute || (r_.fail_if_no_cache && r_.cache);
     if (strict && r_.mode != CacheMode::off) {
@@ -114,6 +122,10 @@ Boxed Call::run(std::string* uri_out) {
           "no cache entry for key '{}' (namespace {}) in [{}]; cache mode {}{} does not compute",
           r_.cache_key, r_.ns, fmt::join(levels, ", "), to_string(r_.mode),
           r_.fail_if_no_cache ? " with fail_if_no_cache" : ""));
+    }
+    if (log::enabled(log::Level::info)) {
+      log::info(fmt::format("no cache for '{}' (namespace {}){}: running {}", r_.cache_key,
+                            r_.ns, r_.recompute ? " (recompute requested)" : "", fn_.name));
     }
     {
       r_.frame->lineage = std::make_shared<Lineage>();

@@ -2,8 +2,11 @@
 // mode, staleness and the overwrite rule), and the commit through the location, which
 // picks the store of the entry's backend and streams or encodes the payload.
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
+#include "common/log.hpp"
 #include "engine/backend_hints.hpp"
 #include "engine/call.hpp"
 #include "engine/overwrite.hpp"
@@ -97,6 +100,8 @@ void Call::write(const Location& location, const Boxed& result,
   const CommitOutcome outcome = location.commit(entry, codec, payload ? &*payload : nullptr,
                                                 r_.backend_kwargs, rules, &committed);
   if (outcome == CommitOutcome::committed) {
+    log::info(fmt::format("cached '{}' (namespace {}) with backend {} in {}", entry.key, r_.ns,
+                          committed.backend, location.name()));
     if (r_.backend.empty() && !result.empty()) backend_hints::put(fn_.name, backend);
     note_input(location.name(), committed);
     if (written_uri_.empty()) written_uri_ = store->payload_url(committed);

@@ -120,9 +120,10 @@ def test_unknown_keyword_is_a_type_error(project):
         f()
 
 
-def test_unkeyable_argument_warns_once_and_computes(project, counter, tmp_path, capfd):
-    """The engine judges the argument (the binding names it) and warns once per call, on
-    stderr as its other warnings; the Python layer adds no warning of its own."""
+def test_unkeyable_argument_warns_once_and_computes(project, counter, tmp_path, caplog):
+    """The engine judges the argument (the binding names it) and warns once per call,
+    through the `logging` logger "nuthatch" as its other warnings; the Python layer adds no
+    warning of its own."""
     import warnings
 
     @cache(cache_args=["fh"])
@@ -130,12 +131,12 @@ def test_unkeyable_argument_warns_once_and_computes(project, counter, tmp_path, 
         counter()
         return 1
 
-    capfd.readouterr()
+    caplog.clear()
     with open(tmp_path / "x.txt", "w") as fh, warnings.catch_warnings():
         warnings.simplefilter("error")  # a Python warning would fail the call
         f(fh)
         f(fh)
-    err = capfd.readouterr().err
+    err = caplog.text
     assert err.count("argument 'fh' of f cannot be turned into a cache key") == 2, err
     assert counter.n == 2
     assert project.manifests() == []

@@ -289,8 +289,10 @@ def test_memoizer_module(project, counter):
     assert f() == 1 and f() == 1
     memoizer.clear_memoizer()
     assert f(cache_mode="off") == 2
-    with pytest.raises(NotImplementedError, match="local_object_size"):
-        memoizer.get_cache_usage(memoizer.local_object_size)
+    # The engine's pools, as the original's dicts: plain results count as local.
+    assert memoizer.get_cache_usage(memoizer.local_object_size) > 0
+    assert len(memoizer.local_object_size) == 1
+    assert memoizer.get_cache_usage(memoizer.remote_object_size) == 0
 
 
 # --- nuthatch.processor --------------------------------------------------------------------

@@ -39,7 +39,7 @@ def publish_to_mirror(project, extra=""):
     return mirror
 
 
-def test_mirror_pickle_is_skipped_with_a_warning(project, counter, tmp_path, capfd):
+def test_mirror_pickle_is_skipped_with_a_warning(project, counter, tmp_path, caplog):
     marker = tmp_path / "code-ran"
 
     @cache(cache_args=["x"])
@@ -50,11 +50,11 @@ def test_mirror_pickle_is_skipped_with_a_warning(project, counter, tmp_path, cap
     evil(1)
     assert counter.n == 1 and not marker.exists()
     publish_to_mirror(project)
-    capfd.readouterr()
+    caplog.clear()
     evil(1, cache_mode="read_only")
     assert counter.n == 2, "the untrusted mirror entry must be a miss"
     assert not marker.exists(), "the untrusted payload was unpickled"
-    err = capfd.readouterr().err
+    err = caplog.text
     assert "mirror-public" in err and "evil/x=1" in err and "trust_pickle" in err
 
 
@@ -104,7 +104,7 @@ def test_local_pickles_load_by_default(project, counter):
     assert counter.n == 1
 
 
-def test_root_can_be_distrusted(project, counter, tmp_path, capfd):
+def test_root_can_be_distrusted(project, counter, tmp_path, caplog):
     marker = tmp_path / "code-ran"
 
     @cache(cache_args=["x"])
@@ -115,10 +115,10 @@ def test_root_can_be_distrusted(project, counter, tmp_path, capfd):
     evil(1)
     set_parameter(False, "trust_pickle")
     nuthatch.clear_memoizer()
-    capfd.readouterr()
+    caplog.clear()
     evil(1, cache_mode="read_only")
     assert counter.n == 2 and not marker.exists()
-    assert "root" in capfd.readouterr().err
+    assert "root" in caplog.text
 
 
 def test_a_basic_entry_on_an_untrusted_mirror_still_loads(project, counter):
