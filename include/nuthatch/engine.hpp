@@ -42,9 +42,10 @@ class ResultAdapter {
   /// a dask-backed xarray Dataset). std::nullopt, the default, makes the engine read the
   /// payload through the codec (reading only a processor's read_range when it names one).
   /// Asked first also when a processor names a range: a lazy result reads only what the
-  /// processors touch.
+  /// processors touch. `kwargs`: the call's backend_kwargs (Python's zarr reads take
+  /// `chunking` and `target_read_chunk_size_mb` from them).
   virtual std::optional<Boxed> open(const PayloadLocation& payload, const Codec& codec,
-                                    const std::string& engine) const {
+                                    const std::string& engine, const Value& kwargs) const {
     return std::nullopt;
   }
   /// Writes a result's multi-file payload (e.g. a Zarr store) at `payload` itself, for

@@ -18,21 +18,24 @@ class Target:
     """A payload URL, the storage options to open it with, and what a missing chunk means
     when reading it: ``"fill"`` (the Zarr rule) or ``"error"`` (the engine's payloads,
     whose writer wrote every chunk: an absent one was removed or damaged, and reading it
-    raises instead of returning fill values). Pickles whole (options included) for dask
-    workers; its repr and dask token hold the URL (and the missing-chunk rule) only."""
+    raises instead of returning fill values). When it is opened for a call, ``kwargs`` are
+    the call's backend_kwargs (read options such as zarr's ``chunking``). Pickles whole
+    (options included) for dask workers; its repr and dask token hold the URL (and the
+    missing-chunk rule) only."""
 
-    __slots__ = ("url", "options", "missing_chunks")
+    __slots__ = ("url", "options", "missing_chunks", "kwargs")
 
-    def __init__(self, url, options=None, missing_chunks="fill"):
+    def __init__(self, url, options=None, missing_chunks="fill", kwargs=None):
         self.url = url
         self.options = options or {}
         self.missing_chunks = missing_chunks
+        self.kwargs = kwargs or {}
 
     def __repr__(self):
         return f"<nuthatch payload {self.url} ({len(self.options)} storage options, hidden)>"
 
     def __reduce__(self):
-        return (Target, (self.url, self.options, self.missing_chunks))
+        return (Target, (self.url, self.options, self.missing_chunks, self.kwargs))
 
     def __dask_tokenize__(self):
         return ("nuthatch.Target", self.url, self.missing_chunks)

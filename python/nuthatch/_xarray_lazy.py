@@ -100,25 +100,30 @@ def _pooled(array):
     return array
 
 
-def _lazy_data(target, name, dims, dtype, shape, chunks):
+def _lazy_data(target, name, dims, dtype, shape, chunks, stored_chunks=False):
     """A dask array over a stored variable: chunks whole multiples of the stored ones, of
     about dask's array.chunk-size (128 MiB by default), so each task reads many chunks in
-    one parallel C++ read."""
+    one parallel C++ read; or, with ``stored_chunks``, the stored chunks themselves (as
+    xarray.open_zarr(chunks={}) and the original Nuthatch give them)."""
     import dask.array as da
     source = _StoredArray(target, name, dims, dtype, shape)
-    dask_chunks = da.core.normalize_chunks("auto", source.shape, dtype=source.dtype,
-                                           previous_chunks=tuple(chunks))
+    if stored_chunks:
+        dask_chunks = da.core.normalize_chunks(tuple(chunks), source.shape)
+    else:
+        dask_chunks = da.core.normalize_chunks("auto", source.shape, dtype=source.dtype,
+                                               previous_chunks=tuple(chunks))
     return _pooled(da.from_array(source, chunks=dask_chunks, lock=False, asarray=False,
                                  name=f"nuthatch-read-{target.url}-{name}",
                                  meta=np.empty((0,) * source.ndim, dtype=source.dtype)))
 
 
-def open_lazy(target):
+def open_lazy(target, stored_chunks=False):
     """The xarray object stored at a Zarr payload (a ``_storage.Target``: URL and storage
     options, on any storage the engine opens), dask-backed and read through the C++ codec
     on demand, or None for a numpy result (read eagerly by the engine). Index coordinates
     and strings are read at once, as xarray.open_zarr does; chunks and preferred_chunks
-    go in each variable's encoding."""
+    go in each variable's encoding. Dask chunks group stored chunks into tasks of about
+    128 MiB, or are the stored chunks with ``stored_chunks``."""
     import xarray as xr
     reader = _reader(target, fresh=True)
     schema = reader.schema
@@ -133,7 +138,7 @@ def open_lazy(target):
         if eager:
             data = array_of(dtype, reader.read(name, []))
         else:
-            data = _lazy_data(target, name, dims, dtype, shape, chunks)
+            data = _lazy_data(target, name, dims, dtype, shape, chunks, stored_chunks)
         np_dtype = numpy_dtype(dtype)
         var = xr.Variable(dims, data, read_attrs(dict(var_attrs), encoding, np_dtype))
         var.encoding = {"chunks": tuple(chunks),

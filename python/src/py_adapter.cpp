@@ -49,11 +49,11 @@ Boxed PyAdapter::from_stored(const Boxed& stored, const Codec& codec,
 }
 
 std::optional<Boxed> PyAdapter::open(const PayloadLocation& payload, const Codec& codec,
-                                     const std::string& engine) const {
+                                     const std::string& engine, const Value& kwargs) const {
   nb::gil_scoped_acquire gil;
   nb::object opened = types_->object().attr("open_payload")(
       payload.url, from_value(payload.storage_options), std::string(codec.name()), engine,
-      payload.missing_chunks);
+      payload.missing_chunks, from_value(kwargs));
   if (opened.is_none()) return std::nullopt;
   return box(std::move(opened));
 }

@@ -33,7 +33,7 @@ class PyAdapter final : public ResultAdapter {
   Boxed from_stored(const Boxed& stored, const Codec& codec,
                     const std::string& engine) const override;
   std::optional<Boxed> open(const PayloadLocation& payload, const Codec& codec,
-                            const std::string& engine) const override;
+                            const std::string& engine, const Value& kwargs) const override;
   std::optional<std::uint64_t> write(const Boxed& result, const Codec& codec,
                                      const PayloadLocation& payload,
                                      const Value& kwargs) const override;

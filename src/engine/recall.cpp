@@ -118,7 +118,7 @@ std::optional<Found> Call::recall(const Location& location, std::optional<Locate
                        (location.role() == LocationRole::root || !r_.policy.write_root);
   if (!codec->single_file()) {
     if (std::optional<Boxed> opened =
-            fn_.adapter->open(store->payload_location(m), *codec, r_.engine)) {
+            fn_.adapter->open(store->payload_location(m), *codec, r_.engine, r_.backend_kwargs)) {
       return Found{&location, store, &record, std::move(*opened)};
     }
   }

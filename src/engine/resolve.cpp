@@ -72,6 +72,33 @@ std::vector<std::pair<std::string, Value>> arguments_where(const Arguments& args
   return pairs;
 }
 
+// The original Nuthatch's `chunk_by_arg` backend kwarg ({arg: {value: {dim: length}}}),
+// with `chunking`: the chunking of the call's argument values updates `chunking` (later
+// arguments win). An argument it names that the function lacks is an error, as there.
+void apply_chunk_by_arg(const FunctionSpec& fn, const Arguments& arguments, Value& kwargs) {
+  const Value* by_arg = kwargs.find("chunk_by_arg");
+  const Value* chunking = kwargs.find("chunking");
+  if (by_arg == nullptr || chunking == nullptr || !by_arg->is_object() ||
+      !chunking->is_object()) {
+    return;
+  }
+  Value merged = *chunking;
+  for (const auto& [arg, by_value] : by_arg->members()) {
+    const Value* value = arguments.find(arg);
+    if (value == nullptr) {
+      throw ConfigError(fmt::format("backend_kwargs chunk_by_arg of {} names '{}', which is not "
+                                    "one of its arguments",
+                                    fn.name, arg));
+    }
+    if (!by_value.is_object()) continue;
+    const std::string text = value->is_string() ? value->as<std::string>() : render_key_value(*value);
+    if (const Value* dims = by_value.find(text); dims != nullptr && dims->is_object()) {
+      for (const auto& [dim, length] : dims->members()) merged[dim] = length;
+    }
+  }
+  kwargs["chunking"] = std::move(merged);
+}
+
 // Options this engine parses but does not implement yet: a value other than the default
 // is an error naming the option, never silently ignored.
 void refuse_unimplemented(const FunctionSpec& fn, const CallOptions& o) {
@@ -165,6 +192,7 @@ ResolvedCall resolve_call(const FunctionSpec& fn, CallArgs args, const CallOptio
   r.arguments.names = fn.params;
   r.arguments.values = std::move(args.values);
   for (const auto& p : r.processors) p->process_arguments(r.arguments);
+  apply_chunk_by_arg(fn, r.arguments, r.backend_kwargs);
 
   for (const std::string& bad : args.unkeyable) {
     r.memo_keyable = false;

@@ -107,7 +107,8 @@ void Call::write(const Location& location, const Boxed& result,
     if (written_uri_.empty()) written_uri_ = store->payload_url(committed);
     if (codec != nullptr && !codec->single_file() && !written_value_ &&
         fn_.adapter->returns_written(result)) {
-      written_value_ = fn_.adapter->open(store->payload_location(committed), *codec, r_.engine);
+      written_value_ = fn_.adapter->open(store->payload_location(committed), *codec, r_.engine,
+                                         r_.backend_kwargs);
     }
   }
 }

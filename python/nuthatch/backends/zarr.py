@@ -2,8 +2,27 @@
 engine's zarr codec (CF encoding in ``nuthatch._xarray_encoding``). Dask-backed objects
 stream into their payload block by block (``nuthatch._xarray_streaming``); stored ones
 open lazily as dask-backed xarray objects read through the C++ codec
-(``nuthatch._xarray_lazy``) unless engine= asks for an eager read."""
+(``nuthatch._xarray_lazy``) unless engine= asks for an eager read.
+
+The original Nuthatch's backend_kwargs are honoured:
+- ``chunking`` ({dim: length}, dims the result lacks are dropped, or ``'auto'``): the
+  stored chunks; ``chunk_by_arg`` ({arg: {value: {dim: length}}}) updates it from the
+  call's arguments (the engine merges it: resolve.cpp). A stored chunk outside
+  ``chunk_size_lower_limit_mb`` .. ``chunk_size_upper_limit_mb`` (30 .. 300 MB, by the
+  original's estimate: get_chunk_size) is warned about, unless the result is one chunk.
+- When ``chunking`` is given, a recalled result comes in the stored chunks (as the
+  original's ``open_dataset(chunks={})``); otherwise this package groups stored chunks
+  into dask tasks of about 128 MiB (faster; a difference from the original).
+- ``target_read_chunk_size_mb``: read chunks grown from the stored ones towards that size
+  by the original's rule (the first dimension alone when that is enough, else every one).
+- ``auto_rechunk`` (needs a ``chunking`` dict): a recalled result comes rechunked to
+  ``chunking`` when its stored chunks differ (lazily; the original rewrote the entry).
+"""
+import logging
+
 from . import Adapter, module
+
+logger = logging.getLogger("nuthatch")
 
 EAGER_ENGINES = ("eager", "numpy", "xarray-eager")
 
@@ -37,10 +56,15 @@ class ZarrAdapter(Adapter):
         xr = module("xarray")
         if xr is None or not isinstance(obj, (xr.Dataset, xr.DataArray)) or not target.shared:
             return None
+        kwargs = kwargs or {}
         from .._xarray_streaming import is_dask_backed, stream
+        chunking = kwargs.get("chunking")
+        if chunking is not None:
+            obj = obj.chunk(chunking if chunking == "auto" else prune_chunking(obj, chunking))
+            _warn_chunk_size(obj, kwargs)
         if not is_dask_backed(obj):
             return None
-        return stream(obj, target, kwargs or {})
+        return stream(obj, target, kwargs)
 
     def open(self, target, engine):
         if engine in EAGER_ENGINES:
@@ -51,7 +75,25 @@ class ZarrAdapter(Adapter):
         except ImportError:
             return None
         from .._xarray_lazy import open_lazy
-        return open_lazy(target)
+        kwargs = target.kwargs
+        chunking = kwargs.get("chunking")
+        target_mb = kwargs.get("target_read_chunk_size_mb")
+        auto_rechunk = kwargs.get("auto_rechunk", False)
+        if auto_rechunk and not isinstance(chunking, dict):
+            raise ValueError("auto_rechunk=True needs a chunking dict in backend_kwargs")
+        stored = chunking is not None or target_mb is not None
+        opened = open_lazy(target, stored_chunks=stored)
+        if opened is None:
+            return None
+        if target_mb is not None:
+            return _grow_read_chunks(opened, float(target_mb))
+        if auto_rechunk:
+            wanted = prune_chunking(opened, chunking)
+            if {dim: sizes[0] for dim, sizes in _chunks(opened).items()} != wanted:
+                logger.info("the stored chunks differ from chunking %s: rechunking the read",
+                            wanted)
+                return opened.chunk(wanted)
+        return opened
 
     def memory_size(self, obj):
         try:
@@ -77,6 +119,62 @@ def get_chunk_size(ds, size_in="MB"):
     groups = [(dim, np.median(lengths)) for dim, lengths in ds.chunks.items()]
     divisor = _SIZE_UNITS[size_in]
     return np.prod([median for _, median in groups]) * _ASSUMED_ITEM_BYTES / divisor, groups
+
+
+def prune_chunking(ds, chunking):
+    """``chunking`` without the dimensions ``ds`` does not have."""
+    return {dim: n for dim, n in chunking.items() if dim in ds.dims}
+
+
+def _chunks(ds):
+    xr = module("xarray")
+    return ds.to_dataset().chunks if isinstance(ds, xr.DataArray) else ds.chunks
+
+
+def _warn_chunk_size(ds, kwargs):
+    upper = kwargs.get("chunk_size_upper_limit_mb", 300)
+    lower = kwargs.get("chunk_size_lower_limit_mb", 30)
+    try:
+        size, groups = get_chunk_size(ds)
+    except ValueError:
+        logger.warning("could not estimate the zarr chunk size; continuing with unknown chunking")
+        return
+    if size > upper or (size < lower and not is_single_chunk(ds)):
+        logger.warning("zarr chunk size is %sMB, outside the recommended bounds (%s .. %s MB), "
+                       "which hurts performance; target about 100MB: %s", size, lower, upper,
+                       groups)
+
+
+def _grow_read_chunks(ds, target_mb):
+    """The original's rule for target_read_chunk_size_mb: read chunks grown from the
+    stored ones by a whole multiplier, on the first dimension alone when it is at most
+    2**ndim, else on every dimension (its ndim-th root). They never shrink below the
+    stored chunks."""
+    size, groups = get_chunk_size(ds)
+    if target_mb < size:
+        logger.warning("target_read_chunk_size_mb %s is smaller than the stored chunks (%sMB): "
+                       "read chunks cannot be smaller than stored ones", target_mb, size)
+        return ds
+    if target_mb < size * 2:
+        return ds
+    multiplier = int(target_mb / size)
+    if multiplier <= 2 ** len(groups):
+        chunks = {dim: int(n * multiplier) if i == 0 else int(n)
+                  for i, (dim, n) in enumerate(groups)}
+        wanted = size * multiplier
+    else:
+        each = round(multiplier ** (1 / len(groups)))
+        chunks = {dim: int(n * each) for dim, n in groups}
+        wanted = size * each ** len(groups)
+    grown = ds.chunk(chunks)
+    new_size, new_groups = get_chunk_size(grown)
+    if new_size < wanted:
+        logger.warning("could only grow read chunks to %.0fMB (%s), not %sMB: the stored array "
+                       "is too small along the grown dimensions", new_size, new_groups, target_mb)
+    else:
+        logger.info("read chunks %s of about %.0fMB for target_read_chunk_size_mb %s", chunks,
+                    new_size, target_mb)
+    return grown
 
 
 def is_single_chunk(ds):
