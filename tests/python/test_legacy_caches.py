@@ -88,14 +88,10 @@ def test_calls_the_original_would_not_cache_have_no_key():
 from nuthatch import cache  # noqa: E402
 
 
-def _legacy_mirror(project, root, extra='trust_pickle = true\n'):
-    project.write_toml(f'[nuthatch.mirror-legacy]\nfilesystem = "{root}"\n'
-                       f'layout = "nuthatch-0.4"\n{extra}')
-
-
-def test_a_legacy_root_declared_as_a_mirror_is_recalled(legacy, project):
-    root, calls = legacy
-    _legacy_mirror(project, root)
+def _recall_the_originals_calls(calls):
+    """Makes, here, the calls the original made (same functions, cache arguments and
+    namespaces), checks each returns what the original stored, and returns the calls that
+    were computed instead of recalled."""
     computed = []
 
     @cache(cache_args=['n', 'label'])
@@ -132,7 +128,18 @@ def test_a_legacy_root_declared_as_a_mirror_is_recalled(legacy, project):
             assert got["v"].values.tolist() == list(range(call["args"]["n"]))
         else:
             assert got == call["result"], call
-    assert computed == []
+    return computed
+
+
+def _legacy_mirror(project, root, extra='trust_pickle = true\n'):
+    project.write_toml(f'[nuthatch.mirror-legacy]\nfilesystem = "{root}"\n'
+                       f'layout = "nuthatch-0.4"\n{extra}')
+
+
+def test_a_legacy_root_declared_as_a_mirror_is_recalled(legacy, project):
+    root, calls = legacy
+    _legacy_mirror(project, root)
+    assert _recall_the_originals_calls(calls) == []
     # Read-only: nothing was written into the original's root.
     assert not (root / "meta").exists() and not (root / "data").exists()
 
@@ -208,40 +215,4 @@ def test_migrated_caches_are_recalled_without_the_legacy_root(legacy, project, t
     assert "Migrated 0 entries" in again.stdout and "8 already there" in again.stdout
     shutil.rmtree(copy)
     project.write_toml()
-    computed = []
-
-    @cache(cache_args=['n', 'label'])
-    def plain(n, label='a'):
-        computed.append(n)
-        return 'recomputed'
-
-    @cache(cache_args=['xs', 'box'])
-    def structured(xs, box):
-        computed.append(xs)
-        return 'recomputed'
-
-    @cache(cache_args=['n'])
-    def dataset(n):
-        computed.append(n)
-        return 'recomputed'
-
-    @cache(cache_args=['n'])
-    def nothing(n):
-        computed.append(n)
-        return 'recomputed'
-
-    @cache(cache_args=['n'], namespace='exp1')
-    def spaced(n):
-        computed.append(n)
-        return 'recomputed'
-
-    functions = {f.__name__: f for f in (plain, structured, dataset, nothing, spaced)}
-    for call in calls:
-        if call["function"] not in functions:
-            continue
-        got = functions[call["function"]](**call["args"])
-        if call["backend"] == "zarr":
-            assert got["v"].values.tolist() == list(range(call["args"]["n"]))
-        else:
-            assert got == call["result"], call
-    assert computed == []
+    assert _recall_the_originals_calls(calls) == []
