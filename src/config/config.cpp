@@ -183,6 +183,18 @@ class State {
     return found->value;
   }
 
+  /// Where the effective value of a parameter comes from, or nullopt when it is unset.
+  std::optional<std::string> source(const std::string& name, const std::string& location,
+                                    const std::string& backend) {
+    parameter(name, location, backend);  // resolves and caches it
+    FoundPtr found = read([&] {
+      auto it = param_cache_.find(ParamKey{location, backend, name});
+      return it == param_cache_.end() ? FoundPtr() : it->second;
+    });
+    if (!found) return std::nullopt;
+    return found->source;
+  }
+
   LocationSpec location(const std::string& name, const std::string& backend) {
     check_location_name(name);
     const Scope scope{name, backend};
@@ -506,6 +518,11 @@ void notify_change() {
 std::filesystem::path project_dir() { return State::instance().project_dir(); }
 
 std::vector<ParamEntry> dump(bool show_secrets) { return State::instance().dump(show_secrets); }
+
+bool is_set_by_user(const std::string& name, const std::string& location) {
+  const std::optional<std::string> source = State::instance().source(name, location, "");
+  return source && *source != kDefaultSource;
+}
 
 bool trusts_code_payloads(const std::string& location, const std::string& backend) {
   const std::optional<Value> trust =

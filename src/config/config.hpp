@@ -81,6 +81,10 @@ inline constexpr std::string_view kLayoutParameter = "layout";
 /// Throws ConfigError when a location other than a mirror declares it.
 bool uses_legacy_layout(const std::string& location);
 
+/// Whether a parameter has a value from anything but the defaults (a file, the
+/// environment, code).
+bool is_set_by_user(const std::string& name, const std::string& location = "root");
+
 /// Whether a parameter name is secret by its name (secret, password, token, key).
 bool is_secret_name(const std::string& name);
 

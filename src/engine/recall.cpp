@@ -32,6 +32,11 @@ void Call::mark_stale(const Location& location) {
 std::optional<Found> Call::lookup(const Location& location) {
   const std::string& key = key_for(location);
   if (key.empty()) return std::nullopt;
+  // A root that cannot be reached is left out of a call that does not write it (as the
+  // original leaves out a location it cannot open): its mirrors answer.
+  if (location.role() == LocationRole::root && !r_.policy.write_root && !location.reachable()) {
+    return std::nullopt;
+  }
   try {
     std::optional<std::string> hint;
     if (r_.backend.empty()) hint = backend_hints::get(fn_.name);

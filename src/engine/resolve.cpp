@@ -22,23 +22,31 @@ Value merge_objects(Value base, const Value& over) {
   return base;
 }
 
-CacheMode configured_mode() {
+// The `cache_mode` parameter, or std::nullopt when it is not set.
+std::optional<CacheMode> configured_mode() {
   // Read on every call: cached per configuration generation.
   struct Cached {
     std::uint64_t generation;
-    CacheMode mode;
+    std::optional<CacheMode> mode;
   };
-  thread_local Cached cached{~std::uint64_t{0}, CacheMode::write};
+  thread_local Cached cached{~std::uint64_t{0}, std::nullopt};
   std::uint64_t g = config::generation();
   if (cached.generation == g) return cached.mode;
   std::optional<Value> v = get_parameter("cache_mode");
-  CacheMode mode = CacheMode::write;
-  if (v && !v->is_null()) {
+  std::optional<CacheMode> mode;
+  if (v && !v->is_null() && config::is_set_by_user("cache_mode")) {
     if (!v->is_string()) throw ConfigError("parameter cache_mode must be a string");
     mode = parse_cache_mode(v->as<std::string>());
   }
   cached = {g, mode};
   return mode;
+}
+
+// The mode when neither the call nor the configuration names one: write, or, as the
+// original Nuthatch, read_only_strict when the root cannot be reached (its mirrors are
+// read; a miss is an error instead of a computation nobody could store).
+CacheMode default_mode(const Locations& locations) {
+  return locations.root().reachable() ? CacheMode::write : CacheMode::read_only_strict;
 }
 
 // Compares only the cache arguments, as the original Nuthatch: a rule's names that are
@@ -149,7 +157,13 @@ ResolvedCall resolve_call(const FunctionSpec& fn, CallArgs args, const CallOptio
   frame->memoize = o.memoize && o.memoize->propagates() ? *o.memoize
                                                         : (parent ? parent->memoize : FunctionSet());
 
-  r.mode = frame->cache_mode ? *frame->cache_mode : configured_mode();
+  if (frame->cache_mode) {
+    r.mode = *frame->cache_mode;
+  } else if (std::optional<CacheMode> configured = configured_mode()) {
+    r.mode = *configured;
+  } else {
+    r.mode = o.location ? CacheMode::write : default_mode(*Locations::current());
+  }
   r.policy = policy_of(r.mode);
   if (o.location) {
     // One given location, playing the root: modes that write the local level have none.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "common/log.hpp"
 #include "config/config.hpp"
 #include "config/params.hpp"
 #include "meta/legacy_layout.hpp"
@@ -84,6 +85,20 @@ bool Location::holds_migrated_entries() const {
     }
   });
   return holds_migrated_;
+}
+
+bool Location::reachable() const {
+  std::call_once(reachable_once_, [&] {
+    try {
+      store_for("")->storage().read(std::string(kStoreMarker));
+    } catch (const StorageError& e) {
+      reachable_ = false;
+      log::warn(fmt::format("location {} cannot be reached ({}); calls that name no cache mode "
+                            "read the mirrors only (read_only_strict)",
+                            name_, e.what()));
+    }
+  });
+  return reachable_;
 }
 
 std::shared_ptr<EntryStore> Location::store_for(const std::string& backend) const {

@@ -111,6 +111,10 @@ class Location {
   /// legacy::kMigrationMarker, looked for once per configuration): calls that miss their
   /// own key then look for keys::migrated_key of their original key.
   bool holds_migrated_entries() const;
+  /// Whether the location answers (one look at its top, once per configuration): false
+  /// when its storage fails with a StorageError (a bucket that does not exist, a server
+  /// that cannot be reached), with one warning. A configuration error is thrown.
+  bool reachable() const;
 
   /// The store of `backend` ("" = the default store): its override when it has one.
   /// Opens the driver on first use. Throws ConfigError / StorageError.
@@ -151,6 +155,8 @@ class Location {
   EntryLayout layout_;
   mutable std::once_flag migrated_once_;
   mutable bool holds_migrated_ = false;
+  mutable std::once_flag reachable_once_;
+  mutable bool reachable_ = true;
   std::vector<std::unique_ptr<Slot>> slots_;  // [0]: default; then the overrides
 };
 
