@@ -7,6 +7,7 @@
 #include <string>
 
 #include "nuthatch/log.hpp"
+#include "py_object.hpp"
 
 namespace nb = nanobind;
 
@@ -21,19 +22,15 @@ void bind_log(nb::module_& m) {
       set_log_sink({});
       return;
     }
-    std::shared_ptr<nb::object> held(new nb::object(std::move(emit)), [](nb::object* o) {
-      if (!Py_IsInitialized()) return;  // leaked at exit rather than touched
-      nb::gil_scoped_acquire gil;
-      delete o;
-    });
+    auto held = std::make_shared<PyRef>(std::move(emit));
     set_log_sink([held](LogLevel level, const std::string& message) {
-      if (!Py_IsInitialized() || _Py_IsFinalizing()) {
+      if (!interpreter_alive()) {
         std::fprintf(stderr, "nuthatch: %s\n", message.c_str());
         return;
       }
       nb::gil_scoped_acquire gil;
       try {
-        (*held)(static_cast<int>(level), message);
+        held->object()(static_cast<int>(level), message);
       } catch (const nb::python_error& e) {
         // A failing handler must not fail the call that logged.
         std::fprintf(stderr, "nuthatch: %s (the Python log handler failed: %s)\n",

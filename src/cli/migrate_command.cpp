@@ -41,9 +41,9 @@
 namespace nuthatch::cli {
 namespace {
 
-constexpr std::string_view kMetastore = "nuthatch_metadata.nut/";
-constexpr std::string_view kRowSuffix = ".parquet";
-constexpr std::string_view kNullSuffix = ".null";
+using legacy::kMetastore;
+constexpr std::string_view kRowSuffix = legacy::kRowExtension;
+constexpr std::string_view kNullSuffix = legacy::kNullExtension;
 
 struct MigrateArgs {
   std::string from;
@@ -74,20 +74,30 @@ bool data_exists(Storage& source, const std::string& ns, const std::string& key,
 // The row `<key>[/<ns>]/<backend>.parquet` or `<key>[/<ns>].null`: which parts are the key
 // and which the namespace is told by where the data is (the key holds at least
 // `<function>/`; a value may hold '/').
+// The row's path comes from a listing of storage: it is checked (a key below the location,
+// a backend name) before any part of it is used.
 LegacyEntry resolve(Storage& source, const std::string& row) {
   LegacyEntry e;
   e.row = row;
+  e.key = row;
   std::string rest = row.substr(kMetastore.size());
-  std::vector<std::string> parts;
   if (rest.ends_with(kNullSuffix)) {
     e.backend = std::string(kNullBackend);
     rest.resize(rest.size() - kNullSuffix.size());
   } else {
     const std::size_t slash = rest.find_last_of('/');
+    if (slash == std::string::npos) {
+      e.problem = "a metastore row outside any function's folder";
+      return e;
+    }
     e.backend = rest.substr(slash + 1, rest.size() - slash - 1 - kRowSuffix.size());
     rest.resize(slash);
   }
-  parts = split(rest, '/');
+  if (rest.empty() || !legacy::is_safe_key(rest)) {
+    e.problem = "a metastore row whose key could not be a path below the location";
+    return e;
+  }
+  const std::vector<std::string> parts = split(rest, '/');
   const bool could_have_ns = parts.size() >= 3;
   const std::string with_ns_key = could_have_ns ? rest.substr(0, rest.find_last_of('/')) : "";
   const std::string with_ns_ns = could_have_ns ? parts.back() : "";
@@ -104,9 +114,7 @@ LegacyEntry resolve(Storage& source, const std::string& row) {
     }
     return e;
   }
-  for (const legacy::Backend& b : legacy::backends()) {
-    if (b.original == e.backend) e.read_as = &b;
-  }
+  e.read_as = legacy::by_original_name(e.backend);
   if (e.read_as == nullptr) {
     e.problem = fmt::format("the original's '{}' entries are not read yet", e.backend);
     return e;
@@ -124,7 +132,8 @@ LegacyEntry resolve(Storage& source, const std::string& row) {
 std::vector<LegacyEntry> scan(Storage& source) {
   std::vector<LegacyEntry> out;
   for (const ObjectInfo& o : source.list(kMetastore)) {
-    if (o.path.ends_with(kNullSuffix) || o.path.ends_with(kRowSuffix)) {
+    if (o.path.starts_with(kMetastore) &&
+        (o.path.ends_with(kNullSuffix) || o.path.ends_with(kRowSuffix))) {
       out.push_back(resolve(source, o.path));
     }
   }

@@ -157,25 +157,21 @@ ResolvedCall resolve_call(const FunctionSpec& fn, CallArgs args, const CallOptio
   frame->memoize = o.memoize && o.memoize->propagates() ? *o.memoize
                                                         : (parent ? parent->memoize : FunctionSet());
 
+  r.locations = o.location ? explicit_locations(*o.location) : Locations::current();
   if (frame->cache_mode) {
     r.mode = *frame->cache_mode;
   } else if (std::optional<CacheMode> configured = configured_mode()) {
     r.mode = *configured;
   } else {
-    r.mode = o.location ? CacheMode::write : default_mode(*Locations::current());
+    r.mode = o.location ? CacheMode::write : default_mode(*r.locations);
   }
   r.policy = policy_of(r.mode);
-  if (o.location) {
-    // One given location, playing the root: modes that write the local level have none.
-    if (r.policy.write_local) {
-      throw ConfigError(fmt::format(
-          "{}: cache mode {} writes the local level, which a call given its location has not "
-          "(use write, overwrite, read_only, read_only_strict or off)",
-          fn.name, to_string(r.mode)));
-    }
-    r.locations = explicit_locations(*o.location);
-  } else {
-    r.locations = Locations::current();
+  // One given location, playing the root: modes that write the local level have none.
+  if (o.location && r.policy.write_local) {
+    throw ConfigError(fmt::format(
+        "{}: cache mode {} writes the local level, which a call given its location has not "
+        "(use write, overwrite, read_only, read_only_strict or off)",
+        fn.name, to_string(r.mode)));
   }
   r.force_overwrite = frame->force_overwrite;
   r.retry_null_cache = frame->retry_null_cache.value_or(false);

@@ -10,26 +10,6 @@
 namespace nuthatch::legacy {
 namespace {
 
-constexpr std::string_view kMetastore = "nuthatch_metadata.nut/";
-constexpr std::string_view kRowExtension = ".parquet";
-constexpr std::string_view kNullExtension = ".null";
-
-bool is_safe_key(std::string_view key) {
-  if (key.empty() || key.find('\0') != std::string_view::npos) return false;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t end = key.find('/', start);
-    const std::string_view part = key.substr(start, end - start);
-    // The key's last part may be empty ("name/" for a function without cache arguments):
-    // the original's paths then end in "name" (os.path.join drops the empty part).
-    if (part == "." || part == ".." || (part.empty() && end != std::string_view::npos)) {
-      return false;
-    }
-    if (end == std::string_view::npos) return true;
-    start = end + 1;
-  }
-}
-
 // Python's os.path.join of two relative parts: a '/' between them unless the first
 // already ends in one (so the key "name/" of a function without cache arguments gives
 // "name/basic", "name/.pkl" and "name/.null", as in the original).
@@ -48,12 +28,35 @@ std::string row_base(std::string_view ns, std::string_view key) {
 
 }  // namespace
 
+bool is_safe_key(std::string_view key) {
+  if (key.empty() || key.find('\0') != std::string_view::npos) return false;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t end = key.find('/', start);
+    const std::string_view part = key.substr(start, end - start);
+    // The key's last part may be empty ("name/" for a function without cache arguments):
+    // the original's paths then end in "name" (os.path.join drops the empty part).
+    if (part == "." || part == ".." || (part.empty() && end != std::string_view::npos)) {
+      return false;
+    }
+    if (end == std::string_view::npos) return true;
+    start = end + 1;
+  }
+}
+
 const std::vector<Backend>& backends() {
   static const std::vector<Backend> kBackends = {
       {"basic", "pickle", "pkl", false},
       {"zarr", "zarr", "zarr", true},
   };
   return kBackends;
+}
+
+const Backend* by_original_name(std::string_view original_backend) {
+  for (const Backend& b : backends()) {
+    if (b.original == original_backend) return &b;
+  }
+  return nullptr;
 }
 
 const Backend* by_engine_name(std::string_view engine_backend) {

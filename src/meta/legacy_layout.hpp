@@ -26,6 +26,15 @@ namespace nuthatch::legacy {
 /// (keys: migrated_key).
 inline constexpr std::string_view kMigrationMarker = "migrated-from-nuthatch-0.4.json";
 
+/// The original's metastore folder, and the suffixes of its rows.
+inline constexpr std::string_view kMetastore = "nuthatch_metadata.nut/";
+inline constexpr std::string_view kRowExtension = ".parquet";
+inline constexpr std::string_view kNullExtension = ".null";
+
+/// Whether `key` can be a path below the location: no empty (but a trailing one), "." or
+/// ".." component, no NUL. Keys and names taken from storage are checked with it first.
+bool is_safe_key(std::string_view key);
+
 /// A backend of the original and the engine backend that reads its data.
 struct Backend {
   std::string_view original;   ///< its name in the metastore ("basic")
@@ -38,6 +47,7 @@ struct Backend {
 /// one pandas file, delta, sql, terracotta) are not read yet.
 const std::vector<Backend>& backends();
 const Backend* by_engine_name(std::string_view engine_backend);
+const Backend* by_original_name(std::string_view original_backend);
 
 /// Paths, relative to the location. `ns` is the engine's namespace ("_" = none, which the
 /// original writes as no folder).

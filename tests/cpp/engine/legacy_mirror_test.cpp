@@ -206,6 +206,20 @@ TEST(Migrate, CopiesEntriesThatCallsThenFindAndReportsTheRest) {
   EXPECT_EQ(computed, 1);
 }
 
+TEST(Migrate, MetastoreRowsThatCannotBeEntriesAreReportedNotUsed) {
+  nh::testing::TempProject project;
+  nh::testing::TempDir legacy("legacy");
+  touch(legacy.path() / "nuthatch_metadata.nut/basic.parquet");  // no function folder
+  touch(legacy.path() / "nuthatch_metadata.nut/grid/3/zarr.parquet");
+  nh::zarr::write(grid(3), (legacy.path() / "grid/3.zarr").string());
+  auto run = nh::testing::run_cli({"migrate", "--from", legacy.string(), "--json"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  nh::Value report = nh::from_json(run.out);
+  EXPECT_EQ(report["migrated"].as<std::int64_t>(), 1);
+  EXPECT_EQ(report["not_migrated"].as<std::int64_t>(), 1);
+  EXPECT_NE(run.out.find("outside any function's folder"), std::string::npos) << run.out;
+}
+
 TEST(Migrate, RefusesWhatIsNotALegacyRootAndPicklesWithoutTrust) {
   nh::testing::TempProject project;
   nh::testing::TempDir legacy("legacy");
