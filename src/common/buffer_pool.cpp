@@ -97,7 +97,7 @@ class BufferPool {
     std::vector<std::pair<void*, std::size_t>> expired;
     {
       std::lock_guard lock(mutex_);
-      expire_without_reaper(expired);
+      expire_due(expired);
       // The smallest held buffer that fits, if it wastes at most a quarter.
       auto it = idle_.lower_bound(capacity);
       if (it != idle_.end() && it->first <= capacity + capacity / 4) {
@@ -127,11 +127,8 @@ class BufferPool {
         idle_bytes_ += capacity;
         evict_over_limit(evicted);
         start_reaper();
-        if (reaper_running_) {
-          wake_.notify_one();
-        } else {
-          expire_without_reaper(evicted);
-        }
+        if (reaper_running_) wake_.notify_one();
+        expire_due(evicted);
       }
     }
     free_all(evicted);
@@ -159,7 +156,7 @@ class BufferPool {
     BufferPoolStats s;
     {
       std::lock_guard lock(mutex_);
-      expire_without_reaper(expired);
+      expire_due(expired);
       s = stats_;
       s.idle_bytes = idle_bytes_;
       s.idle_buffers = idle_.size();
@@ -207,7 +204,7 @@ class BufferPool {
 
   // Caller holds mutex_. A thread that cannot be started (a process or cgroup at its
   // thread limit) is no error: buffers then expire when the pool is next used
-  // (expire_without_reaper), and the next idle buffer tries again.
+  // (expire_due), and the next idle buffer tries again.
   void start_reaper() {
     if (reaper_running_) return;
     try {
@@ -236,9 +233,12 @@ class BufferPool {
     return next;
   }
 
-  // Caller holds mutex_: the reaper's work, done inline while no reaper runs.
-  void expire_without_reaper(std::vector<std::pair<void*, std::size_t>>& out) {
-    if (!reaper_running_ && !idle_.empty()) take_expired(out);
+  // Caller holds mutex_: the reaper's work, done inline by every use of the pool, so
+  // that expiry never depends on the reaper being scheduled. A thread started in a
+  // forked child may never run: a lock the fork copied held (one of a sanitizer's
+  // runtime, say) can block it before it reaches reap().
+  void expire_due(std::vector<std::pair<void*, std::size_t>>& out) {
+    if (!idle_.empty()) take_expired(out);
   }
 
   // Releases buffers idle longer than the timeout; sleeps until the next one expires.
