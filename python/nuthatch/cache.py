@@ -13,6 +13,7 @@ import sys
 from . import _core
 from ._plain import key_value, plain
 from .backend import engine_backend
+from .backends import adapters
 from .processor import call_process_arguments
 
 # Per-call keywords (DESIGN §5), removed before the function sees its arguments.
@@ -61,13 +62,26 @@ def _options(cache=True, namespace=None, version=None, cache_args=(), cache_disa
         "cache": cache, "namespace": namespace,
         "version": None if version is None else str(version),
         "cache_args": list(cache_args or []), "cache_disable_if": cache_disable_if,
-        "fail_if_no_cache": fail_if_no_cache, "engine": engine_name(engine),
+        "fail_if_no_cache": fail_if_no_cache,
+        "engine": engine_name(engine if engine is not None or backend is None
+                              else engine_when_named(backend)),
         "backend": _engine_backend(backend), "backend_kwargs": plain(backend_kwargs or {}),
         "storage_backend": _engine_backend(storage_backend),
         "storage_backend_kwargs": plain(storage_backend_kwargs or {}),
         "memoize": memoize, "upsert_keys": list(upsert_keys or []),
         "recompute_invalid": bool(recompute_invalid),
     }
+
+
+def engine_when_named(backend):
+    """The read engine= of a call that names ``backend`` and no engine: what the
+    backend's adapter reads by default when asked for by name (the original's parquet
+    backend reads dask), or None."""
+    for adapter in adapters(_engine_backend(backend)):
+        named = getattr(adapter, "engine_when_named", None)
+        if named is not None:
+            return named
+    return None
 
 
 def _engine_backend(name):
@@ -147,6 +161,9 @@ class CachedFunction:
         values = [key_value(bound.arguments[p]) for p in self._params]
         if processors:
             call["post_processors"] = processors
+        if call.get("engine") is None and call.get("backend") is not None and \
+                self._options["engine"] is None:
+            call["engine"] = engine_when_named(call["backend"])
         if "engine" in call:
             call["engine"] = engine_name(call["engine"])
         for k in ("backend", "storage_backend"):

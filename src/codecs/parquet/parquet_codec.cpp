@@ -1,17 +1,22 @@
 // The `parquet` backend: a table as a folder of parquet files, one per partition
 // (`part.0.parquet`, `part.1.parquet`, ...), the layout dask and pandas read as one
 // dataset. The files are encoded elsewhere (by pyarrow, in the Python layer); the
-// stored value is an nh::Value array holding each partition's bytes, in order.
-//  - write: each partition to `<path>part.<i>.parquet`, then, last, the count as an empty
-//    object `<path>_partitions.<n>`; the bytes written are the partitions' sum. An array
-//    of no partitions is refused: it has no schema, and an empty table is one partition
-//    of zero rows;
-//  - read: the count from the listing, then `part.0.parquet` to `part.<n-1>.parquet` by
-//    their derived names: a missing one is an error naming it, and so is a part beyond
-//    the count. Payloads written before the count was recorded read the listed parts,
-//    which must run from 0 without a gap (a missing last part goes unseen there). Other
-//    files, such as a writer's `_metadata`, are ignored. A folder without partitions is
-//    corrupt.
+// stored value is an nh::Value array holding each partition, in order: its bytes, or,
+// for a table partitioned by column values (Hive style, the original Nuthatch's
+// `cache_partition`), an object {"dir": "<col>=<value>[/<col>=<value>...]", "data":
+// bytes} whose file goes to `<dir>/part.<i>.parquet` (the values are in the folder
+// names, not in the file, as pyarrow and dask write and read them).
+//  - write: each partition to `<path>[<dir>/]part.<i>.parquet`, then, last, the count as
+//    an empty object `<path>_partitions.<n>`; the bytes written are the partitions' sum.
+//    An array of no partitions is refused: it has no schema, and an empty table is one
+//    partition of zero rows. A `dir` is checked: `name=value` segments, none empty, none
+//    starting with '.' or '_' (readers skip those), no '\' or control character;
+//  - read: the count from the listing, then part 0 to part <n-1> where the listing found
+//    them: a missing one is an error naming it, and so are a part beyond the count and a
+//    number found twice. Payloads written before the count was recorded read the listed
+//    parts, which must run from 0 without a gap (a missing last part goes unseen there).
+//    Other files, such as a writer's `_metadata`, are ignored. A folder without
+//    partitions is corrupt.
 // The count lives in the name of an empty `_`-prefixed object so that the folder stays
 // one dataset for other readers: pyarrow, pandas, dask and Spark skip names starting with
 // '_', polars skips empty files, and a `*.parquet` glob (DuckDB) does not match it. Being
@@ -65,9 +70,68 @@ std::optional<std::size_t> part_number(std::string_view name) {
       name.substr(kPartPrefix.size(), name.size() - kPartPrefix.size() - kPartSuffix.size()));
 }
 
+constexpr std::string_view kDirField = "dir";
+constexpr std::string_view kDataField = "data";
+constexpr std::size_t kMaxPartitionDepth = 32;
+
+/// Whether `dir` is a Hive partition folder: `name=value` segments joined by '/'.
+bool is_partition_dir(std::string_view dir) {
+  if (dir.empty()) return false;
+  std::size_t depth = 0;
+  for (std::size_t start = 0; start <= dir.size();) {
+    const std::size_t end = std::min(dir.find('/', start), dir.size());
+    const std::string_view segment = dir.substr(start, end - start);
+    const std::size_t eq = segment.find('=');
+    if (segment.empty() || eq == 0 || eq == std::string_view::npos || segment[0] == '.' ||
+        segment[0] == '_' || ++depth > kMaxPartitionDepth) {
+      return false;
+    }
+    if (std::any_of(segment.begin(), segment.end(), [](char c) {
+          return c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+        })) {
+      return false;
+    }
+    start = end + 1;
+  }
+  return true;
+}
+
+/// One partition as stored: its bytes and the Hive folder it lives in ("" for none).
+struct Part {
+  std::string_view dir;
+  const Bytes* data = nullptr;
+};
+
+Part part_of(const Value& element, std::size_t index) {
+  if (element.is_bytes()) return Part{{}, &element.bytes_ref()};
+  const Value* dir = element.is_object() ? element.find(kDirField) : nullptr;
+  const Value* data = element.is_object() ? element.find(kDataField) : nullptr;
+  if (dir == nullptr || data == nullptr || element.size() != 2 || !dir->is_string() ||
+      !data->is_bytes()) {
+    throw CodecError(fmt::format(
+        "backend parquet stores an array of partitions, each bytes or {{\"dir\": text, "
+        "\"data\": bytes}}; partition {} is neither",
+        index));
+  }
+  const std::string& folder = dir->string_ref();
+  if (!is_partition_dir(folder)) {
+    throw CodecError(fmt::format(
+        "parquet partition {}: folder '{}' is not of the form name=value[/name=value...] "
+        "(no empty segment, none starting with '.' or '_', no '\\' or control character)",
+        index, folder));
+  }
+  return Part{folder, &data->bytes_ref()};
+}
+
+/// Where a listed part was found: its number and its Hive folder ("" for none).
+struct Found {
+  std::size_t number = 0;
+  std::string dir;
+};
+
 /// What the listing of a payload shows: the parts by number, and the recorded count.
 struct Listing {
-  std::vector<std::size_t> parts;
+  std::vector<Found> parts;
   std::optional<std::size_t> count;
 };
 
@@ -77,8 +141,11 @@ Listing list_payload(Storage& storage, const std::string& path) {
     std::string_view name = info.path;
     if (!name.starts_with(path)) continue;
     name.remove_prefix(path.size());
-    if (auto n = part_number(name)) {  // no '/' in a name
-      out.parts.push_back(*n);
+    const std::size_t slash = name.rfind('/');
+    const std::string_view dir = slash == std::string_view::npos ? "" : name.substr(0, slash);
+    const std::string_view file = slash == std::string_view::npos ? name : name.substr(slash + 1);
+    if (auto n = part_number(file); n && (dir.empty() || is_partition_dir(dir))) {
+      out.parts.push_back(Found{*n, std::string(dir)});
     } else if (name.starts_with(kCountPrefix)) {
       std::optional<std::size_t> count = canonical_number(name.substr(kCountPrefix.size()));
       if (!count || out.count) {
@@ -88,7 +155,15 @@ Listing list_payload(Storage& storage, const std::string& path) {
       out.count = count;
     }
   }
-  std::sort(out.parts.begin(), out.parts.end());
+  std::sort(out.parts.begin(), out.parts.end(),
+            [](const Found& a, const Found& b) { return a.number < b.number; });
+  for (std::size_t i = 1; i < out.parts.size(); ++i) {
+    if (out.parts[i].number == out.parts[i - 1].number) {
+      throw CodecError(fmt::format("parquet payload {} holds partition {} twice: in '{}' and '{}'",
+                                   path, out.parts[i].number, out.parts[i - 1].dir,
+                                   out.parts[i].dir));
+    }
+  }
   return out;
 }
 
@@ -106,9 +181,7 @@ class ParquetCodec final : public Codec {
   std::uint64_t write_tree(const Boxed& value, Storage& storage, const std::string& path,
                            const Value& kwargs) const override {
     const Value* parts = value.get<Value>();
-    if (parts == nullptr || !parts->is_array() ||
-        !std::all_of(parts->array_items().begin(), parts->array_items().end(),
-                     [](const Value& p) { return p.is_bytes(); })) {
+    if (parts == nullptr || !parts->is_array()) {
       throw CodecError("backend parquet stores an array of partitions (bytes)");
     }
     if (parts->size() == 0) {
@@ -116,11 +189,15 @@ class ParquetCodec final : public Codec {
           "backend parquet stores at least one partition: an array of none has no schema "
           "(an empty table is one partition of zero rows)");
     }
+    std::vector<Part> checked;  // all checked before the first write
+    checked.reserve(parts->size());
+    for (std::size_t i = 0; i < parts->size(); ++i) checked.push_back(part_of((*parts)[i], i));
     std::uint64_t total = 0;
-    for (std::size_t i = 0; i < parts->size(); ++i) {
-      const Bytes& b = (*parts)[i].bytes_ref();
-      storage.write(path + part_name(i), b.view());
-      total += b.size();
+    for (std::size_t i = 0; i < checked.size(); ++i) {
+      const Part& part = checked[i];
+      const std::string folder = part.dir.empty() ? path : fmt::format("{}{}/", path, part.dir);
+      storage.write(folder + part_name(i), part.data->view());
+      total += part.data->size();
     }
     storage.write(fmt::format("{}{}{}", path, kCountPrefix, parts->size()), "");
     return total;
@@ -132,17 +209,24 @@ class ParquetCodec final : public Codec {
       throw CodecError("parquet payload " + path + " holds no partitions");
     }
     // Without a recorded count (an older payload), the parts listed must run from 0 up.
-    const std::size_t count = listing.count ? *listing.count : listing.parts.back() + 1;
+    const std::size_t count = listing.count ? *listing.count : listing.parts.back().number + 1;
     if (count == 0) throw CodecError("parquet payload " + path + " records no partitions");
-    if (!listing.parts.empty() && listing.parts.back() >= count) {
-      throw CodecError(fmt::format("parquet payload {} holds {}{} beyond the {} partitions it "
+    if (!listing.parts.empty() && listing.parts.back().number >= count) {
+      const Found& last = listing.parts.back();
+      throw CodecError(fmt::format("parquet payload {} holds {}{}{}{} beyond the {} partitions it "
                                    "records",
-                                   path, path, part_name(listing.parts.back()), count));
+                                   path, path, last.dir, last.dir.empty() ? "" : "/",
+                                   part_name(last.number), count));
     }
     Value::Array parts;
     parts.reserve(listing.parts.size());  // not `count`: it was read from storage
+    auto listed = listing.parts.begin();
     for (std::size_t i = 0; i < count; ++i) {
-      const std::string file = path + part_name(i);
+      // The folder the listing found part i in; a part not listed is looked for flat.
+      std::string dir;
+      if (listed != listing.parts.end() && listed->number == i) dir = (listed++)->dir;
+      const std::string file =
+          dir.empty() ? path + part_name(i) : fmt::format("{}{}/{}", path, dir, part_name(i));
       std::optional<std::string> bytes = storage.read(file);
       if (!bytes) {
         throw CodecError(
@@ -152,7 +236,14 @@ class ParquetCodec final : public Codec {
                 : fmt::format("parquet partition {} is missing: the payload holds {}{}", file,
                               path, part_name(count - 1)));
       }
-      parts.emplace_back(Bytes(std::move(*bytes)));
+      if (dir.empty()) {
+        parts.emplace_back(Bytes(std::move(*bytes)));
+      } else {
+        Value::Members part;
+        part.emplace_back(std::string(kDirField), Value(std::move(dir)));
+        part.emplace_back(std::string(kDataField), Value(Bytes(std::move(*bytes))));
+        parts.emplace_back(std::move(part));
+      }
     }
     return Boxed::make(Value(std::move(parts)));
   }
