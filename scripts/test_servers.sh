@@ -4,6 +4,8 @@
 #   - MinIO, built once from its Go module with the machine's Go toolchain into
 #     ${XDG_CACHE_HOME:-~/.cache}/nuthatch-test/bin (skipped when the binary is there);
 #   - moto's server, from PyPI into build/venv (pinned in tests/servers/requirements.txt).
+#     run by build/venv/bin/moto_atomic (tests/servers/moto_atomic.py: atomic conditional
+#     writes);
 #
 #   ./scripts/test_servers.sh          # install; print NH_TEST_MINIO=... and NH_TEST_MOTO=...
 #   eval "$(./scripts/test_servers.sh --env)"   # ... and export them into this shell
@@ -21,7 +23,9 @@ CACHE_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/nuthatch-test
 BIN_DIR=$CACHE_DIR/bin
 MINIO=$BIN_DIR/minio
 MINIO_STAMP=$BIN_DIR/minio.version
-MOTO=$PWD/build/venv/bin/moto_server
+MOTO_SERVER=$PWD/build/venv/bin/moto_server
+# moto_server run with atomic conditional writes (tests/servers/moto_atomic.py says why).
+MOTO=$PWD/build/venv/bin/moto_atomic
 
 print_env=0
 case "${1:-}" in
@@ -46,10 +50,13 @@ if [ ! -x "$MINIO" ] || [ "$(cat "$MINIO_STAMP" 2>/dev/null)" != "$MINIO_VERSION
 fi
 
 ./scripts/python_env.sh --servers >&2
-if [ ! -x "$MOTO" ]; then
-  echo "test_servers: $MOTO is missing after installing tests/servers/requirements.txt" >&2
+if [ ! -x "$MOTO_SERVER" ]; then
+  echo "test_servers: $MOTO_SERVER is missing after installing tests/servers/requirements.txt" >&2
   exit 1
 fi
+printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$PWD/build/venv/bin/python" \
+  "$PWD/tests/servers/moto_atomic.py" > "$MOTO"
+chmod +x "$MOTO"
 
 if ((print_env)); then
   echo "export NH_TEST_MINIO='$MINIO'"

@@ -39,11 +39,34 @@ void config_parameter(const std::string& name, std::function<Value()> provider,
 std::optional<Value> get_parameter(const std::string& name, const std::string& location = "root",
                                    const std::string& backend = "");
 
-/// Forgets parameters set in code and re-reads files and environment (the working
-/// directory is looked at again). For tests and long-running tools.
+/// Forgets parameters set in code and packages' configurations (add_package_config),
+/// and re-reads files and environment (the working directory is looked at again). For
+/// tests and long-running tools.
 void reset_config();
 
 /// Replaces every known secret value in `text` by ****.
 std::string redact(std::string text);
+
+/// Configuration scoped by package, as the original Nuthatch's: the configuration file of
+/// the project that holds `module_file` (the nearest nuthatch.toml / pyproject.toml above
+/// it) is read too, for the functions of `package` (a top-level package name). A module of
+/// the working directory's project adds nothing. A module of another project that is
+/// not installed adds its file above the working directory's project file. A module of
+/// an *installed* package (its path has a site-packages or dist-packages folder) cannot
+/// redirect the user's locations: its root becomes the read-only mirror
+/// `mirror-<package>-root`, its `mirror` `mirror-<package>`, its `mirror<x>` (e.g.
+/// `mirror2`, `mirror-x`) `mirror-<package>-<x>`, and its `local` is ignored, unless the
+/// environment variable NUTHATCH_ALLOW_INSTALLED_PACKAGE_CONFIGURATION is true (1, t,
+/// true), which merges it as a project of its own. Registering a module's folder twice
+/// is a no-op; reset_config() forgets the registrations. A malformed file is a
+/// ConfigError on the next use of the configuration, naming it.
+void add_package_config(const std::string& package, const std::string& module_file);
+
+/// Where a parameter set in code by a module of `package` (at `module_file`) for
+/// `location` goes under the same rule: `location` itself, or the package's mirror name
+/// for an installed package; std::nullopt for `local` of an installed package (ignored).
+std::optional<std::string> package_parameter_location(const std::string& package,
+                                                      const std::string& module_file,
+                                                      const std::string& location);
 
 }  // namespace nuthatch

@@ -14,6 +14,7 @@ from . import _core
 from ._plain import key_value, plain
 from .backend import engine_backend
 from .backends import adapters
+from .config import register_module
 from .processor import call_process_arguments
 
 # Per-call keywords (DESIGN §5), removed before the function sees its arguments.
@@ -128,6 +129,9 @@ class CachedFunction:
         self._name = func.__name__
         self._core_fingerprint = _fingerprint(func, options.get("version"))
         self._core = _core.Function(self._name, self._params, options, self._core_fingerprint)
+        # The configuration of the function's own project (an installed package's as its
+        # mirrors), as the original looks it up from the decorated function's module.
+        register_module(sys.modules.get(getattr(func, "__module__", None) or ""))
 
     def with_processor(self, processor):
         """The same cached function with `processor` (outermost first)."""

@@ -4,10 +4,43 @@ engine reads itself."""
 import datetime
 import json
 import os
+import sys
 import tomllib
+import warnings
 
 from . import _core
 from ._plain import plain
+
+
+def register_module(module):
+    """Reads the configuration of the project holding ``module`` (a module object or a
+    module name) for its package's functions, as the original Nuthatch looks
+    configuration up from the decorated function's module: an installed package's as
+    read-only mirrors ``mirror-<package>-root`` and so on (the rule is the engine's:
+    ``nuthatch::add_package_config``)."""
+    if isinstance(module, str):
+        module = sys.modules.get(module)
+    name = getattr(module, "__name__", None)
+    path = getattr(module, "__file__", None)
+    if name and path:
+        _core.add_package_config(name.partition(".")[0], path)
+
+
+def _caller_location(location, depth):
+    """The location a parameter set by the calling module's code goes to: an installed
+    package's own settings become its mirrors (``package_parameter_location``); None when
+    ignored (an installed package's ``local``)."""
+    frame = sys._getframe(depth + 1)
+    name = frame.f_globals.get("__name__") or ""
+    path = frame.f_globals.get("__file__") or ""
+    if not name or not path:
+        return location
+    scoped = _core.package_parameter_location(name.partition(".")[0], path, location)
+    if scoped is None:
+        warnings.warn(f"nuthatch: the installed package {name.partition('.')[0]!r} cannot set "
+                      f"'{location}' parameters (set NUTHATCH_ALLOW_INSTALLED_PACKAGE_"
+                      f"CONFIGURATION=true to let it); ignored", stacklevel=depth + 2)
+    return scoped
 
 
 def set_parameter(parameter_value, parameter_name=None, location='root', backend=None):
@@ -15,8 +48,13 @@ def set_parameter(parameter_value, parameter_name=None, location='root', backend
 
     Without ``parameter_name``, ``parameter_value`` is a dict of names to values.
     ``location`` is ``'root'``, ``'local'`` or ``'mirror-<name>'``; ``backend`` limits the
-    parameter to one backend (``'zarr'``, ...).
+    parameter to one backend (``'zarr'``, ...). Called from an installed package, the
+    parameter goes to that package's mirror (``root`` -> ``mirror-<package>-root``) as
+    in the original, unless NUTHATCH_ALLOW_INSTALLED_PACKAGE_CONFIGURATION is true.
     """
+    location = _caller_location(location, 1)
+    if location is None:
+        return
     if parameter_name is None:
         if not isinstance(parameter_value, dict):
             raise ValueError("set_parameter: without a parameter_name, the value must be a dict "
@@ -30,8 +68,13 @@ def set_parameter(parameter_value, parameter_name=None, location='root', backend
 def config_parameter(parameter_name, location='root', backend=None, secret=False):
     """Decorator: the function provides the parameter's value, called lazily when the
     engine first needs it (and again after the configuration changes). ``secret=True``
-    masks the value in logs, errors and ``nuthatch print-config``."""
+    masks the value in logs, errors and ``nuthatch print-config``. Called from an
+    installed package, the parameter goes to its mirror, as ``set_parameter``'s."""
+    location = _caller_location(location, 1)
+
     def register(provider):
+        if location is None:
+            return provider
         _core.config_parameter(parameter_name, lambda: plain(provider()), location, backend,
                                secret)
         return provider
@@ -108,11 +151,14 @@ class NuthatchConfig:
     ``[backend][parameter]``, each the engine's effective value (files, environment,
     ``set_parameter``, ``config_parameter`` providers). A parameter set nowhere is a
     KeyError; ``in`` tests for one. ``mask_secrets=True`` returns secret values as
-    asterisks. ``wrapped_module`` is accepted; the engine's configuration is one for the
-    process, so it reads the same for every module."""
+    asterisks. The engine's configuration is one for the process; ``wrapped_module`` (a
+    module or its name) adds that module's project configuration to it, as a decorated
+    function of the module does (``register_module``)."""
 
     def __init__(self, wrapped_module=None, mask_secrets=False, sub_config=None):
         self.wrapped_module = wrapped_module
+        if wrapped_module is not None and sub_config is None:
+            register_module(wrapped_module)
         self.mask_secrets = mask_secrets
         # sub_config: the scope of a view, (location, backend); the original's argument name
         self._scope = tuple(sub_config) if isinstance(sub_config, tuple) else ()

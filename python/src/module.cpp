@@ -214,6 +214,16 @@ NB_MODULE(_core, m) {
     nb::gil_scoped_release nogil;
     reset_config();
   });
+  m.def("add_package_config", [](const std::string& package, const std::string& module_file) {
+    nb::gil_scoped_release nogil;
+    add_package_config(package, module_file);
+  }, nb::arg("package"), nb::arg("module_file"),
+     "Reads the configuration of the project holding module_file for package's functions "
+     "(an installed package's as mirrors: nuthatch::add_package_config).");
+  m.def("package_parameter_location", &package_parameter_location, nb::arg("package"),
+        nb::arg("module_file"), nb::arg("location"),
+        "Where a parameter set by code of package goes: location, a mirror of the package, "
+        "or None (nuthatch::package_parameter_location).");
   m.def("format_time_ns", [](std::int64_t ns) { return format_time_ns(ns); },
         "ISO 8601 UTC text of a time point, as the engine renders it in keys.");
   m.def("redact", [](std::string text) { return redact(std::move(text)); });

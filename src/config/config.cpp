@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -46,6 +47,56 @@ constexpr std::string_view kDefaultSource = "default";
 constexpr std::string_view kHomeSource = "~/.nuthatch.toml";
 constexpr std::string_view kHomeFileName = ".nuthatch.toml";
 constexpr std::string_view kDynamicValue = "<dynamic>";
+constexpr std::string_view kAllowPackageConfigEnv = "NUTHATCH_ALLOW_INSTALLED_PACKAGE_CONFIGURATION";
+constexpr std::string_view kMirrorPrefix = "mirror";
+
+// --- configuration scoped by package ----------------------------------------------------
+
+/// Whether a module file belongs to an installed package (a site-packages or
+/// dist-packages folder on its path), whose configuration must not redirect the user's.
+bool is_installed(const fs::path& module_file) {
+  for (const fs::path& part : module_file) {
+    if (part == "site-packages" || part == "dist-packages") return true;
+  }
+  return false;
+}
+
+bool installed_packages_may_configure() {
+  const char* text = std::getenv(std::string(kAllowPackageConfigEnv).c_str());
+  if (text == nullptr) return false;
+  std::string value(text);
+  std::transform(value.begin(), value.end(), value.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return value == "true" || value == "1" || value == "t";
+}
+
+/// The location an installed package's `location` becomes for the user: root ->
+/// mirror-<package>-root, mirror -> mirror-<package>, mirror<x> -> mirror-<package>-<x>
+/// (a '-' after "mirror" is not doubled); nullopt for local.
+std::optional<std::string> package_mirror(const std::string& package, const std::string& location) {
+  if (location == kRootLocation) return fmt::format("{}-{}-root", kMirrorPrefix, package);
+  if (location == kLocalLocation) return std::nullopt;
+  std::string_view rest = location;
+  rest.remove_prefix(kMirrorPrefix.size());  // a location is root, local or mirror*
+  if (rest.starts_with('-')) rest.remove_prefix(1);
+  if (rest.empty()) return fmt::format("{}-{}", kMirrorPrefix, package);
+  return fmt::format("{}-{}-{}", kMirrorPrefix, package, rest);
+}
+
+void check_package_name(const std::string& package) {
+  if (package.empty() || std::any_of(package.begin(), package.end(), [](unsigned char c) {
+        return !(std::isalnum(c) || c == '_' || c == '-');
+      })) {
+    throw ConfigError(fmt::format(
+        "'{}' is not a package name (letters, digits, '_' and '-')", package));
+  }
+}
+
+/// A package's registration: where its module lives.
+struct PackageConfig {
+  std::string package;
+  fs::path module_file;
+};
 
 // --- parameters set in code --------------------------------------------------------------
 
@@ -151,6 +202,7 @@ class State {
       std::unique_lock lock(mutex_);
       code_.clear();
       files_.clear();
+      packages_.clear();
       loaded_ = false;
       changed();
     }
@@ -225,6 +277,23 @@ class State {
     };
     store(generation, [&] { location_cache_.emplace(scope, spec); });
     return spec;
+  }
+
+  void add_package(const std::string& package, const fs::path& module_file) {
+    check_package_name(package);
+    {
+      std::unique_lock lock(mutex_);
+      for (const PackageConfig& known : packages_) {
+        if (known.package == package && known.module_file.parent_path() == module_file.parent_path()) {
+          return;
+        }
+      }
+      packages_.push_back({package, module_file});
+      files_.clear();
+      loaded_ = false;  // read again, with the package's file, on next use
+      changed();
+    }
+    notify_change();
   }
 
   std::vector<std::string> location_names() {
@@ -350,6 +419,27 @@ class State {
   void load() {
     const ProjectFile project = find_project(working_directory());
     std::vector<FileLayer> files;  // highest priority first
+    std::vector<FileLayer> package_mirrors;
+    std::set<fs::path> seen;
+    if (project.file) seen.insert(*project.file);
+    const bool allowed = installed_packages_may_configure();
+    for (const PackageConfig& registered : packages_) {
+      const ProjectFile own = find_project(registered.module_file.parent_path());
+      if (!own.file || !seen.insert(*own.file).second) continue;
+      ParamTable params = read_config_file(*own.file, own.kind);
+      const std::string source = fmt::format("{} (package {})", own.file->string(), registered.package);
+      if (allowed || !is_installed(registered.module_file)) {
+        files.push_back({source, std::move(params)});  // over the working directory's project
+        continue;
+      }
+      ParamTable renamed;
+      for (auto& [scope, values] : params) {
+        if (std::optional<std::string> mirror = package_mirror(registered.package, scope.location)) {
+          renamed[Scope{*mirror, scope.backend}] = std::move(values);
+        }
+      }
+      package_mirrors.push_back({source, std::move(renamed)});
+    }
     if (project.file) {
       files.push_back({project.file->string(), read_config_file(*project.file, project.kind)});
     }
@@ -360,6 +450,7 @@ class State {
         files.push_back({std::string(kHomeSource), read_config_file(home_file, FileKind::home)});
       }
     }
+    for (FileLayer& layer : package_mirrors) files.push_back(std::move(layer));
     files.push_back({std::string(kDefaultSource), default_parameters(project.dir)});
     for (const FileLayer& file : files) {
       for (const auto& [scope, params] : file.params) {
@@ -453,7 +544,10 @@ class State {
   std::atomic<std::uint64_t> generation_{1};
   bool loaded_ = false;
   fs::path project_dir_;
-  std::vector<FileLayer> files_;  // project file, home file, defaults: highest first
+  // Highest first: packages' project files, the project file, the home file, installed
+  // packages' files as mirrors, defaults.
+  std::vector<FileLayer> files_;
+  std::vector<PackageConfig> packages_;
   std::map<Scope, std::map<std::string, CodeParam>> code_;
   // Caches, cleared on every change.
   std::map<ParamKey, FoundPtr> param_cache_;
@@ -569,5 +663,24 @@ std::optional<Value> get_parameter(const std::string& name, const std::string& l
 }
 
 void reset_config() { config::State::instance().reset(); }
+
+void add_package_config(const std::string& package, const std::string& module_file) {
+  if (module_file.empty()) return;
+  std::error_code error;
+  const std::filesystem::path file = std::filesystem::absolute(module_file, error);
+  config::State::instance().add_package(package, error ? std::filesystem::path(module_file) : file);
+}
+
+std::optional<std::string> package_parameter_location(const std::string& package,
+                                                      const std::string& module_file,
+                                                      const std::string& location) {
+  config::check_location_name(location);
+  if (module_file.empty() || !config::is_installed(module_file) ||
+      config::installed_packages_may_configure()) {
+    return location;
+  }
+  config::check_package_name(package);
+  return config::package_mirror(package, location);
+}
 
 }  // namespace nuthatch
