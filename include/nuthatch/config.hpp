@@ -1,8 +1,11 @@
 #pragma once
-/// Configuration (DESIGN §6). Sources, later wins: built-in defaults < ~/.nuthatch.toml <
-/// the nearest nuthatch.toml / pyproject.toml ([tool.nuthatch]) walking up from the
-/// working directory < NUTHATCH_* environment variables < set_parameter /
-/// config_parameter in code.
+/// Configuration (DESIGN §6). Sources, later wins: built-in defaults < the global file
+/// (~/.nuthatch.toml, or the file NUTHATCH_GLOBAL_CONFIG names) < the project file (the
+/// file NUTHATCH_PROJECT_CONFIG names, else the nearest nuthatch.toml / pyproject.toml
+/// ([tool.nuthatch]) walking up from the working directory) < NUTHATCH_* environment
+/// variables < set_parameter / config_parameter in code. Both the original Nuthatch's
+/// 0.4 format and its next release's ([root], [local], [mirrors.<name>], which is the
+/// location mirror-<name>) are read.
 ///
 /// A parameter lives at (location, backend, name): location "root" (the default),
 /// "local", or "mirror-<anything>"; backend "" (all backends) or a backend name that
@@ -46,6 +49,10 @@ void reset_config();
 
 /// Replaces every known secret value in `text` by ****.
 std::string redact(std::string text);
+
+/// The global configuration file: NUTHATCH_GLOBAL_CONFIG, else ~/.nuthatch.toml (which
+/// need not exist); std::nullopt when no home directory is known.
+std::optional<std::string> global_config_path();
 
 /// Configuration scoped by package, as the original Nuthatch's: the configuration file of
 /// the project that holds `module_file` (the nearest nuthatch.toml / pyproject.toml above

@@ -87,23 +87,34 @@ def get_parameter(parameter_name, location='root', backend=None):
 
 
 def set_global_skipped_filesystem(filesystem):
-    """Adds ``filesystem`` to the ``skipped_filesystems`` list of ``~/.nuthatch.toml``
-    (its ``[tool.nuthatch]`` table, as the original wrote it; the file is created when
-    missing and the rest of it is kept). The engine reads that file when it loads its
-    configuration (once per process, or after ``reset_config``): from then on a mirror on
-    a listed filesystem is not read. A filesystem already listed is not added twice."""
+    """Adds ``filesystem`` to the ``skipped_filesystems`` list of the global configuration
+    file (``~/.nuthatch.toml``, or the file ``NUTHATCH_GLOBAL_CONFIG`` names). The list
+    is kept where the file already has it: at its top level (the next Nuthatch release's
+    form) or in its ``[nuthatch]`` table; otherwise in ``[tool.nuthatch]``, as the
+    original 0.4 wrote it. The file is created when missing and the rest of it is kept.
+    The engine reads that file when it loads its configuration (once per process, or
+    after ``reset_config``): from then on a mirror on a listed filesystem is not read. A
+    filesystem already listed is not added twice."""
     if not isinstance(filesystem, str) or not filesystem:
         raise ValueError(f"set_global_skipped_filesystem: a filesystem is a non-empty text "
                          f"(e.g. 'gs://bucket/caches'), not {filesystem!r}")
-    path = os.path.expanduser('~/.nuthatch.toml')
+    path = _core.global_config_path()
+    if path is None or path == os.path.join(os.path.expanduser('~'), '.nuthatch.toml'):
+        path = os.path.expanduser('~/.nuthatch.toml')  # the original's call (tests patch it)
     data = {}
     if os.path.exists(path) and os.path.getsize(path) > 0:
         with open(path, 'rb') as f:
             data = tomllib.load(f)
-    table = data.setdefault('tool', {}).setdefault('nuthatch', {})
+    if 'skipped_filesystems' in data:
+        table, where = data, 'skipped_filesystems'
+    elif isinstance(data.get('nuthatch'), dict):
+        table, where = data['nuthatch'], 'nuthatch.skipped_filesystems'
+    else:
+        table, where = data.setdefault('tool', {}).setdefault('nuthatch', {}), \
+            'tool.nuthatch.skipped_filesystems'
     listed = table.setdefault('skipped_filesystems', [])
     if not isinstance(listed, list):
-        raise ValueError(f"{path}: tool.nuthatch.skipped_filesystems is not a list")
+        raise ValueError(f"{path}: {where} is not a list")
     if filesystem in listed:
         return
     listed.append(filesystem)

@@ -220,6 +220,9 @@ NB_MODULE(_core, m) {
   }, nb::arg("package"), nb::arg("module_file"),
      "Reads the configuration of the project holding module_file for package's functions "
      "(an installed package's as mirrors: nuthatch::add_package_config).");
+  m.def("global_config_path", &global_config_path,
+        "The global configuration file (NUTHATCH_GLOBAL_CONFIG, else ~/.nuthatch.toml), "
+        "or None (nuthatch::global_config_path).");
   m.def("package_parameter_location", &package_parameter_location, nb::arg("package"),
         nb::arg("module_file"), nb::arg("location"),
         "Where a parameter set by code of package goes: location, a mirror of the package, "

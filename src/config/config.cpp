@@ -45,7 +45,7 @@ namespace fs = std::filesystem;
 constexpr std::string_view kCodeSource = "code";
 constexpr std::string_view kDefaultSource = "default";
 constexpr std::string_view kHomeSource = "~/.nuthatch.toml";
-constexpr std::string_view kHomeFileName = ".nuthatch.toml";
+constexpr std::string_view kOptionsName = "filesystem_options";
 constexpr std::string_view kDynamicValue = "<dynamic>";
 constexpr std::string_view kAllowPackageConfigEnv = "NUTHATCH_ALLOW_INSTALLED_PACKAGE_CONFIGURATION";
 constexpr std::string_view kMirrorPrefix = "mirror";
@@ -417,7 +417,7 @@ class State {
 
   // Exclusive lock held.
   void load() {
-    const ProjectFile project = find_project(working_directory());
+    const ProjectFile project = find_working_project();
     std::vector<FileLayer> files;  // highest priority first
     std::vector<FileLayer> package_mirrors;
     std::set<fs::path> seen;
@@ -443,11 +443,12 @@ class State {
     if (project.file) {
       files.push_back({project.file->string(), read_config_file(*project.file, project.kind)});
     }
-    if (const fs::path home = home_dir(); !home.empty()) {
-      const fs::path home_file = home / kHomeFileName;
+    if (const std::optional<fs::path> global = global_config_file()) {
       std::error_code error;
-      if (fs::is_regular_file(home_file, error)) {
-        files.push_back({std::string(kHomeSource), read_config_file(home_file, FileKind::home)});
+      if (fs::is_regular_file(*global, error)) {
+        const bool named = *global != home_dir() / ".nuthatch.toml";
+        files.push_back({named ? global->string() : std::string(kHomeSource),
+                         read_config_file(*global, FileKind::home)});
       }
     }
     for (FileLayer& layer : package_mirrors) files.push_back(std::move(layer));
@@ -486,9 +487,29 @@ class State {
         return make(it->second.value, it->second.provider, kCodeSource, it->second.secret);
       }
     }
-    if (std::optional<EnvValue> env = env_parameter(scope, name)) {
-      return make(std::move(env->value), nullptr, "env " + env->variable, false);
+    std::optional<EnvValue> env = env_parameter(scope, name);
+    const auto keys = name == kOptionsName ? env_option_keys(scope)
+                                           : std::vector<std::pair<std::string, EnvValue>>{};
+    if (keys.empty()) {
+      if (env) return make(std::move(env->value), nullptr, "env " + env->variable, false);
+      return find_in_files(scope, name, make);
     }
+    // Variables for single keys of the options go over what the sources below them say
+    // (the whole options from the environment, a file, or the location's own).
+    FoundPtr below = env ? make(std::move(env->value), nullptr, "env " + env->variable, false)
+                         : find_in_files(scope, name, make);
+    if (below == nullptr && !scope.backend.empty()) below = find(Scope{scope.location, ""}, name);
+    Value options = below != nullptr && below->value.is_object() ? below->value : Value::object();
+    std::string source = "env";
+    for (const auto& [key, value] : keys) {
+      options[key] = value.value;
+      source += " " + value.variable;
+    }
+    return make(std::move(options), nullptr, source, false);
+  }
+
+  template <class Make>
+  FoundPtr find_in_files(const Scope& scope, const std::string& name, Make& make) const {
     for (const FileLayer& file : files_) {
       if (auto params = file.params.find(scope); params != file.params.end()) {
         if (auto it = params->second.find(name); it != params->second.end()) {
@@ -663,6 +684,11 @@ std::optional<Value> get_parameter(const std::string& name, const std::string& l
 }
 
 void reset_config() { config::State::instance().reset(); }
+
+std::optional<std::string> global_config_path() {
+  if (std::optional<std::filesystem::path> file = config::global_config_file()) return file->string();
+  return std::nullopt;
+}
 
 void add_package_config(const std::string& package, const std::string& module_file) {
   if (module_file.empty()) return;

@@ -17,6 +17,10 @@ constexpr std::string_view kEnvPrefix = "NUTHATCH_";
 constexpr std::string_view kRootToken = "root_";
 constexpr std::string_view kLocalToken = "local_";
 constexpr std::string_view kMirrorToken = "mirror_";
+// The next Nuthatch release's NUTHATCH_MIRRORS_<NAME>_... (mirror-<name>).
+constexpr std::string_view kMirrorsToken = "mirrors_";
+// NUTHATCH_..._FILESYSTEM_OPTIONS_<KEY> sets one key of filesystem_options.
+constexpr std::string_view kOptionsParameter = "filesystem_options";
 
 // The rest of `s` after `prefix`, when s starts with it and has more.
 std::optional<std::string> after(const std::string& s, std::string_view prefix) {
@@ -32,13 +36,32 @@ std::string env_token(std::string_view name) {
 }
 
 std::vector<std::string> variable_names(const Scope& scope, const std::string& name) {
-  const std::string location = std::string(kEnvPrefix) + env_token(scope.location) + "_";
-  if (!scope.backend.empty()) {
-    return {location + env_token(scope.backend) + "_" + env_token(name)};
+  std::vector<std::string> locations = {std::string(kEnvPrefix) + env_token(scope.location) + "_"};
+  if (scope.location.starts_with(kMirrorPrefix)) {  // mirror-x: NUTHATCH_MIRRORS_X_ too
+    locations.push_back(std::string(kEnvPrefix) + "MIRRORS_" +
+                        env_token(std::string_view(scope.location).substr(kMirrorPrefix.size())) + "_");
   }
-  std::vector<std::string> names = {location + env_token(name)};
-  if (scope.location == kRootLocation) names.push_back(std::string(kEnvPrefix) + env_token(name));
+  std::vector<std::string> names;
+  for (const std::string& location : locations) {
+    if (!scope.backend.empty()) {
+      names.push_back(location + env_token(scope.backend) + "_" + env_token(name));
+    } else {
+      names.push_back(location + env_token(name));
+    }
+  }
+  if (scope.location == kRootLocation && scope.backend.empty()) {
+    names.push_back(std::string(kEnvPrefix) + env_token(name));
+  }
   return names;
+}
+
+// "<head>filesystem_options_<key>" -> "<head>filesystem_options": the parameter that a
+// variable setting one key of the options belongs to.
+std::string without_option_key(const std::string& rest) {
+  const std::string marker = std::string(kOptionsParameter) + "_";
+  const auto pos = rest.find(marker);
+  if (pos == std::string::npos || (pos > 0 && rest[pos - 1] != '_')) return rest;
+  return rest.substr(0, pos + kOptionsParameter.size());
 }
 
 // JSON only for what cannot be a plain word: objects, arrays, numbers, booleans. Paths,
@@ -119,18 +142,40 @@ std::optional<EnvValue> env_parameter(const Scope& scope, const std::string& nam
   return std::nullopt;
 }
 
-std::vector<EnvParameter> env_parameters(const std::set<std::string>& mirrors) {
+std::vector<std::pair<std::string, EnvValue>> env_option_keys(const Scope& scope) {
+  std::vector<std::pair<std::string, EnvValue>> found;
+  std::vector<std::string> prefixes = variable_names(scope, std::string(kOptionsParameter));
+  for (std::string& prefix : prefixes) prefix += '_';
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const auto equals = text.find('=');
+    if (equals == std::string_view::npos) continue;
+    const std::string_view variable = text.substr(0, equals);
+    for (const std::string& prefix : prefixes) {
+      if (variable.size() <= prefix.size() || !variable.starts_with(prefix)) continue;
+      std::string key = to_lower(variable.substr(prefix.size()));
+      found.emplace_back(key, EnvValue{parse_env_value(key, std::string(text.substr(equals + 1))),
+                                       std::string(variable)});
+      break;
+    }
+  }
+  return found;
+}
+
+namespace {
+
+std::vector<EnvParameter> scan_environment(const std::set<std::string>& mirrors) {
   std::vector<EnvParameter> found;
   for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
     std::string_view variable(*entry);
     variable = variable.substr(0, variable.find('='));
     if (!variable.starts_with(kEnvPrefix) || variable.size() == kEnvPrefix.size()) continue;
-    const std::string rest = to_lower(variable.substr(kEnvPrefix.size()));
+    const std::string rest = without_option_key(to_lower(variable.substr(kEnvPrefix.size())));
     if (auto tail = after(rest, kRootToken)) {
       found.push_back(split_location_rest(std::string(kRootLocation), *tail));
     } else if (auto tail = after(rest, kLocalToken)) {
       found.push_back(split_location_rest(std::string(kLocalLocation), *tail));
-    } else if (auto tail = after(rest, kMirrorToken)) {
+    } else if (auto tail = after(rest, kMirrorToken); tail || (tail = after(rest, kMirrorsToken))) {
       if (auto parameter = split_mirror_rest(*tail, mirrors)) {
         found.push_back(std::move(*parameter));
       }
@@ -139,6 +184,23 @@ std::vector<EnvParameter> env_parameters(const std::set<std::string>& mirrors) {
     }
   }
   return found;
+}
+
+}  // namespace
+
+std::vector<EnvParameter> env_parameters(const std::set<std::string>& mirrors) {
+  // A mirror of a one-word name that some variable sets a parameter of (
+  // NUTHATCH_MIRRORS_PUBLIC_FILESYSTEM) is known, so NUTHATCH_MIRRORS_PUBLIC_ZARR_FILESYSTEM
+  // is its zarr override rather than a mirror "public-zarr".
+  std::set<std::string> known = mirrors;
+  for (const EnvParameter& parameter : scan_environment(mirrors)) {
+    const std::string& location = parameter.scope.location;
+    if (location.starts_with(kMirrorPrefix) &&
+        location.find('-', kMirrorPrefix.size()) == std::string::npos) {
+      known.insert(location);
+    }
+  }
+  return scan_environment(known);
 }
 
 }  // namespace nuthatch::config

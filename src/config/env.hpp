@@ -3,6 +3,8 @@
 //   NUTHATCH_<PARAM>                       root, every backend
 //   NUTHATCH_<LOCATION>_<PARAM>            e.g. NUTHATCH_LOCAL_FILESYSTEM
 //   NUTHATCH_<LOCATION>_<BACKEND>_<PARAM>  e.g. NUTHATCH_ROOT_ZARR_FILESYSTEM
+//   NUTHATCH_MIRRORS_<NAME>_[<BACKEND>_]<PARAM>  mirror-<name> (the next Nuthatch's form)
+//   NUTHATCH_<LOCATION>_[<BACKEND>_]FILESYSTEM_OPTIONS_<KEY>  one key of filesystem_options
 // Names are upper-cased with '-' written '_' (mirror-public -> MIRROR_PUBLIC). Lookups
 // build the variable names for the parameter asked for, so they are never ambiguous;
 // only the listing for print-config has to split variable names, best-effort.
@@ -10,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/params.hpp"
@@ -27,6 +30,10 @@ struct EnvValue {
 /// JSON object, array, number or boolean is that; anything else is the text itself (and
 /// parameters that take a string always get the text).
 std::optional<EnvValue> env_parameter(const Scope& scope, const std::string& name);
+
+/// The variables that each set one key of (scope)'s filesystem_options:
+/// (lower-cased key, value), in no particular order.
+std::vector<std::pair<std::string, EnvValue>> env_option_keys(const Scope& scope);
 
 struct EnvParameter {
   Scope scope;

@@ -6,6 +6,8 @@
 #include <array>
 #include <cstdlib>
 
+#include <fmt/format.h>
+
 #include "nuthatch/error.hpp"
 
 namespace nuthatch::config {
@@ -61,6 +63,28 @@ ProjectFile find_project(const fs::path& cwd) {
     if (dir == dir.parent_path()) break;
   }
   return {cwd, std::nullopt};
+}
+
+ProjectFile find_working_project() {
+  const char* explicit_file = std::getenv(kProjectConfigEnv.data());
+  if (explicit_file == nullptr || *explicit_file == '\0') return find_project(working_directory());
+  const fs::path file = fs::absolute(expand_path(explicit_file, working_directory()));
+  std::error_code error;
+  if (!fs::is_regular_file(file, error)) {
+    throw ConfigError(fmt::format("{} names {}, which is not a file", kProjectConfigEnv,
+                                  file.string()));
+  }
+  const FileKind kind = file.filename() == "pyproject.toml" ? FileKind::pyproject : FileKind::nuthatch;
+  return {file.parent_path(), file, kind};
+}
+
+std::optional<fs::path> global_config_file() {
+  if (const char* named = std::getenv(kGlobalConfigEnv.data()); named != nullptr && *named != '\0') {
+    return fs::absolute(expand_path(named, working_directory()));
+  }
+  const fs::path home = home_dir();
+  if (home.empty()) return std::nullopt;
+  return home / ".nuthatch.toml";
 }
 
 std::string expand_path(const std::string& url, const fs::path& project_dir) {

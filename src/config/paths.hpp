@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "config/params.hpp"
 #include "config/toml_file.hpp"
@@ -26,6 +27,19 @@ struct ProjectFile {
 /// The nearest ancestor of `cwd` (itself included) holding nuthatch.toml (preferred) or
 /// pyproject.toml; `cwd` without a file when there is none.
 ProjectFile find_project(const std::filesystem::path& cwd);
+
+/// Names the project file explicitly (the next Nuthatch release's variable): no search.
+inline constexpr std::string_view kProjectConfigEnv = "NUTHATCH_PROJECT_CONFIG";
+/// Names the global file, in place of ~/.nuthatch.toml.
+inline constexpr std::string_view kGlobalConfigEnv = "NUTHATCH_GLOBAL_CONFIG";
+
+/// The project of this process: the file NUTHATCH_PROJECT_CONFIG names (its directory is
+/// the project's; ConfigError when it is not a file), else find_project(working directory).
+ProjectFile find_working_project();
+
+/// NUTHATCH_GLOBAL_CONFIG (a "~" or a relative path expanded), else ~/.nuthatch.toml;
+/// none when the home directory is unknown. The file need not exist.
+std::optional<std::filesystem::path> global_config_file();
 
 /// The storage URL for a configured `filesystem`: "~" is the home directory and a
 /// relative path is relative to the project directory (not the working directory, which

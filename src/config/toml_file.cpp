@@ -1,6 +1,7 @@
 #include "config/toml_file.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -94,12 +95,46 @@ class Reader {
         throw ConfigError(fmt::format("'{}' in {} must be a table (the parameters of location {})",
                                       location, path_, location));
       }
-      for (auto&& [name, value] : *parameters) read_entry(location, std::string(name.str()), value);
+      if (location == kMirrorsTable && is_mirror_table(*parameters)) {
+        for (auto&& [name, mirror] : *parameters) {
+          read_location(mirror_location(name.str()), *mirror.as_table());
+        }
+        continue;
+      }
+      read_location(location, *parameters);
     }
     return std::move(params_);
   }
 
  private:
+  // The next Nuthatch release's format names its mirrors in one table,
+  // [mirrors.<name>] (each a location table); they are the locations mirror-<name>.
+  // A 0.4 location named "mirrors" holds parameters, which are not all tables.
+  static constexpr std::string_view kMirrorsTable = "mirrors";
+
+  static bool is_mirror_table(const toml::table& table) {
+    return !table.empty() && std::all_of(table.begin(), table.end(), [](const auto& member) {
+      return member.second.is_table();
+    });
+  }
+
+  std::string mirror_location(std::string_view name) const {
+    const bool plain = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_';
+    });
+    if (!plain) {
+      throw ConfigError(fmt::format("mirror name '{}' in {} ([mirrors.<name>]): use letters, digits, "
+                                    "'-' and '_'", name, path_));
+    }
+    std::string location(kMirrorPrefix);
+    location += name;
+    return location;
+  }
+
+  void read_location(const std::string& location, const toml::table& parameters) {
+    for (auto&& [name, value] : parameters) read_entry(location, std::string(name.str()), value);
+  }
+
   // A parameter of `location`, or a per-backend override table.
   void read_entry(const std::string& location, const std::string& name, const toml::node& node) {
     const toml::table* overrides = node.as_table();

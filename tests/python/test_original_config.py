@@ -122,3 +122,18 @@ def test_no_readable_location_is_an_error(home_file, project, monkeypatch):
     with pytest.raises(RuntimeError, match="No nuthatch cache could be read"):
         instantiate_read_caches({"root": {**UNREACHABLE, "filesystem": "s3://nh-unreachable-4/c"}},
                                 "f/k", None, None, {}, None, {})
+
+
+def test_set_global_skipped_filesystem_writes_the_file_named_by_the_environment(
+        tmp_path, monkeypatch):
+    """NUTHATCH_GLOBAL_CONFIG (the next Nuthatch release's variable) names the global file;
+    a list at its top level (that release's form) is added to where it is."""
+    path = tmp_path / "team-global.toml"
+    path.write_text('skipped_filesystems = ["gs://old"]\n')
+    monkeypatch.setenv("NUTHATCH_GLOBAL_CONFIG", str(path))
+    _core.reset_config()
+    assert _core.global_config_path() == str(path)
+    set_global_skipped_filesystem("gs://new")
+    assert tomllib.loads(path.read_text()) == {"skipped_filesystems": ["gs://old", "gs://new"]}
+    _core.reset_config()
+    assert nuthatch.config.get_parameter("skipped_filesystems") == ["gs://old", "gs://new"]
