@@ -1,5 +1,7 @@
 // `nuthatch import KEY --backend B --from URL [--namespace NS] [--version V]
 //  [--location L] [--name NAME] [--force]`: registers data written elsewhere as an entry.
+// `nuthatch import KEY --backend null`: records that KEY's result is null (None), as the
+// original Nuthatch's `import --backend null`, so calls return it without computing.
 //
 // A single-file backend reads the object at URL, checks that the codec can decode it and
 // commits it through the location (so it is inlined or copied into data/ exactly as the
@@ -77,6 +79,8 @@ Value source_options(const ImportArgs& args, const std::string& from) {
   return Value::object();
 }
 
+bool is_null_import(const ImportArgs& args) { return args.backend == kNullBackend; }
+
 ImportTarget resolve_target(const ImportArgs& args) {
   validate_key(args.key);
   const std::string name = args.name.empty() ? split(args.key, '/').front() : args.name;
@@ -87,10 +91,11 @@ ImportTarget resolve_target(const ImportArgs& args) {
     throw UsageError(e.what());
   }
   ImportTarget t;
-  t.codec = &CodecRegistry::get(args.backend);
+  const bool null = is_null_import(args);
+  t.codec = null ? nullptr : &CodecRegistry::get(args.backend);
   t.locations = Locations::current();
   t.location = &t.locations->named(args.location);
-  t.store = t.location->store_for(args.backend);
+  t.store = t.location->store_for(null ? std::string() : args.backend);
   if (t.store->read_only()) {
     throw Failure(fmt::format("location {} ({}) is read-only: cannot import key '{}'",
                               args.location, t.store->url(), args.key));
@@ -102,8 +107,9 @@ ImportTarget resolve_target(const ImportArgs& args) {
   d.backend = args.backend;
   d.version = args.version;
   d.args = key_args(args.key);
+  if (null) d.store_backend = "";
   t.existing = t.store->find(d.ns, d.key, d.backend);
-  if (t.existing && !args.force) {
+  if (t.existing && !args.force && !null) {
     throw Failure(fmt::format(
         "key '{}' (namespace {}, backend {}) already exists at location {} ({}); pass --force "
         "to replace it",
@@ -112,14 +118,47 @@ ImportTarget resolve_target(const ImportArgs& args) {
   return t;
 }
 
-Manifest commit(ImportTarget& t, const ImportArgs& args, PayloadSource& payload) {
+Manifest commit(ImportTarget& t, const ImportArgs& args, PayloadSource* payload) {
   Manifest committed;
-  if (t.location->commit(t.draft, t.codec, &payload, Value::object(), {t.existing, args.force},
+  if (t.location->commit(t.draft, t.codec, payload, Value::object(), {t.existing, args.force},
                          &committed) == CommitOutcome::kept_existing) {
     throw Failure(fmt::format("key '{}' was written by someone else meanwhile; nothing imported",
                               args.key));
   }
   return committed;
+}
+
+// A null entry for the key, unless it has one (nothing to do) or a value entry, which a
+// null entry would not hide (a value wins over a null): that is deleted first, knowingly.
+int import_null(ImportTarget& t, const ImportArgs& args) {
+  const EntryDraft& d = t.draft;
+  if (t.existing) {
+    if (args.json) {
+      print_json(Json{{"location", args.location}, {"namespace", d.ns}, {"key", d.key},
+                      {"backend", d.backend}, {"already", true}});
+    } else {
+      fmt::print("Key '{}' (namespace {}) is already null at location {}\n", d.key, d.ns,
+                 args.location);
+    }
+    return kExitOk;
+  }
+  if (std::optional<LocatedEntry> value = t.location->find(d.ns, d.key, "")) {
+    throw Failure(fmt::format(
+        "key '{}' (namespace {}) has a {} entry at location {}: delete it first (nuthatch "
+        "delete) to record a null result",
+        d.key, d.ns, value->record.manifest.backend, args.location));
+  }
+  Manifest committed = commit(t, args, nullptr);
+  if (args.json) {
+    Json out = {{"location", args.location}, {"namespace", committed.ns},
+                {"key", committed.key}, {"backend", committed.backend}};
+    out.update(manifest_json(committed));
+    print_json(out);
+  } else {
+    fmt::print("Recorded key '{}' (namespace {}) as null at location {}, entry {}\n",
+               committed.key, committed.ns, args.location, committed.entry_id);
+  }
+  return kExitOk;
 }
 
 Manifest import_file(ImportTarget& t, const ImportArgs& args, const std::string& from) {
@@ -134,14 +173,14 @@ Manifest import_file(ImportTarget& t, const ImportArgs& args, const std::string&
     throw Failure(fmt::format("cannot import {} as backend {}: {}", from, args.backend, e.what()));
   }
   DecodedValue payload(std::move(value));
-  return commit(t, args, payload);
+  return commit(t, args, &payload);
 }
 
 Manifest import_tree(ImportTarget& t, const ImportArgs& args, const std::string& from) {
   t.draft.sparse = true;
   CopiedTree payload(StorageRegistry::open(from, source_options(args, from)), "", from,
                      !args.json);
-  return commit(t, args, payload);
+  return commit(t, args, &payload);
 }
 
 void print_result(const Manifest& m, const ImportArgs& args, const EntryStore& store) {
@@ -162,7 +201,14 @@ void print_result(const Manifest& m, const ImportArgs& args, const EntryStore& s
 }
 
 int run_import(const ImportArgs& args) {
+  if (is_null_import(args) != args.from.empty()) {
+    throw UsageError(is_null_import(args)
+                         ? "--backend null records a null result and takes no --from"
+                         : "--from is required: the URL or path of the data to import (only "
+                           "--backend null takes none)");
+  }
   ImportTarget target = resolve_target(args);
+  if (is_null_import(args)) return import_null(target, args);
   const std::string from = absolute_url(args.from);
   Manifest m = target.codec->single_file() ? import_file(target, args, from)
                                            : import_tree(target, args, from);
@@ -176,9 +222,11 @@ Command add_import_command(CLI::App& app) {
   auto args = std::make_shared<ImportArgs>();
   CLI::App* cmd = app.add_subcommand("import", "Register existing data as an entry");
   cmd->add_option("KEY", args->key, "The entry's key: <function>[/<arg>=<value>...]")->required();
-  cmd->add_option("--backend", args->backend, "Backend of the data, e.g. blob, basic, zarr")
+  cmd->add_option("--backend", args->backend,
+                  "Backend of the data, e.g. blob, basic, zarr; null records a null result")
       ->required();
-  cmd->add_option("--from", args->from, "URL or path of the file or tree to import")->required();
+  cmd->add_option("--from", args->from,
+                  "URL or path of the file or tree to import (required, but for --backend null)");
   cmd->add_option("--namespace", args->ns, "Namespace of the entry (default: none)");
   cmd->add_option("--version", args->version, "Version recorded in the manifest");
   cmd->add_option("--location", args->location, "Location to import into")->capture_default_str();

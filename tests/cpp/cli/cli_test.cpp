@@ -389,6 +389,45 @@ TEST_F(CliTest, ImportRejectsBadKeysAndMissingSources) {
   EXPECT_EQ(list_json().size(), 0u);
 }
 
+TEST_F(CliTest, ImportBackendNullRecordsANullResult) {
+  auto r = run_cli({"import", "lookup/id=7", "--backend", "null", "--namespace", "ext"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("as null"));
+  auto entry = nh::Locations::current()->root().find("ext", "lookup/id=7", "");
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->record.manifest.backend, "null");
+  EXPECT_EQ(entry->record.manifest.name, "lookup");
+  EXPECT_EQ(entry->record.manifest.args["id"].as<std::string>(), "7");
+
+  auto again = run_cli({"import", "lookup/id=7", "--backend", "null", "--namespace", "ext"});
+  EXPECT_EQ(again.status, 0) << again.err;
+  EXPECT_THAT(again.out, HasSubstr("already null"));
+
+  // A null result needs no data; a value entry is not hidden by one.
+  auto with_source = run_cli({"import", "k", "--backend", "null", "--from", "x.bin"});
+  EXPECT_EQ(with_source.status, 2);
+  EXPECT_THAT(with_source.err, HasSubstr("takes no --from"));
+  commit_value("valued/a=1", nh::Value(3));
+  auto valued = run_cli({"import", "valued/a=1", "--backend", "null"});
+  EXPECT_EQ(valued.status, 1);
+  EXPECT_THAT(valued.err, HasSubstr("has a basic entry"));
+  EXPECT_FALSE(exists("valued/a=1", "null"));
+}
+
+TEST_F(CliTest, ANullImportedResultIsRecalledWithoutComputing) {
+  ASSERT_EQ(run_cli({"import", "maybe/n=4", "--backend", "null"}).status, 0);
+  int computed = 0;
+  auto maybe = nh::cache("maybe", {"n"}, {.cache_args = {"n"}},
+                         [&](int n) -> std::optional<int> {
+                           ++computed;
+                           return n;
+                         });
+  EXPECT_EQ(maybe(4), std::nullopt);
+  EXPECT_EQ(computed, 0);
+  EXPECT_EQ(maybe(5), 5);
+  EXPECT_EQ(computed, 1);
+}
+
 // --- print-config --------------------------------------------------------------------------
 
 TEST_F(CliTest, PrintConfigMasksSecretsUnlessAsked) {
