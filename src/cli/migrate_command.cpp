@@ -12,13 +12,17 @@
 //
 // Each entry is committed by the engine's protocol (a fresh payload, then the manifest),
 // so a crash leaves no entry that reads back wrong. Migrating again skips what is already
-// there (resumable). Entries it cannot migrate are reported with the reason: tables of the
-// original (parquet, delta, sql, terracotta) are not read yet; pickles run code when read,
+// there (resumable). The original's parquet tables (one file written by pandas, or a
+// folder of part files written by dask, Hive folders for partition columns) become parquet
+// entries, their parts numbered in the folder's order. Entries it cannot migrate are
+// reported with the reason: the original's delta, sql and terracotta tables are not read
+// yet; pickles run code when read,
 // so they are copied only with --trust-pickle; a row whose namespace cannot be told apart
 // from its key; data missing.
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -63,9 +67,16 @@ struct LegacyEntry {
   std::string problem;  ///< why it cannot be migrated ("" = it can)
 };
 
+// The original's parquet backend: `<key>.parquet` is a file (pandas) or a folder (dask, or
+// partition columns). Migrated only: a mirror in the original's layout does not read it.
+const legacy::Backend kParquetTable{"parquet", "parquet", "parquet", true};
+
+bool is_table(const legacy::Backend& b) { return &b == &kParquetTable; }
+
 bool data_exists(Storage& source, const std::string& ns, const std::string& key,
                  const legacy::Backend& b) {
   const std::string path = legacy::data_path(ns, key, b);
+  if (is_table(b)) return source.stat(path).has_value() || !source.list(path + "/").empty();
   if (!b.tree) return source.stat(path).has_value();
   // A zarr group of either format.
   return source.stat(path + "/zarr.json").has_value() || source.stat(path + "/.zgroup").has_value();
@@ -114,7 +125,8 @@ LegacyEntry resolve(Storage& source, const std::string& row) {
     }
     return e;
   }
-  e.read_as = legacy::by_original_name(e.backend);
+  e.read_as = e.backend == kParquetTable.original ? &kParquetTable
+                                                   : legacy::by_original_name(e.backend);
   if (e.read_as == nullptr) {
     e.problem = fmt::format("the original's '{}' entries are not read yet", e.backend);
     return e;
@@ -127,6 +139,71 @@ LegacyEntry resolve(Storage& source, const std::string& row) {
   }
   e.problem = fmt::format("its data ({}) is missing", legacy::data_path(e.ns, e.key, *e.read_as));
   return e;
+}
+
+// Text order, but runs of digits by their value: part.2 before part.10.
+bool natural_less(std::string_view a, std::string_view b) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (digit(a[i]) && digit(b[j])) {
+      std::size_t ie = i, je = j;
+      while (ie < a.size() && digit(a[ie])) ++ie;
+      while (je < b.size() && digit(b[je])) ++je;
+      std::string_view x = a.substr(i, ie - i), y = b.substr(j, je - j);
+      while (x.size() > 1 && x[0] == '0') x.remove_prefix(1);
+      while (y.size() > 1 && y[0] == '0') y.remove_prefix(1);
+      if (x.size() != y.size()) return x.size() < y.size();
+      if (x != y) return x < y;
+      i = ie;
+      j = je;
+      continue;
+    }
+    if (a[i] != b[j]) return a[i] < b[j];
+    ++i;
+    ++j;
+  }
+  return a.size() - i < b.size() - j;
+}
+
+// The partitions of the original's table at `path`, as the parquet codec stores them:
+// the file itself, or each `.parquet` file of the folder in path order (a file in Hive
+// folders as {"dir", "data"}). Names starting with '_' or '.' (a writer's `_metadata`,
+// checksums) are not data, as for every parquet reader.
+Value table_parts(Storage& source, const std::string& path) {
+  Value::Array parts;
+  if (source.stat(path)) {  // a file (a folder has no object of its own)
+    std::optional<std::string> whole = source.read(path);
+    if (!whole) throw Failure(fmt::format("{} vanished", source.url_of(path)));
+    parts.emplace_back(Bytes(std::move(*whole)));
+    return Value(std::move(parts));
+  }
+  const std::string prefix = path + "/";
+  std::vector<std::string> files;
+  for (const ObjectInfo& o : source.list(prefix)) {
+    const std::string relative = o.path.substr(prefix.size());
+    const std::vector<std::string> segments = split(relative, '/');
+    const bool hidden = std::any_of(segments.begin(), segments.end(), [](const std::string& part) {
+      return part.empty() || part[0] == '_' || part[0] == '.';
+    });
+    if (!hidden && relative.ends_with(".parquet")) files.push_back(relative);
+  }
+  std::sort(files.begin(), files.end(), natural_less);
+  if (files.empty()) throw Failure(fmt::format("{} holds no parquet file", source.url_of(path)));
+  for (const std::string& file : files) {
+    std::optional<std::string> bytes = source.read(prefix + file);
+    if (!bytes) throw Failure(fmt::format("{} vanished", source.url_of(prefix + file)));
+    const std::size_t slash = file.find_last_of('/');
+    if (slash == std::string::npos) {
+      parts.emplace_back(Bytes(std::move(*bytes)));
+      continue;
+    }
+    Value::Members part;
+    part.emplace_back("dir", Value(file.substr(0, slash)));
+    part.emplace_back("data", Value(Bytes(std::move(*bytes))));
+    parts.emplace_back(std::move(part));
+  }
+  return Value(std::move(parts));
 }
 
 std::vector<LegacyEntry> scan(Storage& source) {
@@ -222,6 +299,10 @@ class Migration {
       CommitOutcome outcome;
       if (is_null) {
         outcome = location_->commit(d, nullptr, nullptr, Value::object(), {});
+      } else if (is_table(*e.read_as)) {
+        DecodedValue payload(
+            Boxed::make(table_parts(*source_, legacy::data_path(e.ns, e.key, *e.read_as))));
+        outcome = location_->commit(d, codec, &payload, Value::object(), {});
       } else if (e.read_as->tree) {
         d.sparse = true;  // xarray leaves chunks of fill values unwritten
         const std::string prefix = legacy::data_path(e.ns, e.key, *e.read_as) + "/";

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 
+import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -36,6 +37,18 @@ def dataset(n):
 @cache(cache_args=['n'], backend='parquet')
 def table(n):
     return pd.DataFrame({'a': np.arange(n), 'b': [str(i) for i in range(n)]})
+
+
+@cache(cache_args=['n'], backend='parquet')
+def dask_table(n):
+    return dd.from_pandas(pd.DataFrame({'a': np.arange(n)}), npartitions=3)
+
+
+@cache(cache_args=['n'], backend='parquet')
+def parted_table(n):
+    df = pd.DataFrame({'a': np.arange(n), 'g': np.arange(n) // 3})
+    df.cache_partition = ['g']  # Hive folders g=0/, g=1/ (pandas' partition_cols)
+    return df
 
 
 @cache(cache_args=['n'])
@@ -70,6 +83,10 @@ record(dataset, 'zarr', 'dataset', n=5)
 # needs the function's folder to exist already (a fresh root has none).
 os.makedirs(os.path.join(root, 'table'), exist_ok=True)
 record(table, 'parquet', 'table', n=6)
+os.makedirs(os.path.join(root, 'dask_table'), exist_ok=True)
+record(dask_table, 'parquet', 'table', n=7)
+os.makedirs(os.path.join(root, 'parted_table'), exist_ok=True)
+record(parted_table, 'parquet', 'table', n=6)
 record(delta_table, 'delta', 'table', n=4)
 record(nothing, None, None, n=1)
 record(spaced, 'basic', {'n': 2}, namespace='exp1', n=2)
