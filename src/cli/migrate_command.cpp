@@ -67,21 +67,6 @@ struct LegacyEntry {
   std::string problem;  ///< why it cannot be migrated ("" = it can)
 };
 
-// The original's parquet backend: `<key>.parquet` is a file (pandas) or a folder (dask, or
-// partition columns). Migrated only: a mirror in the original's layout does not read it.
-const legacy::Backend kParquetTable{"parquet", "parquet", "parquet", true};
-
-bool is_table(const legacy::Backend& b) { return &b == &kParquetTable; }
-
-bool data_exists(Storage& source, const std::string& ns, const std::string& key,
-                 const legacy::Backend& b) {
-  const std::string path = legacy::data_path(ns, key, b);
-  if (is_table(b)) return source.stat(path).has_value() || !source.list(path + "/").empty();
-  if (!b.tree) return source.stat(path).has_value();
-  // A zarr group of either format.
-  return source.stat(path + "/zarr.json").has_value() || source.stat(path + "/.zgroup").has_value();
-}
-
 // The row `<key>[/<ns>]/<backend>.parquet` or `<key>[/<ns>].null`: which parts are the key
 // and which the namespace is told by where the data is (the key holds at least
 // `<function>/`; a value may hold '/').
@@ -125,85 +110,19 @@ LegacyEntry resolve(Storage& source, const std::string& row) {
     }
     return e;
   }
-  e.read_as = e.backend == kParquetTable.original ? &kParquetTable
-                                                   : legacy::by_original_name(e.backend);
+  e.read_as = legacy::by_original_name(e.backend);
   if (e.read_as == nullptr) {
     e.problem = fmt::format("the original's '{}' entries are not read yet", e.backend);
     return e;
   }
-  if (data_exists(source, e.ns, e.key, *e.read_as)) return e;
-  if (could_have_ns && data_exists(source, with_ns_ns, with_ns_key, *e.read_as)) {
+  if (legacy::data_exists(source, e.ns, e.key, *e.read_as)) return e;
+  if (could_have_ns && legacy::data_exists(source, with_ns_ns, with_ns_key, *e.read_as)) {
     e.key = with_ns_key;
     e.ns = with_ns_ns;
     return e;
   }
   e.problem = fmt::format("its data ({}) is missing", legacy::data_path(e.ns, e.key, *e.read_as));
   return e;
-}
-
-// Text order, but runs of digits by their value: part.2 before part.10.
-bool natural_less(std::string_view a, std::string_view b) {
-  auto digit = [](char c) { return c >= '0' && c <= '9'; };
-  std::size_t i = 0, j = 0;
-  while (i < a.size() && j < b.size()) {
-    if (digit(a[i]) && digit(b[j])) {
-      std::size_t ie = i, je = j;
-      while (ie < a.size() && digit(a[ie])) ++ie;
-      while (je < b.size() && digit(b[je])) ++je;
-      std::string_view x = a.substr(i, ie - i), y = b.substr(j, je - j);
-      while (x.size() > 1 && x[0] == '0') x.remove_prefix(1);
-      while (y.size() > 1 && y[0] == '0') y.remove_prefix(1);
-      if (x.size() != y.size()) return x.size() < y.size();
-      if (x != y) return x < y;
-      i = ie;
-      j = je;
-      continue;
-    }
-    if (a[i] != b[j]) return a[i] < b[j];
-    ++i;
-    ++j;
-  }
-  return a.size() - i < b.size() - j;
-}
-
-// The partitions of the original's table at `path`, as the parquet codec stores them:
-// the file itself, or each `.parquet` file of the folder in path order (a file in Hive
-// folders as {"dir", "data"}). Names starting with '_' or '.' (a writer's `_metadata`,
-// checksums) are not data, as for every parquet reader.
-Value table_parts(Storage& source, const std::string& path) {
-  Value::Array parts;
-  if (source.stat(path)) {  // a file (a folder has no object of its own)
-    std::optional<std::string> whole = source.read(path);
-    if (!whole) throw Failure(fmt::format("{} vanished", source.url_of(path)));
-    parts.emplace_back(Bytes(std::move(*whole)));
-    return Value(std::move(parts));
-  }
-  const std::string prefix = path + "/";
-  std::vector<std::string> files;
-  for (const ObjectInfo& o : source.list(prefix)) {
-    const std::string relative = o.path.substr(prefix.size());
-    const std::vector<std::string> segments = split(relative, '/');
-    const bool hidden = std::any_of(segments.begin(), segments.end(), [](const std::string& part) {
-      return part.empty() || part[0] == '_' || part[0] == '.';
-    });
-    if (!hidden && relative.ends_with(".parquet")) files.push_back(relative);
-  }
-  std::sort(files.begin(), files.end(), natural_less);
-  if (files.empty()) throw Failure(fmt::format("{} holds no parquet file", source.url_of(path)));
-  for (const std::string& file : files) {
-    std::optional<std::string> bytes = source.read(prefix + file);
-    if (!bytes) throw Failure(fmt::format("{} vanished", source.url_of(prefix + file)));
-    const std::size_t slash = file.find_last_of('/');
-    if (slash == std::string::npos) {
-      parts.emplace_back(Bytes(std::move(*bytes)));
-      continue;
-    }
-    Value::Members part;
-    part.emplace_back("dir", Value(file.substr(0, slash)));
-    part.emplace_back("data", Value(Bytes(std::move(*bytes))));
-    parts.emplace_back(std::move(part));
-  }
-  return Value(std::move(parts));
 }
 
 std::vector<LegacyEntry> scan(Storage& source) {
@@ -299,11 +218,12 @@ class Migration {
       CommitOutcome outcome;
       if (is_null) {
         outcome = location_->commit(d, nullptr, nullptr, Value::object(), {});
-      } else if (is_table(*e.read_as)) {
-        DecodedValue payload(
-            Boxed::make(table_parts(*source_, legacy::data_path(e.ns, e.key, *e.read_as))));
+      } else if (e.read_as->shape == legacy::DataShape::file_or_tree) {
+        // The codec reads the original's tables (a file, or a folder of any writer's).
+        DecodedValue payload(codec->read_tree(
+            *source_, legacy::data_path(e.ns, e.key, *e.read_as) + "/", Value::object()));
         outcome = location_->commit(d, codec, &payload, Value::object(), {});
-      } else if (e.read_as->tree) {
+      } else if (e.read_as->tree()) {
         d.sparse = true;  // xarray leaves chunks of fill values unwritten
         const std::string prefix = legacy::data_path(e.ns, e.key, *e.read_as) + "/";
         CopiedTree payload(source_, prefix, source_->url_of(prefix), false);

@@ -46,8 +46,9 @@ bool is_safe_key(std::string_view key) {
 
 const std::vector<Backend>& backends() {
   static const std::vector<Backend> kBackends = {
-      {"basic", "pickle", "pkl", false},
-      {"zarr", "zarr", "zarr", true},
+      {"basic", "pickle", "pkl", DataShape::file},
+      {"zarr", "zarr", "zarr", DataShape::zarr_group},
+      {"parquet", "parquet", "parquet", DataShape::file_or_tree},
   };
   return kBackends;
 }
@@ -83,6 +84,19 @@ std::string data_path(std::string_view ns, std::string_view key, const Backend& 
          std::string(b.extension);
 }
 
+bool data_exists(Storage& storage, std::string_view ns, std::string_view key, const Backend& b) {
+  const std::string path = data_path(ns, key, b);
+  switch (b.shape) {
+    case DataShape::file: return storage.stat(path).has_value();
+    case DataShape::zarr_group:  // either zarr format
+      return storage.stat(path + "/zarr.json").has_value() ||
+             storage.stat(path + "/.zgroup").has_value();
+    case DataShape::file_or_tree:
+      return storage.stat(path).has_value() || !storage.list(path + "/").empty();
+  }
+  return false;
+}
+
 std::optional<ManifestRecord> find(Storage& storage, const std::string& ns,
                                    const std::string& key, const std::string& backend) {
   if (!is_safe_key(key)) return std::nullopt;
@@ -106,7 +120,7 @@ std::optional<ManifestRecord> find(Storage& storage, const std::string& ns,
     m.backend = backend;
     m.payload = data_path(ns, key, *b);
     // xarray (zarr-python 3) leaves chunks that hold only the fill value unwritten.
-    m.sparse = b->tree;
+    m.sparse = b->shape == DataShape::zarr_group;
   }
   // Time-ordered like the engine's ids, so the newest of several backends wins a lookup.
   m.entry_id = std::to_string(row->mtime_ns);

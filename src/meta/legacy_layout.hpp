@@ -35,16 +35,27 @@ inline constexpr std::string_view kNullExtension = ".null";
 /// ".." component, no NUL. Keys and names taken from storage are checked with it first.
 bool is_safe_key(std::string_view key);
 
+/// What the original's data of a backend is.
+enum class DataShape {
+  file,          ///< one file (basic's pickle)
+  zarr_group,    ///< a zarr group folder (zarr.json or .zgroup at its top)
+  file_or_tree,  ///< one file (pandas) or a folder of files (dask, Hive folders): parquet
+};
+
 /// A backend of the original and the engine backend that reads its data.
 struct Backend {
   std::string_view original;   ///< its name in the metastore ("basic")
   std::string_view engine;     ///< the engine backend reading it ("pickle")
   std::string_view extension;  ///< its data's extension, without the dot ("pkl")
-  bool tree = false;           ///< the data is a folder (zarr)
+  DataShape shape = DataShape::file;
+  bool tree() const { return shape != DataShape::file; }  ///< read by the codec's read_tree
 };
 
-/// The original's backends that the engine reads (basic, zarr); others (parquet written as
-/// one pandas file, delta, sql, terracotta) are not read yet.
+/// Whether the data of (ns, key) for `b` is at the location.
+bool data_exists(Storage& storage, std::string_view ns, std::string_view key, const Backend& b);
+
+/// The original's backends that the engine reads (basic, zarr, parquet); others (delta,
+/// sql, terracotta) are not read yet.
 const std::vector<Backend>& backends();
 const Backend* by_engine_name(std::string_view engine_backend);
 const Backend* by_original_name(std::string_view original_backend);

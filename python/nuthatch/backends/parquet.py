@@ -233,13 +233,17 @@ class ParquetAdapter(Adapter):
         if path is None:
             return None
 
+        single = os.path.isfile(path)  # the original's pandas tables: one file
+
         def stored_dask():
-            first = _first_file(path)
+            first = path if single else _first_file(path)
             return first is not None and _written_by_dask(first)
 
         if not _read_as_dask(engine, stored_dask):
             return None
         import dask.dataframe as dd
+        if single:
+            return dd.read_parquet(path, engine="pyarrow")
         # Folders above the payload (the entry's key, `name=value`) are not Hive columns.
         base = os.path.abspath(path)
         return dd.read_parquet(base, engine="pyarrow", dataset={"partition_base_dir": base})

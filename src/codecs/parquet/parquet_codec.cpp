@@ -15,8 +15,13 @@
 //    them: a missing one is an error naming it, and so are a part beyond the count and a
 //    number found twice. Payloads written before the count was recorded read the listed
 //    parts, which must run from 0 without a gap (a missing last part goes unseen there).
-//    Other files, such as a writer's `_metadata`, are ignored. A folder without
-//    partitions is corrupt.
+//    Other files, such as a writer's `_metadata`, are ignored. A table written by another
+//    writer (the original Nuthatch's: pandas names its files `<uuid>-0.parquet`, in Hive
+//    folders for partition columns) has no `part.<i>` and no count: its `.parquet` files
+//    are its partitions, in path order (digits by value), names starting with '_' or '.'
+//    skipped as every reader skips them; and a payload that is one file (pandas'
+//    `to_parquet` of a whole table) is one partition. Anything else without partitions
+//    is corrupt.
 // The count lives in the name of an empty `_`-prefixed object so that the folder stays
 // one dataset for other readers: pyarrow, pandas, dask and Spark skip names starting with
 // '_', polars skips empty files, and a `*.parquet` glob (DuckDB) does not match it. Being
@@ -129,11 +134,44 @@ struct Found {
   std::string dir;
 };
 
-/// What the listing of a payload shows: the parts by number, and the recorded count.
+/// What the listing of a payload shows: the parts by number, the recorded count, and
+/// the other data files (relative paths; for tables written by other writers).
 struct Listing {
   std::vector<Found> parts;
   std::optional<std::size_t> count;
+  std::vector<std::string> foreign;
 };
+
+/// Text order, but runs of digits by their value: `x-2.parquet` before `x-10.parquet`.
+bool natural_less(std::string_view a, std::string_view b) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (digit(a[i]) && digit(b[j])) {
+      std::size_t ie = i, je = j;
+      while (ie < a.size() && digit(a[ie])) ++ie;
+      while (je < b.size() && digit(b[je])) ++je;
+      std::string_view x = a.substr(i, ie - i), y = b.substr(j, je - j);
+      while (x.size() > 1 && x[0] == '0') x.remove_prefix(1);
+      while (y.size() > 1 && y[0] == '0') y.remove_prefix(1);
+      if (x.size() != y.size()) return x.size() < y.size();
+      if (x != y) return x < y;
+      i = ie;
+      j = je;
+      continue;
+    }
+    if (a[i] != b[j]) return a[i] < b[j];
+    ++i;
+    ++j;
+  }
+  return a.size() - i < b.size() - j;
+}
+
+/// A data file of another writer: `<name>.parquet`, not hidden, in a Hive folder or none.
+bool is_foreign_part(std::string_view dir, std::string_view file) {
+  return file.size() > kPartSuffix.size() && file.ends_with(kPartSuffix) && file[0] != '_' &&
+         file[0] != '.' && (dir.empty() || is_partition_dir(dir));
+}
 
 Listing list_payload(Storage& storage, const std::string& path) {
   Listing out;
@@ -153,8 +191,11 @@ Listing list_payload(Storage& storage, const std::string& path) {
                                      out.count ? "a second one, " : "", info.path));
       }
       out.count = count;
+    } else if (is_foreign_part(dir, file)) {
+      out.foreign.emplace_back(name);
     }
   }
+  std::sort(out.foreign.begin(), out.foreign.end(), natural_less);
   std::sort(out.parts.begin(), out.parts.end(),
             [](const Found& a, const Found& b) { return a.number < b.number; });
   for (std::size_t i = 1; i < out.parts.size(); ++i) {
@@ -205,9 +246,7 @@ class ParquetCodec final : public Codec {
 
   Boxed read_tree(Storage& storage, const std::string& path, const Value& kwargs) const override {
     const Listing listing = list_payload(storage, path);
-    if (listing.parts.empty() && !listing.count) {
-      throw CodecError("parquet payload " + path + " holds no partitions");
-    }
+    if (listing.parts.empty() && !listing.count) return read_foreign(storage, path, listing);
     // Without a recorded count (an older payload), the parts listed must run from 0 up.
     const std::size_t count = listing.count ? *listing.count : listing.parts.back().number + 1;
     if (count == 0) throw CodecError("parquet payload " + path + " records no partitions");
@@ -244,6 +283,35 @@ class ParquetCodec final : public Codec {
         part.emplace_back(std::string(kDataField), Value(Bytes(std::move(*bytes))));
         parts.emplace_back(std::move(part));
       }
+    }
+    return Boxed::make(Value(std::move(parts)));
+  }
+
+ private:
+  // A table another writer wrote: its data files in path order, or the payload's one file.
+  static Boxed read_foreign(Storage& storage, const std::string& path, const Listing& listing) {
+    Value::Array parts;
+    if (listing.foreign.empty()) {
+      const std::string file = path.ends_with('/') ? path.substr(0, path.size() - 1) : path;
+      std::optional<std::string> bytes = file.empty() || !storage.stat(file) ? std::nullopt
+                                                                           : storage.read(file);
+      if (!bytes) throw CodecError("parquet payload " + path + " holds no partitions");
+      parts.emplace_back(Bytes(std::move(*bytes)));
+      return Boxed::make(Value(std::move(parts)));
+    }
+    parts.reserve(listing.foreign.size());
+    for (const std::string& name : listing.foreign) {
+      std::optional<std::string> bytes = storage.read(path + name);
+      if (!bytes) throw CodecError(fmt::format("parquet partition {}{} is missing", path, name));
+      const std::size_t slash = name.rfind('/');
+      if (slash == std::string::npos) {
+        parts.emplace_back(Bytes(std::move(*bytes)));
+        continue;
+      }
+      Value::Members part;
+      part.emplace_back(std::string(kDirField), Value(name.substr(0, slash)));
+      part.emplace_back(std::string(kDataField), Value(Bytes(std::move(*bytes))));
+      parts.emplace_back(std::move(part));
     }
     return Boxed::make(Value(std::move(parts)));
   }

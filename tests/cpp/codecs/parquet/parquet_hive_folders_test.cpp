@@ -105,5 +105,42 @@ TEST(ParquetHiveFolders, APartFoundTwiceOrOutsideAFolderIsAnError) {
   }
 }
 
+// Tables written by other writers (the original Nuthatch's pandas and dask tables);
+// digits in paths by their value: g=2 before g=10, abc-9 before abc-10.
+
+TEST(ParquetForeignTables, OneFileIsOnePartition) {
+  StoragePtr storage = memory();
+  storage->write("t.parquet", "whole table");
+  const Boxed read = parquet().read_tree(*storage, std::string(kPath), Value());
+  EXPECT_EQ(*read.get<Value>(), Value::array({Value(Bytes("whole table"))}));
+}
+
+TEST(ParquetForeignTables, DataFilesAreThePartitionsInPathOrder) {
+  StoragePtr storage = memory();
+  storage->write("t.parquet/g=10/abc-0.parquet", "g10");
+  storage->write("t.parquet/g=2/abc-0.parquet", "g2");
+  storage->write("t.parquet/g=2/abc-10.parquet", "g2b");
+  storage->write("t.parquet/g=2/abc-9.parquet", "g2a");
+  storage->write("t.parquet/_metadata", "not data");
+  storage->write("t.parquet/_common_metadata.parquet", "not data");
+  storage->write("t.parquet/.abc-0.parquet.crc", "not data");
+  storage->write("t.parquet/notes.txt", "not data");
+  const Boxed read = parquet().read_tree(*storage, std::string(kPath), Value());
+  EXPECT_EQ(*read.get<Value>(),
+            Value::array({in_folder("g=2", "g2"), in_folder("g=2", "g2a"),
+                          in_folder("g=2", "g2b"), in_folder("g=10", "g10")}));
+}
+
+TEST(ParquetForeignTables, NothingToReadIsAnError) {
+  StoragePtr storage = memory();
+  storage->write("t.parquet/_metadata", "not data");
+  try {
+    parquet().read_tree(*storage, std::string(kPath), Value());
+    ADD_FAILURE() << "read a table of no partitions";
+  } catch (const CodecError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("holds no partitions"));
+  }
+}
+
 }  // namespace
 }  // namespace nuthatch
