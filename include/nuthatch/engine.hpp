@@ -116,6 +116,11 @@ struct StoredEntry {
 std::optional<StoredEntry> stored_entry(const FunctionSpec& fn, CallArgs args,
                                         const CallOptions& options);
 
+/// The URL of the folder of manifests (meta/) of the store that a call's entry is
+/// written to: where this engine keeps what the original Nuthatch kept in its metastore
+/// (`nuthatch_metadata.nut`).
+std::string metadata_url(const FunctionSpec& fn, CallArgs args, const CallOptions& options);
+
 /// Removes that entry: its value entry, or with `null_entry` its null entry (its payload
 /// is retired; `nuthatch gc` reclaims it). Returns false when there was none. Throws
 /// StorageError where the location is read-only.

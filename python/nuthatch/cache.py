@@ -348,11 +348,29 @@ class Cache:
         import datetime
         return datetime.datetime.fromisoformat(stored[1]).timestamp() * 1_000_000
 
+    @property
+    def metastore(self):
+        """Where this location keeps its entries' metadata, as the original's metastore
+        object tells it: ``table_path`` is the URL of the manifests' folder (``meta/``;
+        the original's ``nuthatch_metadata.nut``). Its other internals do not exist here."""
+        return _Metastore(self._function.metadata_url(
+            [self.cache_key], {**self._where, "cache_mode": self._write_mode}))
+
     def upsert(self, ds, upsert_keys=None):
         raise NotImplementedError("Cache.upsert: call the cached function with upsert=True")
 
     def sync(self, from_cache):
         raise NotImplementedError("Cache.sync: use cache_mode='local_sync' on the call")
+
+
+class _Metastore:
+    """Cache.metastore: the location's metadata folder (table_path)."""
+
+    def __init__(self, table_path):
+        self.table_path = table_path
+
+    def __repr__(self):
+        return f"<metastore {self.table_path}>"
 
 
 def _location_of(config):

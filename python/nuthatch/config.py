@@ -99,8 +99,9 @@ def set_global_skipped_filesystem(filesystem):
         raise ValueError(f"set_global_skipped_filesystem: a filesystem is a non-empty text "
                          f"(e.g. 'gs://bucket/caches'), not {filesystem!r}")
     path = _core.global_config_path()
-    if path is None or path == os.path.join(os.path.expanduser('~'), '.nuthatch.toml'):
-        path = os.path.expanduser('~/.nuthatch.toml')  # the original's call (tests patch it)
+    if path is None or path == os.path.join(os.environ.get('HOME', ''), '.nuthatch.toml'):
+        # The home file, found by the original's own call (its tests patch expanduser).
+        path = os.path.expanduser('~/.nuthatch.toml')
     data = {}
     if os.path.exists(path) and os.path.getsize(path) > 0:
         with open(path, 'rb') as f:

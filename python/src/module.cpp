@@ -67,6 +67,14 @@ class Function {
     return nb::make_tuple(entry->backend, entry->created);
   }
 
+  /// The URL of the manifests' folder where the call writes (engine::metadata_url).
+  std::string metadata_url(nb::list args, nb::dict options) const {
+    CallArgs call_args = to_call_args(args);
+    CallOptions call_options = call_options_from(options);
+    nb::gil_scoped_release nogil;
+    return engine::metadata_url(*spec_, std::move(call_args), call_options);
+  }
+
   /// Removes that entry, or its null entry; whether there was one (engine::remove).
   bool remove(nb::list args, nb::dict options, bool null_entry) const {
     CallArgs call_args = to_call_args(args);
@@ -180,6 +188,7 @@ NB_MODULE(_core, m) {
       .def_prop_ro("name", &Function::name)
       .def("call", &Function::call, nb::arg("args"), nb::arg("options"), nb::arg("compute"))
       .def("stored_entry", &Function::stored_entry, nb::arg("args"), nb::arg("options"))
+      .def("metadata_url", &Function::metadata_url, nb::arg("args"), nb::arg("options"))
       .def("remove", &Function::remove, nb::arg("args"), nb::arg("options"),
            nb::arg("null_entry"));
 

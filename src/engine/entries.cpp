@@ -52,6 +52,11 @@ std::optional<StoredEntry> stored_entry(const FunctionSpec& fn, CallArgs args,
   return StoredEntry{found->record.manifest.backend, found->record.manifest.created};
 }
 
+std::string metadata_url(const FunctionSpec& fn, CallArgs args, const CallOptions& options) {
+  Place p = place_of(fn, std::move(args), options);
+  return p.level->store_for(p.r.backend)->metadata_url();
+}
+
 bool remove(const FunctionSpec& fn, CallArgs args, const CallOptions& options, bool null_entry) {
   Place p = place_of(fn, std::move(args), options);
   if (null_entry) {

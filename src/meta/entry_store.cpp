@@ -355,7 +355,7 @@ std::vector<EntryInfo> EntryStore::list() const {
   // The original's entries are found by key (find), not listed: `nuthatch list` shows
   // this engine's entries only.
   if (layout_ == EntryLayout::nuthatch_0_4) return out;
-  for (const ObjectInfo& o : storage_->list("meta/")) {
+  for (const ObjectInfo& o : storage_->list(std::string(kMetadataFolder))) {
     auto loc = parse_manifest_path(o.path);
     if (!loc) continue;
     out.push_back({location_, std::move(loc->ns), std::move(loc->key), std::move(loc->backend),
@@ -363,6 +363,8 @@ std::vector<EntryInfo> EntryStore::list() const {
   }
   return out;
 }
+
+std::string EntryStore::metadata_url() const { return storage_->url_of(kMetadataFolder); }
 
 std::string EntryStore::payload_url(const Manifest& m) const {
   if (!m.payload.empty()) return storage_->url_of(m.payload);

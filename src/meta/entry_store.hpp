@@ -135,6 +135,8 @@ class EntryStore {
 
   /// URL of an entry's payload (inline entries: the manifest's URL).
   std::string payload_url(const Manifest& m) const;
+  /// The URL of the folder holding every manifest of this store (meta/).
+  std::string metadata_url() const;
   /// payload_url() with the options to open it with.
   PayloadLocation payload_location(const Manifest& m) const;
 

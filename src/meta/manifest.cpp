@@ -242,11 +242,11 @@ Manifest manifest_from_json(std::string_view text, std::string_view where) {
 }
 
 std::string manifest_dir(std::string_view ns, std::string_view key) {
-  return fmt::format("meta/{}/{}/", ns, key);
+  return fmt::format("{}{}/{}/", kMetadataFolder, ns, key);
 }
 
 std::string manifest_path(std::string_view ns, std::string_view key, std::string_view backend) {
-  return fmt::format("meta/{}/{}/{}.json", ns, key, backend);
+  return fmt::format("{}{}/{}/{}.json", kMetadataFolder, ns, key, backend);
 }
 
 std::string payload_path(std::string_view ns, std::string_view key, std::string_view backend,
@@ -280,7 +280,7 @@ std::optional<std::string> retired_payload_of(std::string_view marker_path) {
 }
 
 std::optional<ManifestLocation> parse_manifest_path(std::string_view path) {
-  constexpr std::string_view kPrefix = "meta/";
+  constexpr std::string_view kPrefix = kMetadataFolder;
   constexpr std::string_view kSuffix = ".json";
   if (!path.starts_with(kPrefix) || !path.ends_with(kSuffix)) return std::nullopt;
   path.remove_prefix(kPrefix.size());

@@ -91,6 +91,9 @@ class NewerFormatError : public CodecError {
 /// a manifest never decides which path is read or deleted.
 Manifest parse_manifest_at(std::string_view text, std::string_view path, std::string_view where);
 
+/// The folder of every manifest of a store.
+inline constexpr std::string_view kMetadataFolder = "meta/";
+
 /// meta/<ns>/<key>/<backend>.json
 std::string manifest_path(std::string_view ns, std::string_view key, std::string_view backend);
 /// meta/<ns>/<key>/

@@ -258,8 +258,14 @@ def test_cache_writes_reads_and_marks_null(project):
     assert entry.get_uri().startswith(str(project.root))
     entry.set_null()
     assert entry.is_null() and not entry.exists()
+    # The original's metastore tells where the metadata lies: here the manifests' folder.
+    assert entry.metastore.table_path == str(project.root / "meta") + "/"
+    assert (project.root / "meta" / "test").is_dir()  # the namespace's manifests are there
     entry.delete_null()
     assert not entry.is_null()
+    elsewhere = Cache({"filesystem": str(project.dir / "other")}, "k", None, None, {}, None,
+                      None)
+    assert elsewhere.metastore.table_path == str(project.dir / "other" / "meta") + "/"
 
 
 def test_cache_at_the_local_location_and_read_only(project):
