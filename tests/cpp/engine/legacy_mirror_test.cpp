@@ -13,6 +13,7 @@
 
 #include "cli/run_cli.hpp"
 #include "common/json.hpp"
+#include "location/location.hpp"
 #include "meta/entry_store.hpp"
 #include "meta/legacy_layout.hpp"
 #include "nuthatch/nuthatch.hpp"
@@ -143,8 +144,8 @@ TEST(MigratedKey, KeepsTheOriginalKeyAsOneValue) {
   EXPECT_THROW(nh::migrated_key("../x"), nh::KeyError);
 }
 
-// A legacy root with a dataset, a null result, a table (not read yet) and a row whose
-// data is gone.
+// A legacy root with a dataset, a null result, a parquet table (one file, as pandas
+// writes it), a delta table (not read yet) and a row whose data is gone.
 void write_legacy_root(const fs::path& legacy) {
   touch(legacy / "nuthatch_metadata.nut/grid/3/zarr.parquet");
   nh::zarr::write(grid(42), (legacy / "grid/3.zarr").string());
@@ -153,6 +154,8 @@ void write_legacy_root(const fs::path& legacy) {
   touch(legacy / "nuthatch_metadata.nut/empty/1.null");
   touch(legacy / "nuthatch_metadata.nut/table/6/parquet.parquet");
   touch(legacy / "table/6.parquet", "PAR1");
+  touch(legacy / "nuthatch_metadata.nut/deltas/2/delta.parquet");
+  touch(legacy / "deltas/2.delta/_delta_log/00000000000000000000.json", "{}");
   touch(legacy / "nuthatch_metadata.nut/grid/9/zarr.parquet");  // its data is gone
 }
 
@@ -163,27 +166,34 @@ TEST(Migrate, CopiesEntriesThatCallsThenFindAndReportsTheRest) {
 
   auto dry = nh::testing::run_cli({"migrate", "--from", legacy.string(), "--dry-run"});
   ASSERT_EQ(dry.status, 0) << dry.err;
-  EXPECT_NE(dry.out.find("Would migrate 3 entries"), std::string::npos) << dry.out;
+  EXPECT_NE(dry.out.find("Would migrate 4 entries"), std::string::npos) << dry.out;
   EXPECT_FALSE(fs::exists(project.root() / "meta"));
 
   auto run = nh::testing::run_cli({"migrate", "--from", legacy.string(), "--json"});
   ASSERT_EQ(run.status, 0) << run.err;
   nh::Value report = nh::from_json(run.out);
-  EXPECT_EQ(report["migrated"].as<std::int64_t>(), 3);
+  EXPECT_EQ(report["migrated"].as<std::int64_t>(), 4);
   EXPECT_EQ(report["not_migrated"].as<std::int64_t>(), 2);
   std::string reasons;
   for (std::size_t i = 0; i < report["entries"].size(); ++i) {
     reasons += report["entries"][i]["detail"].as<std::string>() + "\n";
   }
-  EXPECT_NE(reasons.find("'parquet' entries are not read yet"), std::string::npos) << reasons;
+  EXPECT_NE(reasons.find("'delta' entries are not read yet"), std::string::npos) << reasons;
   EXPECT_NE(reasons.find("grid/9.zarr) is missing"), std::string::npos) << reasons;
   EXPECT_TRUE(fs::exists(project.root() / nh::legacy::kMigrationMarker));
+  // The table's one file is the migrated entry's one partition.
+  auto tables = nh::Locations::current()->root().store_for("parquet");
+  auto table = tables->find("_", nh::migrated_key("table/6"), "parquet");
+  ASSERT_TRUE(table);
+  EXPECT_EQ(tables->read(*table, nh::CodecRegistry::get("parquet"), nh::Value::object())
+                ->as<nh::Value>(),
+            nh::Value::array({nh::Value(nh::Bytes("PAR1"))}));
 
   // Resumable: a second run finds everything in place.
   auto again = nh::testing::run_cli({"migrate", "--from", legacy.string()});
   ASSERT_EQ(again.status, 0) << again.err;
   EXPECT_NE(again.out.find("Migrated 0 entries"), std::string::npos) << again.out;
-  EXPECT_NE(again.out.find("3 already there"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("4 already there"), std::string::npos) << again.out;
 
   // The legacy root can go: calls find the migrated entries from their arguments.
   fs::remove_all(legacy.path());
