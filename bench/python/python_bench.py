@@ -1,41 +1,50 @@
 """Side-by-side benchmark of the Python package: nuthatch (this engine) vs the original
-Nuthatch from PyPI vs joblib.Memory, on the same machine in one run.
+Nuthatch from PyPI vs joblib.Memory vs the raw libraries (pyarrow parquet, xarray + zarr),
+on the same machine in one run.
 
 Run from the repository root (see DEVELOPERS.md, "Python benchmarks"):
 
-    build/pyvenv/bin/python bench/python/python_bench.py [--size-gib 1] [--repeat 2]
+    build/pyvenv/bin/python bench/python/python_bench.py [--size-mib 256] [--repeat 3]
 
-Each engine runs in its own child process (this script with --engine), in a fresh
-temporary project whose storage root is a local directory inside it:
+Every engine works in child processes of this script (--child), in a fresh temporary
+project whose storage root is a local directory inside it:
   - nuthatch: build/pyvenv, root set by `[tool.nuthatch] filesystem` in pyproject.toml;
   - original: the original package in its own environment (--original-python, default
-    build/venv-original/bin/python; it needs Python >= 3.12), configured the same way
-    (its only configuration); it records the git commit of each write, so the project
-    is a git repository with one commit;
-  - joblib: `joblib.Memory(<root>)`, build/pyvenv.
+    build/venv-original/bin/python; it needs Python >= 3.12), configured the same way;
+    it records the git commit of each write, so the project is a git repository;
+  - joblib: `joblib.Memory(<root>)`, build/pyvenv;
+  - raw: no cache at all: pyarrow writes / reads a parquet file (`pq.write_table`,
+    `pq.read_table(...).to_pandas()`), xarray writes / reads a zarr store (`to_zarr`,
+    `open_zarr(...).load()`), each with its library's defaults.
 Logging below WARNING is disabled in every child (the original logs each call at INFO).
 
-Measures:
-  (a) hit: latency of recalling a small value (a dict of a few scalars and a list) that
-      is already stored, median over many calls (nothing memoized in memory);
-  (b) miss: latency of a call whose small value is not stored yet (key, compute, write),
-      median over distinct keys;
-  (c) dataset write / read: a float32 xarray.Dataset of --size-gib (3 variables, time x
-      256 x 341, in memory), returned by a cached function: the first call (write) and a
-      recall fully loaded (`.load()`; read), best of --repeat, page cache warm. The rounds
-      run in one process, so from the second on nuthatch's buffer pool hands the
-      buffers of the dataset released before to this one (--buffer-pool-bytes 0: off).
-Each engine stores the dataset with its own defaults (chunks, compression). Ratios are
-the other engine's time divided by nuthatch's (> 1: nuthatch is faster). Targets: hit
->= 100x the original and >= 5x joblib; dataset write and read >= 2x the original.
+Measures (seconds; best of --repeat, page cache warm):
+  hit / miss      recalling a small stored value (median of many calls), and a call whose
+                  small value is not stored yet (compute + commit, median over new keys);
+  frame write     the first call of a function returning a pandas DataFrame of
+                  --size-mib (int64, float64, float32, a 50-value string column, datetimes);
+  frame read      its first recall in a fresh process (the process imported pandas and
+                  defined the function before the clock starts; nothing of the engine ran);
+  dataset write   the first call of a function returning a float32 xarray.Dataset of
+                  --size-mib (daily, 96 x 128 grid, two variables);
+  dataset read, warm   `.load()` of a recall in the process that wrote it;
+  dataset read, fresh  `.load()` of its first recall in a fresh process;
+  floor           (nuthatch only) decompressing the stored dataset's chunks, already in
+                  memory, with their codec on all cores into one preallocated buffer: the
+                  time a recall cannot beat;
+  peak RSS        of the fresh-process recalls (ru_maxrss), as a multiple of the data size.
+Ratios are the other engine's time divided by nuthatch's (> 1: nuthatch is faster).
+`--json FILE` writes every number; `--sweep 16,64,256,1024,2048 --plot FILE.png` also
+times the fresh-process recalls at each size (MiB) and plots them (matplotlib).
 
 This is a benchmark, not a test: it prints numbers and fails only if an engine fails.
 """
 import argparse
+import concurrent.futures
 import json
 import logging
-import math
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -43,51 +52,100 @@ import sys
 import tempfile
 import time
 
-GIB = 1 << 30
-VARIABLES = ("t2m", "u10", "v10")
-LAT, LON = 256, 341
-FLOAT32_BYTES = 4
+MIB = 1 << 20
 HIT_SECONDS, HIT_MIN_CALLS, HIT_MAX_CALLS = 1.0, 50, 200_000
 MISS_SECONDS, MISS_MIN_CALLS, MISS_MAX_CALLS = 2.0, 5, 5_000
 DEFAULT_ORIGINAL_PYTHON = "build/venv-original/bin/python"
-ENGINES = ("nuthatch", "original", "joblib")
+ENGINES = ("nuthatch", "original", "joblib", "raw")
+CACHES = ("nuthatch", "original", "joblib")  # the engines that cache a small value
+LAT, LON, VARIABLES = 96, 128, ("t2m", "precip")
+FRAME_ROW_BYTES = 8 + 8 + 4 + 8 + 8  # int64, float64, float32, a string (a reference), datetime
 
 
-def small(x):
-    return {"key": x, "values": [1.5, 2.5, 3.5], "label": "a small value"}
+# --- the data --------------------------------------------------------------------------
+def small(run):
+    return {"key": run, "values": [1.5, 2.5, 3.5], "label": "a small value"}
 
 
-def make_dataset(size_gib):
-    """~size_gib of float32 (time x lat x lon, 3 variables): a smooth field plus noise
-    rounded to 0.01, so it compresses like measured data rather than like random bits."""
+def make_frame(size_mib, seed=0):
+    import numpy as np
+    import pandas as pd
+    rows = max(1, size_mib * MIB // FRAME_ROW_BYTES)
+    rng = np.random.default_rng(seed)
+    labels = np.array([f"station-{i:03d}" for i in range(50)], dtype=object)
+    return pd.DataFrame({
+        "id": np.arange(rows, dtype=np.int64),
+        "value": rng.standard_normal(rows),
+        "weight": rng.random(rows, dtype=np.float32),
+        "station": labels[rng.integers(0, len(labels), rows)],
+        "time": pd.Timestamp("2000-01-01") + pd.to_timedelta(np.arange(rows) * 60, "s"),
+    })
+
+
+def make_dataset(size_mib, seed=0):
+    """float32 (time x lat x lon, two variables): a smooth field plus noise rounded to
+    0.01, so it compresses like measured data rather than like random bits."""
     import numpy as np
     import pandas as pd
     import xarray as xr
-
-    n_time = max(1, math.ceil(size_gib * GIB / (len(VARIABLES) * LAT * LON * FLOAT32_BYTES)))
-    rng = np.random.default_rng(0)
+    n_time = max(1, size_mib * MIB // (len(VARIABLES) * LAT * LON * 4))
+    rng = np.random.default_rng(seed)
     field = (280 + 20 * np.sin(np.linspace(0, 3, LAT))[:, None]
              * np.cos(np.linspace(0, 5, LON))[None, :]).astype(np.float32)
     data = {}
     for name in VARIABLES:
-        values = np.empty((n_time, LAT, LON), dtype=np.float32)
-        for t in range(n_time):
-            values[t] = field + rng.standard_normal((LAT, LON), dtype=np.float32)
+        values = field + rng.standard_normal((n_time, LAT, LON), dtype=np.float32)
         np.round(values, 2, out=values)
         data[name] = (("time", "lat", "lon"), values, {"units": "K"})
     return xr.Dataset(data, coords={
-        "time": pd.date_range("2000-01-01", periods=n_time, freq="6h"),
+        "time": pd.date_range("2000-01-01", periods=n_time, freq="D"),
         "lat": np.linspace(90, -90, LAT, dtype=np.float32),
         "lon": np.linspace(0, 360, LON, endpoint=False, dtype=np.float32)})
 
 
-def cached(engine, func, cache_args, root):
-    """func wrapped by the engine's cache, keyed by cache_args."""
+# --- the engines -----------------------------------------------------------------------
+class Raw:
+    """The libraries themselves, no cache: what a cache's recall is measured against."""
+
+    def __init__(self, root, kind):
+        self.root, self.kind = root, kind
+
+    def __call__(self, func):
+        def call(run):
+            path = os.path.join(self.root, f"{func.__name__}-{run}")
+            if os.path.exists(path):
+                return self.read(path)
+            value = func(run)
+            self.write(value, path)
+            return value
+        return call
+
+    def write(self, value, path):
+        if self.kind == "frame":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            pq.write_table(pa.Table.from_pandas(value), path)
+        else:
+            value.to_zarr(path)
+
+    def read(self, path):
+        if self.kind == "frame":
+            import pyarrow.parquet as pq
+            return pq.read_table(path).to_pandas()
+        import xarray as xr
+        return xr.open_zarr(path)
+
+
+def cached(engine, func, root, kind=None):
+    """func(run) wrapped by the engine's cache, keyed by run."""
+    if engine == "raw":
+        return Raw(root, kind)(func)
     if engine == "joblib":
         import joblib
         return joblib.Memory(root, verbose=0).cache(func)
     from nuthatch import cache  # this package or the original, by interpreter
-    return cache(cache_args=cache_args)(func)
+    return cache(cache_args=["run"])(func)
 
 
 def timed(call):
@@ -97,7 +155,6 @@ def timed(call):
 
 
 def repeat_for(seconds, min_calls, max_calls, call):
-    """Per-call seconds of call(i), i = 0, 1, ..., for at least `seconds` and `min_calls`."""
     times = []
     deadline = time.perf_counter() + seconds
     while len(times) < max_calls and (len(times) < min_calls or time.perf_counter() < deadline):
@@ -105,44 +162,133 @@ def repeat_for(seconds, min_calls, max_calls, call):
     return times
 
 
-def run_engine(engine, root, size_gib, repeat):
-    """The measures of one engine, in this process: a dict of seconds."""
-    logging.disable(logging.INFO)
+def frame_value(run):  # the cached functions: their names key joblib's and raw's stores
+    return FRAME
+
+
+def dataset_value(run):
+    return DATASET
+
+
+FRAME = DATASET = None
+
+
+def child_write(engine, root, size_mib, repeat):
+    """In one process: hit and miss, then `repeat` writes of the frame and the dataset
+    (keys 0 .. repeat-1) with a warm `.load()` of each dataset."""
+    global FRAME, DATASET
     out = {}
-    small_cached = cached(engine, small, ["x"], os.path.join(root, "small"))
+    if engine in CACHES:
+        small_cached = cached(engine, small, os.path.join(root, "small"))
+        small_cached(-1)
+        hits = repeat_for(HIT_SECONDS, HIT_MIN_CALLS, HIT_MAX_CALLS,
+                          lambda i: small_cached(-1))
+        assert small_cached(-1) == small(-1)
+        out["hit"], out["hit_calls"] = statistics.median(hits), len(hits)
+        misses = repeat_for(MISS_SECONDS, MISS_MIN_CALLS, MISS_MAX_CALLS,
+                            lambda i: small_cached(i))
+        out["miss"], out["miss_calls"] = statistics.median(misses), len(misses)
 
-    small_cached(0)  # (a) stored once, then recalled
-    hits = repeat_for(HIT_SECONDS, HIT_MIN_CALLS, HIT_MAX_CALLS, lambda i: small_cached(0))
-    assert small_cached(0) == small(0)
-    out["hit"] = statistics.median(hits)
-    out["hit_calls"] = len(hits)
+    FRAME = make_frame(size_mib)
+    out["frame_mib"] = FRAME.memory_usage(deep=False).sum() / MIB
+    frame_cached = cached(engine, frame_value, os.path.join(root, "frame"), "frame")
+    out["frame_write"] = min(timed(lambda: frame_cached(run))[0] for run in range(repeat))
+    FRAME = None
 
-    misses = repeat_for(MISS_SECONDS, MISS_MIN_CALLS, MISS_MAX_CALLS,
-                        lambda i: small_cached(i + 1))  # (b) a new key each call
-    out["miss"] = statistics.median(misses)
-    out["miss_calls"] = len(misses)
-
-    dataset = make_dataset(size_gib)  # (c) built before timing; the function returns it
-    out["dataset_gib"] = dataset.nbytes / GIB
-
-    def big(run):
-        return dataset
-
-    big_cached = cached(engine, big, ["run"], os.path.join(root, "big"))
+    DATASET = make_dataset(size_mib)
+    out["dataset_mib"] = DATASET.nbytes / MIB
+    dataset_cached = cached(engine, dataset_value, os.path.join(root, "dataset"), "dataset")
     writes, reads = [], []
     for run in range(repeat):
-        writes.append(timed(lambda: big_cached(run))[0])
-        seconds, recalled = timed(lambda: big_cached(run).load())
+        writes.append(timed(lambda: dataset_cached(run))[0])
+        seconds, recalled = timed(lambda: dataset_cached(run).load())
         reads.append(seconds)
-        last = dataset["v10"].isel(time=-1).values
-        assert (recalled["v10"].isel(time=-1).values == last).all(), f"{engine}: wrong data"
+        assert bool((recalled["t2m"] == DATASET["t2m"]).all()), f"{engine}: wrong data"
         del recalled
-    out["write"], out["read"] = min(writes), min(reads)
+    out["dataset_write"], out["dataset_read_warm"] = min(writes), min(reads)
+    if engine == "nuthatch":
+        out["floor"] = decompression_floor(dataset_cached, repeat)
+        out["stored_mib"] = stored_bytes(root) / MIB
+    elif engine in ("joblib", "raw", "original"):
+        out["stored_mib"] = stored_bytes(root) / MIB
+    DATASET = None
     return out
 
 
+def child_recall(engine, root, what, run):
+    """In a fresh process: the first recall of what (`frame` or `dataset`) stored as run."""
+    import pandas  # noqa: F401 - a user's script has imported its libraries
+    import xarray  # noqa: F401
+    if what == "frame":
+        call = cached(engine, frame_value, os.path.join(root, "frame"), "frame")
+        seconds, value = timed(lambda: call(run))
+        rows = len(value)
+        assert rows > 0 and value["station"].iloc[-1].startswith("station-"), engine
+    else:
+        call = cached(engine, dataset_value, os.path.join(root, "dataset"), "dataset")
+        seconds, value = timed(lambda: call(run).load())
+        assert float(value["t2m"].isel(time=-1).mean()) > 200, engine
+    return {"seconds": seconds, "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def decompression_floor(dataset_cached, repeat):
+    """Seconds to decode the stored dataset's chunks (read into memory first) with their
+    codec, on all cores, into one preallocated buffer per variable: best of `repeat`."""
+    import numpy as np
+    import numcodecs
+    path = dataset_cached(0, filepath_only=True)
+    path = path[len("file://"):] if path.startswith("file://") else path
+    jobs = []
+    for name in VARIABLES:
+        with open(os.path.join(path, name, "zarr.json")) as f:
+            meta = json.load(f)
+        shape, chunk = meta["shape"], meta["chunk_grid"]["configuration"]["chunk_shape"]
+        codec = next(c for c in meta["codecs"] if c["name"] == "blosc")["configuration"]
+        blosc = numcodecs.Blosc(cname=codec["cname"], clevel=codec["clevel"],
+                                shuffle={"noshuffle": 0, "shuffle": 1,
+                                         "bitshuffle": 2}[codec["shuffle"]])
+        out = np.empty(shape, dtype=np.float32)
+        for folder, _, files in os.walk(os.path.join(path, name, "c")):
+            for file in files:
+                index = [int(p) for p in os.path.relpath(os.path.join(folder, file),
+                                                          os.path.join(path, name, "c")).split("/")]
+                with open(os.path.join(folder, file), "rb") as f:
+                    raw = f.read()
+                region = tuple(slice(i * c, min((i + 1) * c, s))
+                               for i, c, s in zip(index, chunk, shape))
+                jobs.append((blosc, raw, out, region, chunk))
+
+    def decode(job):
+        blosc, raw, out, region, chunk = job
+        full = [r.stop - r.start for r in region] == chunk
+        target = out[region] if full else np.empty(chunk, dtype=np.float32)
+        if full and target.flags.c_contiguous:
+            blosc.decode(raw, out=target)
+        else:
+            target[...] = np.frombuffer(blosc.decode(raw), dtype=np.float32).reshape(chunk)
+            out[region] = target[tuple(slice(0, r.stop - r.start) for r in region)]
+
+    best = None
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count()) as pool:
+        for _ in range(repeat):
+            seconds = timed(lambda: list(pool.map(decode, jobs)))[0]
+            best = seconds if best is None else min(best, seconds)
+    return best
+
+
+def stored_bytes(root):
+    total = 0
+    for folder, _, files in os.walk(root):
+        for file in files:
+            try:
+                total += os.lstat(os.path.join(folder, file)).st_size
+            except OSError:
+                pass
+    return total
+
+
+# --- the parent ------------------------------------------------------------------------
 def child_project(engine, workdir):
-    """A fresh project directory for one engine; returns its storage root."""
     root = os.path.join(workdir, "root")
     with open(os.path.join(workdir, "pyproject.toml"), "w") as f:
         f.write(f'[tool.nuthatch]\nfilesystem = "{root}"\n')
@@ -154,38 +300,65 @@ def child_project(engine, workdir):
     return root
 
 
-def run_child(engine, python, size_gib, repeat, buffer_pool_bytes=None):
-    """Runs one engine in a child process in a fresh project; its measures, or None."""
+def run_child(python, workdir, engine, args):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUTHATCH_")}
+    env["XDG_CACHE_HOME"] = os.path.join(workdir, "xdg")
+    cmd = [python, os.path.abspath(__file__), "--child", engine,
+           "--root", os.path.join(workdir, "root")] + args
+    proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{engine} {' '.join(args)} failed:\n{proc.stderr[-4000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run_engine(engine, python, size_mib, repeat, recalls_only=False):
+    """One engine's measures at one size: a dict of seconds (and sizes)."""
     workdir = tempfile.mkdtemp(prefix=f"nh-python-bench-{engine}-")
     try:
-        root = child_project(engine, workdir)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NUTHATCH_")}
-        env["XDG_CACHE_HOME"] = os.path.join(workdir, "xdg")
-        if engine == "nuthatch" and buffer_pool_bytes is not None:
-            env["NUTHATCH_BUFFER_POOL_BYTES"] = str(buffer_pool_bytes)
-        cmd = [python, os.path.abspath(__file__), "--engine", engine, "--root", root,
-               "--size-gib", str(size_gib), "--repeat", str(repeat)]
-        print(f"running {engine} ...", file=sys.stderr, flush=True)
-        proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True)
-        if proc.returncode != 0:
-            print(f"{engine} failed:\n{proc.stderr[-4000:]}", file=sys.stderr)
-            return None
-        return json.loads(proc.stdout.strip().splitlines()[-1])
+        child_project(engine, workdir)
+        print(f"running {engine} at {size_mib} MiB ...", file=sys.stderr, flush=True)
+        out = run_child(python, workdir, engine,
+                        ["--phase", "write", "--size-mib", str(size_mib),
+                         "--repeat", str(1 if recalls_only else repeat)])
+        for what in ("frame", "dataset"):
+            recalls = [run_child(python, workdir, engine,
+                                 ["--phase", "recall", "--what", what, "--run", str(run)])
+                       for run in range(1 if recalls_only else repeat)]
+            best = min(recalls, key=lambda r: r["seconds"])
+            out[f"{what}_read"] = best["seconds"]
+            out[f"{what}_rss_ratio"] = best["max_rss_mib"] / out[f"{what}_mib"]
+        return out
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+ROWS = [("hit, small value", "hit", 1e6, "us"),
+        ("miss + commit, small value", "miss", 1e3, "ms"),
+        ("DataFrame write", "frame_write", 1, "s"),
+        ("DataFrame read, fresh process", "frame_read", 1, "s"),
+        ("Dataset write", "dataset_write", 1, "s"),
+        ("Dataset read, warm (.load())", "dataset_read_warm", 1, "s"),
+        ("Dataset read, fresh process", "dataset_read", 1, "s"),
+        ("Dataset decompression floor", "floor", 1, "s"),
+        ("bytes stored (both)", "stored_mib", 1, "MiB"),
+        ("peak RSS / size, DataFrame recall", "frame_rss_ratio", 1, "x"),
+        ("peak RSS / size, Dataset recall", "dataset_rss_ratio", 1, "x")]
+
+
 def print_table(results):
-    rows = [("hit, small value", "hit", 1e6, "us"), ("miss + write, small value", "miss", 1e3, "ms"),
-            ("dataset write", "write", 1, "s"), ("dataset read (.load())", "read", 1, "s")]
     engines = [e for e in ENGINES if results.get(e)]
     others = [e for e in engines if e != "nuthatch"]
     header = ["measure"] + engines + [f"{e} / nuthatch" for e in others if "nuthatch" in engines]
     table = [header]
-    for label, key, scale, unit in rows:
-        row = [label] + [f"{results[e][key] * scale:.4g} {unit}" for e in engines]
+    for label, key, scale, unit in ROWS:
+        if not any(key in results[e] for e in engines):
+            continue
+        row = [label] + [f"{results[e][key] * scale:.3g} {unit}" if key in results[e] else "-"
+                         for e in engines]
         if "nuthatch" in engines:
-            row += [f"{results[e][key] / results['nuthatch'][key]:.3g}x" for e in others]
+            for e in others:
+                ok = key in results[e] and results["nuthatch"].get(key) and unit in ("s", "ms", "us")
+                row.append(f"{results[e][key] / results['nuthatch'][key]:.3g}x" if ok else "-")
         table.append(row)
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     for i, row in enumerate(table):
@@ -194,27 +367,58 @@ def print_table(results):
             print("  ".join("-" * w for w in widths))
 
 
+def plot(sweep, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    for ax, what, title in ((axes[0], "frame_read", "DataFrame recall (fresh process)"),
+                            (axes[1], "dataset_read", "Dataset recall, .load() (fresh process)")):
+        for engine, points in sweep.items():
+            sizes = [s for s, r in points if r and what in r]
+            ax.plot(sizes, [r[what] for s, r in points if r and what in r], marker="o",
+                    label=engine)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("size (MiB)")
+        ax.set_ylabel("seconds")
+        ax.set_title(title)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--size-gib", type=float, default=1.0,
-                        help="size of the dataset of (c) (default 1)")
-    parser.add_argument("--repeat", type=int, default=2, help="rounds of (c); the best is kept")
+    parser.add_argument("--size-mib", type=int, default=256,
+                        help="size of the DataFrame and of the Dataset (default 256)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; the best is kept")
     parser.add_argument("--engines", default=",".join(ENGINES),
                         help="comma-separated subset of " + ",".join(ENGINES))
     parser.add_argument("--original-python", default=DEFAULT_ORIGINAL_PYTHON,
                         help="interpreter of the environment holding the original package")
-    parser.add_argument("--buffer-pool-bytes", type=int,
-                        help="nuthatch's buffer pool limit (NUTHATCH_BUFFER_POOL_BYTES; 0 "
-                             "turns pooling off; default: the engine's own)")
-    parser.add_argument("--engine", choices=ENGINES, help=argparse.SUPPRESS)  # child mode
+    parser.add_argument("--json", help="write every measure to this file")
+    parser.add_argument("--sweep", help="comma-separated sizes in MiB: also time the "
+                                        "fresh-process recalls at each (one round each)")
+    parser.add_argument("--plot", help="with --sweep: a PNG of recall time vs size")
+    parser.add_argument("--child", choices=ENGINES, help=argparse.SUPPRESS)
+    parser.add_argument("--phase", choices=("write", "recall"), help=argparse.SUPPRESS)
+    parser.add_argument("--what", choices=("frame", "dataset"), help=argparse.SUPPRESS)
+    parser.add_argument("--run", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
-    if args.engine:
-        print(json.dumps(run_engine(args.engine, args.root, args.size_gib, args.repeat)))
+    if args.child:
+        logging.disable(logging.INFO)
+        if args.phase == "write":
+            result = child_write(args.child, args.root, args.size_mib, args.repeat)
+        else:
+            result = child_recall(args.child, args.root, args.what, args.run)
+        print(json.dumps(result))
         return
 
-    results = {}
+    pythons = {}
     for engine in args.engines.split(","):
         python = os.path.abspath(args.original_python) if engine == "original" \
             else sys.executable
@@ -222,13 +426,38 @@ def main():
             print(f"skipping {engine}: {python} not found (see DEVELOPERS.md, Python "
                   "benchmarks)", file=sys.stderr)
             continue
-        results[engine] = run_child(engine, python, args.size_gib, args.repeat,
-                                    args.buffer_pool_bytes)
-    sizes = {round(r["dataset_gib"], 3) for r in results.values() if r}
-    calls = {e: f"{r['hit_calls']} hits, {r['miss_calls']} misses" for e, r in results.items() if r}
-    print(f"\ndataset {', '.join(map(str, sizes))} GiB, best of {args.repeat}; calls: {calls}")
+        pythons[engine] = python
+    results, failed = {}, False
+    for engine, python in pythons.items():
+        try:
+            results[engine] = run_engine(engine, python, args.size_mib, args.repeat)
+        except RuntimeError as e:
+            print(e, file=sys.stderr)
+            failed = True
+    sweep = {}
+    if args.sweep:
+        for engine, python in pythons.items():
+            if engine == "raw":
+                continue
+            sweep[engine] = []
+            for size in (int(s) for s in args.sweep.split(",")):
+                try:
+                    sweep[engine].append((size, run_engine(engine, python, size, 1, True)))
+                except RuntimeError as e:
+                    print(e, file=sys.stderr)
+                    failed = True
+    first = next(iter(results.values()), {})
+    print(f"\nDataFrame {first.get('frame_mib', 0):.0f} MiB, Dataset "
+          f"{first.get('dataset_mib', 0):.0f} MiB; best of {args.repeat}; "
+          f"{os.cpu_count()} cores")
     print_table(results)
-    if not all(results.values()):
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"size_mib": args.size_mib, "repeat": args.repeat,
+                       "results": results, "sweep": sweep}, f, indent=1)
+    if args.plot and sweep:
+        plot(sweep, args.plot)
+    if failed:
         sys.exit(1)
 
 

@@ -71,18 +71,76 @@ def partition_columns(obj):
     return cols
 
 
-def _parquet_bytes(df, from_dask=False):
-    """A pandas frame as parquet bytes (pandas' own encoding); a partition of a dask
-    frame says so in the file's metadata."""
+# How a table is encoded (README, "Stored formats"): LZ4 pages (pyarrow's "lz4", which
+# pandas, polars and DuckDB read), dictionary pages only for text and categorical columns (numbers
+# rarely repeat enough to pay for the dictionary pyarrow would try first), and a large
+# pandas frame cut into row slices encoded side by side, one file each, one per core.
+COMPRESSION = "lz4"
+SLICE_ROWS = 1 << 19  # no slice below this many rows
+
+
+def _dictionary_columns(table):
     import pyarrow as pa
+    return [f.name for f in table.schema
+            if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+            or pa.types.is_string_view(f.type) or pa.types.is_dictionary(f.type)]
+
+
+def _write_table(table, sink):
     import pyarrow.parquet as pq
+    pq.write_table(table, sink, compression=COMPRESSION,
+                   use_dictionary=_dictionary_columns(table))
+
+
+def _table_bytes(table):
+    import pyarrow as pa
+    sink = pa.BufferOutputStream()
+    _write_table(table, sink)
+    return sink.getvalue().to_pybytes()
+
+
+def _arrow_table(df, from_dask=False):
+    import pyarrow as pa
     table = pa.Table.from_pandas(df)
     if from_dask:
         table = table.replace_schema_metadata({**(table.schema.metadata or {}),
                                                FRAME_KEY: DASK_FRAME})
-    buf = io.BytesIO()
-    pq.write_table(table, buf)
-    return buf.getvalue()
+    return table
+
+
+def _parquet_bytes(df, from_dask=False):
+    """A pandas frame as parquet bytes (pandas' own schema metadata kept); a partition of
+    a dask frame says so in the file's metadata."""
+    return _table_bytes(_arrow_table(df, from_dask))
+
+
+def _slices(df):
+    """The arrow table of a pandas frame, cut into its row slices (one per core, none
+    under SLICE_ROWS rows; one for a smaller frame)."""
+    table = _arrow_table(df)
+    slices = max(1, min(os.cpu_count() or 1, table.num_rows // SLICE_ROWS))
+    step = -(-table.num_rows // slices)
+    return [table.slice(i * step, step) for i in range(slices)] if slices > 1 else [table]
+
+
+def _each_slice(func, *lists):
+    """func over the slices side by side (pyarrow releases the GIL while it encodes)."""
+    if len(lists[0]) == 1:
+        return [func(*(values[0] for values in lists))]
+    import concurrent.futures
+    with concurrent.futures.ThreadPoolExecutor(len(lists[0])) as pool:
+        return list(pool.map(func, *lists))
+
+
+def _sliced_parquet(df):
+    """A pandas frame as the parquet bytes of its row slices, encoded in parallel."""
+    return _each_slice(_table_bytes, _slices(df))
+
+
+def _read_table(data):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    return pq.read_table(pa.BufferReader(data))
 
 
 def _written_by_dask(source):
@@ -130,15 +188,27 @@ def _hive_parts(df, cols, from_dask=False):
 
 def _from_hive(parts):
     """A pandas DataFrame of stored partitions, each bytes or {"dir", "data"}: the folder
-    values become categorical columns, last, as pyarrow reads a Hive dataset."""
+    values become categorical columns, last, as pyarrow reads a Hive dataset. Files
+    without folders are decoded in parallel; the row slices of one frame (one schema,
+    pandas metadata included) are joined as arrow tables and converted to pandas once."""
     import pandas as pd
+    if not any(isinstance(part, dict) for part in parts):
+        if len(parts) == 1:
+            return _read_table(parts[0]).to_pandas()
+        import concurrent.futures
+        import pyarrow as pa
+        with concurrent.futures.ThreadPoolExecutor(min(len(parts), os.cpu_count() or 1)) as pool:
+            tables = list(pool.map(_read_table, parts))
+        if all(t.schema.equals(tables[0].schema, check_metadata=True) for t in tables):
+            return pa.concat_tables(tables).to_pandas()  # slices of one frame
+        return pd.concat([t.to_pandas() for t in tables])  # partitions, each its own index
     frames, folders = [], []
     for part in parts:
         if isinstance(part, dict):
-            frames.append(pd.read_parquet(io.BytesIO(part["data"]), engine="pyarrow"))
+            frames.append(_read_table(part["data"]).to_pandas())
             folders.append([seg.split("=", 1) for seg in part["dir"].split("/")])
         else:
-            frames.append(pd.read_parquet(io.BytesIO(part), engine="pyarrow"))
+            frames.append(_read_table(part).to_pandas())
             folders.append([])
     names = list(dict.fromkeys(name for folder in folders for name, _ in folder))
     if names:
@@ -187,7 +257,7 @@ class ParquetAdapter(Adapter):
     def encode(self, obj):
         cols = partition_columns(obj) if self.takes(obj) else []
         if _is_pandas(obj):
-            return _hive_parts(obj, cols) if cols else [_parquet_bytes(obj)]
+            return _hive_parts(obj, cols) if cols else _sliced_parquet(obj)
         if _is_dask(obj):  # one file per partition (and folder), encoded by dask tasks
             import dask
             if not cols:
@@ -209,6 +279,8 @@ class ParquetAdapter(Adapter):
         return df
 
     def write(self, obj, target, kwargs):
+        if _is_pandas(obj):
+            return self._write_pandas(obj, target)
         if not _is_dask(obj) or not target.shared or partition_columns(obj):
             return None  # partitioned tables: the engine stores encode(obj)
         names = [target.part_name(self.name, i) for i in range(obj.npartitions)]
@@ -228,6 +300,22 @@ class ParquetAdapter(Adapter):
             target.write_object(marker, b"")
         return target.stored_bytes()
 
+    def _write_pandas(self, obj, target):
+        """A pandas frame on a local payload: its slices encoded straight into their files
+        (no copy of the encoded bytes in memory), then the record of how many there are.
+        Elsewhere, and for Hive partitions, the engine stores encode(obj)."""
+        path = target.local_path
+        if path is None or partition_columns(obj):
+            return None
+        slices = _slices(obj)
+        os.makedirs(path, exist_ok=True)
+        names = [os.path.join(path, target.part_name(self.name, i)) for i in range(len(slices))]
+        _each_slice(_write_table, slices, names)
+        marker = target.parts_written_name(self.name, len(slices))
+        if marker:
+            target.write_object(marker, b"")
+        return target.stored_bytes()
+
     def open(self, target, engine):
         path = target.local_path
         if path is None:
@@ -240,13 +328,42 @@ class ParquetAdapter(Adapter):
             return first is not None and _written_by_dask(first)
 
         if not _read_as_dask(engine, stored_dask):
-            return None
+            return self._open_pandas(target, path, single)
         import dask.dataframe as dd
         if single:
             return dd.read_parquet(path, engine="pyarrow")
         # Folders above the payload (the entry's key, `name=value`) are not Hive columns.
         base = os.path.abspath(path)
         return dd.read_parquet(base, engine="pyarrow", dataset={"partition_base_dir": base})
+
+    def _open_pandas(self, target, path, single):
+        """A local payload read as pandas without the engine reading its bytes first: the
+        files memory-mapped, decoded by pyarrow, converted column by column. Only the
+        engine's own complete layout (every partition, then the record of their count) or
+        one file; anything else (Hive folders, a partial payload) is left to the engine,
+        which reads it or says what is wrong."""
+        import pyarrow.parquet as pq
+        if single:
+            files = [path]
+        else:
+            files = []
+            while os.path.isfile(name := os.path.join(path, target.part_name(self.name, len(files)))):
+                files.append(name)
+            marker = target.parts_written_name(self.name, len(files))
+            if not files or not marker or not os.path.isfile(os.path.join(path, marker)):
+                return None
+            if any(os.path.isdir(os.path.join(path, entry)) for entry in os.listdir(path)):
+                return None  # Hive folders: the engine's read names their values
+        tables = [pq.read_table(name, memory_map=True) for name in files]
+        if len(tables) > 1:
+            if not all(t.schema.equals(tables[0].schema, check_metadata=True) for t in tables):
+                return None  # partitions of a dask frame, each with its own index
+            import pyarrow as pa
+            tables = [pa.concat_tables(tables)]
+        df = tables.pop().to_pandas(split_blocks=True, self_destruct=True)
+        if df.index.name == DASK_NULL_INDEX:
+            df.index.name = None
+        return df
 
     def memory_size(self, obj):
         if not _is_pandas(obj):

@@ -1,0 +1,87 @@
+"""How a pandas DataFrame is stored (README, "Stored formats"): parquet with LZ4 pages and
+dictionaries for text columns only; a large frame as row slices, one file per core,
+encoded in parallel and recalled as one frame equal to the one stored. Whatever is stored
+opens directly in pandas, polars and DuckDB."""
+import glob
+import os
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from nuthatch import cache
+from nuthatch.backends import parquet
+
+duckdb = pytest.importorskip("duckdb")
+pl = pytest.importorskip("polars")
+
+
+def table(rows):
+    rng = np.random.default_rng(1)
+    labels = np.array([f"site-{i}" for i in range(7)], dtype=object)
+    return pd.DataFrame({
+        "id": np.arange(rows, dtype=np.int64),
+        "value": rng.standard_normal(rows),
+        "weight": rng.random(rows, dtype=np.float32),
+        "site": labels[rng.integers(0, len(labels), rows)],
+        "time": pd.Timestamp("2001-01-01") + pd.to_timedelta(np.arange(rows), "s"),
+    })
+
+
+def payload_files(project):
+    return sorted(glob.glob(os.path.join(project.root, "**", "*.parquet"), recursive=True))
+
+
+def stored(project, rows, monkeypatch, slice_rows):
+    monkeypatch.setattr(parquet, "SLICE_ROWS", slice_rows)
+    df = table(rows)
+
+    @cache(cache_args=["n"])
+    def frame(n):
+        return df
+
+    frame(rows)
+    return df, frame
+
+
+@pytest.mark.parametrize("slice_rows", [1 << 19, 1000])
+def test_a_frame_reads_back_equal_in_one_or_several_slices(project, monkeypatch, slice_rows):
+    df, frame = stored(project, 5000, monkeypatch, slice_rows)
+    files = [f for f in payload_files(project) if os.path.isfile(f)]
+    cores = os.cpu_count() or 1
+    assert len(files) == (1 if slice_rows > 5000 else min(cores, 5))
+    recalled = frame(5000)
+    pd.testing.assert_frame_equal(recalled, df)
+    assert isinstance(recalled.index, pd.RangeIndex)
+
+
+def test_stored_pages_are_lz4_with_dictionaries_for_text_only(project, monkeypatch):
+    stored(project, 3000, monkeypatch, 1 << 19)
+    [path] = [f for f in payload_files(project) if os.path.isfile(f)]
+    meta = pq.ParquetFile(path).metadata
+    columns = {meta.schema.column(i).name: meta.row_group(0).column(i) for i in range(5)}
+    assert {c.compression.startswith("LZ4") for c in columns.values()} == {True}
+    dictionary = {name for name, c in columns.items() if c.dictionary_page_offset is not None}
+    assert dictionary == {"site"}
+
+
+@pytest.mark.parametrize("slice_rows", [1 << 19, 1000])
+def test_pandas_polars_and_duckdb_open_the_stored_payload(project, monkeypatch, slice_rows):
+    df, _ = stored(project, 5000, monkeypatch, slice_rows)
+    files = [f for f in payload_files(project) if os.path.isfile(f)]
+    folder = os.path.dirname(files[0])
+    expected = df.reset_index(drop=True)
+
+    by_pandas = pd.read_parquet(folder if len(files) > 1 else files[0])
+    pd.testing.assert_frame_equal(by_pandas.reset_index(drop=True), expected)
+
+    by_polars = pl.read_parquet(os.path.join(folder, "*.parquet")).to_pandas()
+    assert by_polars["id"].tolist() == expected["id"].tolist()
+    assert by_polars["site"].tolist() == expected["site"].tolist()
+    np.testing.assert_array_equal(by_polars["value"].to_numpy(), expected["value"].to_numpy())
+
+    glob_path = os.path.join(folder, "*.parquet").replace("'", "''")
+    rows, total, sites = duckdb.sql(
+        f"select count(*), sum(id), count(distinct site) from read_parquet('{glob_path}')").fetchall()[0]
+    assert (rows, total, sites) == (5000, int(expected["id"].sum()), expected["site"].nunique())
