@@ -580,3 +580,29 @@ def test_timeseries_recall_from_s3_reads_only_its_range(s3_root, counter):
     xr.testing.assert_identical(whole(validate_data=True)(record)(*june, engine="eager"),
                                 expected)
     assert counter.n == 2
+
+
+def test_pandas_and_polars_tables_on_an_s3_root(s3_root, monkeypatch):
+    """On an object store a table's slices go through the engine's storage (encoded
+    in memory), and read back as the kind stored, or as engine= says."""
+    pl = pytest.importorskip("polars")
+    from nuthatch.backends import parquet
+    monkeypatch.setattr(parquet, "SLICE_ROWS", 10)
+    s3_root.set_in_code()
+    df = pd.DataFrame({"a": np.arange(40, dtype="int64"), "s": [f"x{i % 3}" for i in range(40)]})
+    calls = []
+
+    @cache(cache_args=["kind"])
+    def table(kind):
+        calls.append(kind)
+        return pl.from_pandas(df) if kind == "polars" else df
+
+    for kind in ("pandas", "polars"):
+        table(kind)
+    nuthatch.clear_memoizer()
+    recalled = table("pandas")
+    pd.testing.assert_frame_equal(recalled, df)
+    as_polars = table("polars")
+    assert isinstance(as_polars, pl.DataFrame) and as_polars.equals(pl.from_pandas(df))
+    assert isinstance(table("pandas", engine="polars"), pl.DataFrame)
+    assert calls == ["pandas", "polars"]

@@ -49,8 +49,8 @@ def test_read_engine_follows_the_original(project):
         pd.testing.assert_frame_equal(table("a", backend="parquet", engine=engine), frame())
     for engine in ("dask", dd.DataFrame):
         assert isinstance(table("a", engine=engine), dd.DataFrame)
-    with pytest.raises(RuntimeError, match="engine 'dask' .* or 'pandas'.*'polars'"):
-        table("a", engine="polars")
+    with pytest.raises(RuntimeError, match="engine 'dask' .*'pandas' or 'polars'.*'spark'"):
+        table("a", engine="spark")
 
 
 def test_decorator_backend_parquet_reads_dask(project):

@@ -85,3 +85,45 @@ def test_pandas_polars_and_duckdb_open_the_stored_payload(project, monkeypatch, 
     rows, total, sites = duckdb.sql(
         f"select count(*), sum(id), count(distinct site) from read_parquet('{glob_path}')").fetchall()[0]
     assert (rows, total, sites) == (5000, int(expected["id"].sum()), expected["site"].nunique())
+
+
+def polars_frame(rows):
+    return pl.from_pandas(table(rows))
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_a_polars_frame_is_stored_as_a_table_and_recalled_as_polars(project, monkeypatch, lazy):
+    monkeypatch.setattr(parquet, "SLICE_ROWS", 1000)
+    expected = polars_frame(4000)
+    calls = []
+
+    @cache(cache_args=["n"])
+    def frame(n):
+        calls.append(n)
+        return expected.lazy() if lazy else expected
+
+    frame(4000)
+    files = [f for f in payload_files(project) if os.path.isfile(f)]
+    assert files and all(f.endswith(".parquet") for f in files)
+    recalled = frame(4000)
+    assert calls == [4000]
+    assert isinstance(recalled, pl.DataFrame)
+    assert recalled.equals(expected)
+    by_pandas = frame(4000, engine="pandas")
+    assert isinstance(by_pandas, pd.DataFrame)
+    assert by_pandas["id"].tolist() == expected["id"].to_list()
+
+
+def test_engine_polars_reads_a_stored_pandas_table(project, monkeypatch):
+    df, frame = stored(project, 3000, monkeypatch, 1000)
+    for engine in ("polars", pl.DataFrame):
+        recalled = frame(3000, engine=engine)
+        assert isinstance(recalled, pl.DataFrame)
+        assert recalled["site"].to_list() == df["site"].tolist()
+        np.testing.assert_array_equal(recalled["value"].to_numpy(), df["value"].to_numpy())
+
+
+def test_an_unknown_engine_names_the_ones_it_takes(project, monkeypatch):
+    _, frame = stored(project, 100, monkeypatch, 1 << 19)
+    with pytest.raises(RuntimeError, match="'polars'"):
+        frame(100, engine="spark")

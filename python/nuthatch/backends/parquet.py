@@ -26,10 +26,12 @@ from . import Adapter, module
 
 DASK_ENGINES = ("dask", "dask.dataframe")
 PANDAS_ENGINES = ("pandas",)
+POLARS_ENGINES = ("polars",)
 DASK_NULL_INDEX = "__null_dask_index__"  # dask's name for an unnamed index
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"  # pyarrow's folder value for a missing one
 FRAME_KEY = b"nuthatch.frame"  # parquet key-value metadata: the kind of frame stored
 DASK_FRAME = b"dask"
+POLARS_FRAME = b"polars"  # (a pandas frame's files carry no such record)
 
 
 def _is_pandas(obj):
@@ -42,17 +44,29 @@ def _is_dask(obj):
     return dd is not None and isinstance(obj, dd.DataFrame)
 
 
-def _read_as_dask(engine, stored_dask):
-    """Whether a read with this engine= returns a dask DataFrame; ``stored_dask`` (a
-    callable, asked only without an engine) tells whether a dask frame was stored."""
+def _is_polars(obj):
+    pl = module("polars")
+    return pl is not None and isinstance(obj, (pl.DataFrame, pl.LazyFrame))
+
+
+def _read_kind(engine, stored_kind):
+    """The kind of frame ("dask", "pandas" or "polars") a read with this engine= returns;
+    ``stored_kind`` (a callable, asked only without an engine) tells what was stored."""
     if engine in DASK_ENGINES:
-        return True
+        return "dask"
     if engine in PANDAS_ENGINES:
-        return False
+        return "pandas"
+    if engine in POLARS_ENGINES:
+        return "polars"
     if engine in (None, ""):
-        return module("dask.dataframe") is not None and stored_dask()
-    raise RuntimeError(f"backend parquet reads with engine 'dask' (the default) or 'pandas' "
-                       f"(or their DataFrame types), not {engine!r}")
+        kind = stored_kind()
+        if kind == "dask" and module("dask.dataframe") is None:
+            return "pandas"
+        if kind == "polars" and module("polars") is None:
+            return "pandas"
+        return kind
+    raise RuntimeError(f"backend parquet reads with engine 'dask' (the default), 'pandas' "
+                       f"or 'polars' (or their DataFrame types), not {engine!r}")
 
 
 def partition_columns(obj):
@@ -101,6 +115,11 @@ def _table_bytes(table):
 
 def _arrow_table(df, from_dask=False):
     import pyarrow as pa
+    if _is_polars(df):
+        frame = df.collect() if hasattr(df, "collect") else df
+        table = frame.to_arrow()
+        return table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                              FRAME_KEY: POLARS_FRAME})
     table = pa.Table.from_pandas(df)
     if from_dask:
         table = table.replace_schema_metadata({**(table.schema.metadata or {}),
@@ -115,7 +134,7 @@ def _parquet_bytes(df, from_dask=False):
 
 
 def _slices(df):
-    """The arrow table of a pandas frame, cut into its row slices (one per core, none
+    """The arrow table of a pandas or polars frame, cut into its row slices (one per core, none
     under SLICE_ROWS rows; one for a smaller frame)."""
     table = _arrow_table(df)
     slices = max(1, min(os.cpu_count() or 1, table.num_rows // SLICE_ROWS))
@@ -143,13 +162,19 @@ def _read_table(data):
     return pq.read_table(pa.BufferReader(data))
 
 
-def _written_by_dask(source):
-    """Whether the parquet file ``source`` (bytes or a path) holds a dask frame's partition."""
+def _stored_kind(source):
+    """The kind of frame ("dask", "pandas" or "polars") the parquet file ``source`` (bytes
+    or a path) holds a part of."""
     import pyarrow.parquet as pq
     if isinstance(source, (bytes, bytearray, memoryview)):
         source = io.BytesIO(source)
-    metadata = pq.read_schema(source).metadata or {}
-    return metadata.get(FRAME_KEY) == DASK_FRAME
+    kind = (pq.read_schema(source).metadata or {}).get(FRAME_KEY)
+    return {DASK_FRAME: "dask", POLARS_FRAME: "polars"}.get(kind, "pandas")
+
+
+def _to_polars(table):
+    import polars as pl
+    return pl.from_arrow(table.replace_schema_metadata(None))
 
 
 def _first_part(plain):
@@ -248,13 +273,15 @@ def _store_part(df, target, name):
 class ParquetAdapter(Adapter):
     name = "parquet"
     priority = 50
-    stores = "it stores pandas and dask DataFrames"
+    stores = "it stores pandas, dask and polars DataFrames"
     engine_when_named = "dask"  # a call naming this backend reads dask, as the original
 
     def takes(self, obj):
-        return _is_pandas(obj) or _is_dask(obj)
+        return _is_pandas(obj) or _is_dask(obj) or _is_polars(obj)
 
     def encode(self, obj):
+        if _is_polars(obj):
+            return _each_slice(_table_bytes, _slices(obj))
         cols = partition_columns(obj) if self.takes(obj) else []
         if _is_pandas(obj):
             return _hive_parts(obj, cols) if cols else _sliced_parquet(obj)
@@ -269,18 +296,24 @@ class ParquetAdapter(Adapter):
         raise self.cannot(obj)
 
     def decode(self, plain, engine):
-        as_dask = _read_as_dask(engine, lambda: _written_by_dask(_first_part(plain)))
+        kind = _read_kind(engine, lambda: _stored_kind(_first_part(plain)))
+        if kind == "polars" and not any(isinstance(part, dict) for part in plain):
+            import pyarrow as pa
+            return _to_polars(pa.concat_tables([_read_table(part) for part in plain]))
         df = _from_hive(plain)
         if df.index.name == DASK_NULL_INDEX:
             df.index.name = None
-        if as_dask:
+        if kind == "dask":
             import dask.dataframe as dd
             return dd.from_pandas(df, npartitions=max(1, len(plain)))
+        if kind == "polars":
+            import polars as pl
+            return pl.from_pandas(df)
         return df
 
     def write(self, obj, target, kwargs):
-        if _is_pandas(obj):
-            return self._write_pandas(obj, target)
+        if _is_pandas(obj) or _is_polars(obj):
+            return self._write_slices(obj, target)
         if not _is_dask(obj) or not target.shared or partition_columns(obj):
             return None  # partitioned tables: the engine stores encode(obj)
         names = [target.part_name(self.name, i) for i in range(obj.npartitions)]
@@ -300,12 +333,12 @@ class ParquetAdapter(Adapter):
             target.write_object(marker, b"")
         return target.stored_bytes()
 
-    def _write_pandas(self, obj, target):
-        """A pandas frame on a local payload: its slices encoded straight into their files
+    def _write_slices(self, obj, target):
+        """A pandas or polars frame on a local payload: its slices encoded straight into their files
         (no copy of the encoded bytes in memory), then the record of how many there are.
         Elsewhere, and for Hive partitions, the engine stores encode(obj)."""
         path = target.local_path
-        if path is None or partition_columns(obj):
+        if path is None or (_is_pandas(obj) and partition_columns(obj)):
             return None
         slices = _slices(obj)
         os.makedirs(path, exist_ok=True)
@@ -323,12 +356,21 @@ class ParquetAdapter(Adapter):
 
         single = os.path.isfile(path)  # the original's pandas tables: one file
 
-        def stored_dask():
+        def stored_kind():
             first = path if single else _first_file(path)
-            return first is not None and _written_by_dask(first)
+            return "pandas" if first is None else _stored_kind(first)
 
-        if not _read_as_dask(engine, stored_dask):
-            return self._open_pandas(target, path, single)
+        kind = _read_kind(engine, stored_kind)
+        if kind != "dask":
+            table = self._local_table(target, path, single)
+            if table is None:
+                return None
+            if kind == "polars":
+                return _to_polars(table)
+            df = table.to_pandas(split_blocks=True, self_destruct=True)
+            if df.index.name == DASK_NULL_INDEX:
+                df.index.name = None
+            return df
         import dask.dataframe as dd
         if single:
             return dd.read_parquet(path, engine="pyarrow")
@@ -336,9 +378,9 @@ class ParquetAdapter(Adapter):
         base = os.path.abspath(path)
         return dd.read_parquet(base, engine="pyarrow", dataset={"partition_base_dir": base})
 
-    def _open_pandas(self, target, path, single):
-        """A local payload read as pandas without the engine reading its bytes first: the
-        files memory-mapped, decoded by pyarrow, converted column by column. Only the
+    def _local_table(self, target, path, single):
+        """A local payload read as one arrow table without the engine reading its bytes
+        first: the files memory-mapped, decoded by pyarrow on every core. Only the
         engine's own complete layout (every partition, then the record of their count) or
         one file; anything else (Hive folders, a partial payload) is left to the engine,
         which reads it or says what is wrong."""
@@ -359,13 +401,12 @@ class ParquetAdapter(Adapter):
             if not all(t.schema.equals(tables[0].schema, check_metadata=True) for t in tables):
                 return None  # partitions of a dask frame, each with its own index
             import pyarrow as pa
-            tables = [pa.concat_tables(tables)]
-        df = tables.pop().to_pandas(split_blocks=True, self_destruct=True)
-        if df.index.name == DASK_NULL_INDEX:
-            df.index.name = None
-        return df
+            return pa.concat_tables(tables)
+        return tables[0]
 
     def memory_size(self, obj):
+        if _is_polars(obj) and hasattr(obj, "estimated_size"):
+            return int(obj.estimated_size())
         if not _is_pandas(obj):
             return None
         try:
