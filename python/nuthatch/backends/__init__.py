@@ -2,7 +2,7 @@
 registry of them, in the manner of xarray's backend entrypoints.
 
 An adapter is a small object (subclass ``Adapter``) that names the engine backend
-storing its values (``name``: ``basic``, ``pickle``, ``blob``, ``zarr``, ``parquet``),
+storing its values (``name``: ``basic``, ``pickle``, ``blob``, ``zarr``, ``parquet``, ``arrow``),
 says which values it takes (``takes``) and with what ``priority`` when several could
 (the highest wins; ``None``: only when asked for by name), and how it encodes them to the
 backend's plain form, decodes that form, streams a value into its payload (``write``)
@@ -151,8 +151,8 @@ def module(name):
 
 
 def _register_builtins():
-    from . import basic, blob, parquet, pickle, zarr
-    for m in (pickle, basic, blob, zarr, parquet):
+    from . import arrow, basic, blob, parquet, pickle, zarr
+    for m in (pickle, basic, blob, zarr, parquet, arrow):
         register_adapter(m.ADAPTER)
 
 

@@ -1,6 +1,8 @@
-// The `parquet` backend: a table as a folder of parquet files, one per partition
-// (`part.0.parquet`, `part.1.parquet`, ...), the layout dask and pandas read as one
-// dataset. The files are encoded elsewhere (by pyarrow, in the Python layer); the
+// The `parquet` and `arrow` backends: a table as a folder of files, one per partition
+// (`part.0.parquet`, `part.1.parquet`, ... for parquet; `part.0.arrow`, ... for Arrow IPC
+// files, which a reader memory-maps and uses without decoding), the layout dask, pandas
+// and polars read as one dataset. Below, `.parquet` stands for either format's suffix and
+// both share every rule. The files are encoded elsewhere (by pyarrow, in the Python layer); the
 // stored value is an nh::Value array holding each partition, in order: its bytes, or,
 // for a table partitioned by column values (Hive style, the original Nuthatch's
 // `cache_partition`), an object {"dir": "<col>=<value>[/<col>=<value>...]", "data":
@@ -48,12 +50,17 @@ namespace nuthatch {
 namespace {
 
 constexpr std::string_view kPartPrefix = "part.";
-constexpr std::string_view kPartSuffix = ".parquet";
 constexpr std::string_view kCountPrefix = "_partitions.";
 
-std::string part_name(std::size_t i) {
-  return fmt::format("{}{}{}", kPartPrefix, i, kPartSuffix);
-}
+/// A file format of table partitions: the backend that stores it and its files' suffix.
+struct TableFormat {
+  std::string_view backend;  ///< "parquet", "arrow"
+  std::string_view suffix;   ///< ".parquet", ".arrow"
+
+  std::string part_name(std::size_t i) const {
+    return fmt::format("{}{}{}", kPartPrefix, i, suffix);
+  }
+};
 
 /// The number in `digits`, written as the writer writes it (no sign, no leading zero),
 /// or nullopt.
@@ -65,14 +72,14 @@ std::optional<std::size_t> canonical_number(std::string_view digits) {
   return n;
 }
 
-/// The partition number of a file name `part.<i>.parquet`, or nullopt.
-std::optional<std::size_t> part_number(std::string_view name) {
-  if (name.size() <= kPartPrefix.size() + kPartSuffix.size() || !name.starts_with(kPartPrefix) ||
-      !name.ends_with(kPartSuffix)) {
+/// The partition number of a file name `part.<i><suffix>`, or nullopt.
+std::optional<std::size_t> part_number(std::string_view name, std::string_view suffix) {
+  if (name.size() <= kPartPrefix.size() + suffix.size() || !name.starts_with(kPartPrefix) ||
+      !name.ends_with(suffix)) {
     return std::nullopt;
   }
   return canonical_number(
-      name.substr(kPartPrefix.size(), name.size() - kPartPrefix.size() - kPartSuffix.size()));
+      name.substr(kPartPrefix.size(), name.size() - kPartPrefix.size() - suffix.size()));
 }
 
 constexpr std::string_view kDirField = "dir";
@@ -107,23 +114,23 @@ struct Part {
   const Bytes* data = nullptr;
 };
 
-Part part_of(const Value& element, std::size_t index) {
+Part part_of(const Value& element, std::size_t index, const TableFormat& format) {
   if (element.is_bytes()) return Part{{}, &element.bytes_ref()};
   const Value* dir = element.is_object() ? element.find(kDirField) : nullptr;
   const Value* data = element.is_object() ? element.find(kDataField) : nullptr;
   if (dir == nullptr || data == nullptr || element.size() != 2 || !dir->is_string() ||
       !data->is_bytes()) {
     throw CodecError(fmt::format(
-        "backend parquet stores an array of partitions, each bytes or {{\"dir\": text, "
+        "backend {} stores an array of partitions, each bytes or {{\"dir\": text, "
         "\"data\": bytes}}; partition {} is neither",
-        index));
+        format.backend, index));
   }
   const std::string& folder = dir->string_ref();
   if (!is_partition_dir(folder)) {
     throw CodecError(fmt::format(
-        "parquet partition {}: folder '{}' is not of the form name=value[/name=value...] "
+        "{} partition {}: folder '{}' is not of the form name=value[/name=value...] "
         "(no empty segment, none starting with '.' or '_', no '\\' or control character)",
-        index, folder));
+        format.backend, index, folder));
   }
   return Part{folder, &data->bytes_ref()};
 }
@@ -167,13 +174,13 @@ bool natural_less(std::string_view a, std::string_view b) {
   return a.size() - i < b.size() - j;
 }
 
-/// A data file of another writer: `<name>.parquet`, not hidden, in a Hive folder or none.
-bool is_foreign_part(std::string_view dir, std::string_view file) {
-  return file.size() > kPartSuffix.size() && file.ends_with(kPartSuffix) && file[0] != '_' &&
+/// A data file of another writer: `<name><suffix>`, not hidden, in a Hive folder or none.
+bool is_foreign_part(std::string_view dir, std::string_view file, std::string_view suffix) {
+  return file.size() > suffix.size() && file.ends_with(suffix) && file[0] != '_' &&
          file[0] != '.' && (dir.empty() || is_partition_dir(dir));
 }
 
-Listing list_payload(Storage& storage, const std::string& path) {
+Listing list_payload(Storage& storage, const std::string& path, const TableFormat& format) {
   Listing out;
   for (const ObjectInfo& info : storage.list(path)) {
     std::string_view name = info.path;
@@ -182,16 +189,17 @@ Listing list_payload(Storage& storage, const std::string& path) {
     const std::size_t slash = name.rfind('/');
     const std::string_view dir = slash == std::string_view::npos ? "" : name.substr(0, slash);
     const std::string_view file = slash == std::string_view::npos ? name : name.substr(slash + 1);
-    if (auto n = part_number(file); n && (dir.empty() || is_partition_dir(dir))) {
+    if (auto n = part_number(file, format.suffix); n && (dir.empty() || is_partition_dir(dir))) {
       out.parts.push_back(Found{*n, std::string(dir)});
     } else if (name.starts_with(kCountPrefix)) {
       std::optional<std::size_t> count = canonical_number(name.substr(kCountPrefix.size()));
       if (!count || out.count) {
-        throw CodecError(fmt::format("parquet payload {} has a bad partition count: {}{}", path,
-                                     out.count ? "a second one, " : "", info.path));
+        throw CodecError(fmt::format("{} payload {} has a bad partition count: {}{}",
+                                     format.backend, path, out.count ? "a second one, " : "",
+                                     info.path));
       }
       out.count = count;
-    } else if (is_foreign_part(dir, file)) {
+    } else if (is_foreign_part(dir, file, format.suffix)) {
       out.foreign.emplace_back(name);
     }
   }
@@ -200,21 +208,23 @@ Listing list_payload(Storage& storage, const std::string& path) {
             [](const Found& a, const Found& b) { return a.number < b.number; });
   for (std::size_t i = 1; i < out.parts.size(); ++i) {
     if (out.parts[i].number == out.parts[i - 1].number) {
-      throw CodecError(fmt::format("parquet payload {} holds partition {} twice: in '{}' and '{}'",
-                                   path, out.parts[i].number, out.parts[i - 1].dir,
-                                   out.parts[i].dir));
+      throw CodecError(fmt::format("{} payload {} holds partition {} twice: in '{}' and '{}'",
+                                   format.backend, path, out.parts[i].number,
+                                   out.parts[i - 1].dir, out.parts[i].dir));
     }
   }
   return out;
 }
 
-class ParquetCodec final : public Codec {
+class TableFilesCodec final : public Codec {
  public:
-  std::string_view name() const override { return "parquet"; }
-  std::string_view extension() const override { return ".parquet"; }
+  explicit TableFilesCodec(TableFormat format) : format_(format) {}
+
+  std::string_view name() const override { return format_.backend; }
+  std::string_view extension() const override { return format_.suffix; }
   const std::type_info& stored_type() const override { return typeid(Value); }
   bool single_file() const override { return false; }
-  std::string partition_name(std::size_t index) const override { return part_name(index); }
+  std::string partition_name(std::size_t index) const override { return format_.part_name(index); }
   std::string partitions_written_name(std::size_t count) const override {
     return fmt::format("{}{}", kCountPrefix, count);
   }
@@ -223,21 +233,23 @@ class ParquetCodec final : public Codec {
                            const Value& kwargs) const override {
     const Value* parts = value.get<Value>();
     if (parts == nullptr || !parts->is_array()) {
-      throw CodecError("backend parquet stores an array of partitions (bytes)");
+      throw CodecError(
+          fmt::format("backend {} stores an array of partitions (bytes)", format_.backend));
     }
     if (parts->size() == 0) {
-      throw CodecError(
-          "backend parquet stores at least one partition: an array of none has no schema "
-          "(an empty table is one partition of zero rows)");
+      throw CodecError(fmt::format(
+          "backend {} stores at least one partition: an array of none has no schema "
+          "(an empty table is one partition of zero rows)",
+          format_.backend));
     }
     std::vector<Part> checked;  // all checked before the first write
     checked.reserve(parts->size());
-    for (std::size_t i = 0; i < parts->size(); ++i) checked.push_back(part_of((*parts)[i], i));
+    for (std::size_t i = 0; i < parts->size(); ++i) checked.push_back(part_of((*parts)[i], i, format_));
     std::uint64_t total = 0;
     for (std::size_t i = 0; i < checked.size(); ++i) {
       const Part& part = checked[i];
       const std::string folder = part.dir.empty() ? path : fmt::format("{}{}/", path, part.dir);
-      storage.write(folder + part_name(i), part.data->view());
+      storage.write(folder + format_.part_name(i), part.data->view());
       total += part.data->size();
     }
     storage.write(fmt::format("{}{}{}", path, kCountPrefix, parts->size()), "");
@@ -245,17 +257,20 @@ class ParquetCodec final : public Codec {
   }
 
   Boxed read_tree(Storage& storage, const std::string& path, const Value& kwargs) const override {
-    const Listing listing = list_payload(storage, path);
+    const Listing listing = list_payload(storage, path, format_);
     if (listing.parts.empty() && !listing.count) return read_foreign(storage, path, listing);
     // Without a recorded count (an older payload), the parts listed must run from 0 up.
     const std::size_t count = listing.count ? *listing.count : listing.parts.back().number + 1;
-    if (count == 0) throw CodecError("parquet payload " + path + " records no partitions");
+    if (count == 0) {
+      throw CodecError(fmt::format("{} payload {} records no partitions", format_.backend, path));
+    }
     if (!listing.parts.empty() && listing.parts.back().number >= count) {
       const Found& last = listing.parts.back();
-      throw CodecError(fmt::format("parquet payload {} holds {}{}{}{} beyond the {} partitions it "
+      throw CodecError(fmt::format("{} payload {} holds {}{}{}{} beyond the {} partitions it "
                                    "records",
-                                   path, path, last.dir, last.dir.empty() ? "" : "/",
-                                   part_name(last.number), count));
+                                   format_.backend, path, path, last.dir,
+                                   last.dir.empty() ? "" : "/", format_.part_name(last.number),
+                                   count));
     }
     Value::Array parts;
     parts.reserve(listing.parts.size());  // not `count`: it was read from storage
@@ -265,15 +280,16 @@ class ParquetCodec final : public Codec {
       std::string dir;
       if (listed != listing.parts.end() && listed->number == i) dir = (listed++)->dir;
       const std::string file =
-          dir.empty() ? path + part_name(i) : fmt::format("{}{}/{}", path, dir, part_name(i));
+          dir.empty() ? path + format_.part_name(i)
+                      : fmt::format("{}{}/{}", path, dir, format_.part_name(i));
       std::optional<std::string> bytes = storage.read(file);
       if (!bytes) {
         throw CodecError(
             listing.count
-                ? fmt::format("parquet partition {} is missing: the payload records {} partitions",
-                              file, count)
-                : fmt::format("parquet partition {} is missing: the payload holds {}{}", file,
-                              path, part_name(count - 1)));
+                ? fmt::format("{} partition {} is missing: the payload records {} partitions",
+                              format_.backend, file, count)
+                : fmt::format("{} partition {} is missing: the payload holds {}{}",
+                              format_.backend, file, path, format_.part_name(count - 1)));
       }
       if (dir.empty()) {
         parts.emplace_back(Bytes(std::move(*bytes)));
@@ -289,20 +305,24 @@ class ParquetCodec final : public Codec {
 
  private:
   // A table another writer wrote: its data files in path order, or the payload's one file.
-  static Boxed read_foreign(Storage& storage, const std::string& path, const Listing& listing) {
+  Boxed read_foreign(Storage& storage, const std::string& path, const Listing& listing) const {
     Value::Array parts;
     if (listing.foreign.empty()) {
       const std::string file = path.ends_with('/') ? path.substr(0, path.size() - 1) : path;
       std::optional<std::string> bytes = file.empty() || !storage.stat(file) ? std::nullopt
                                                                            : storage.read(file);
-      if (!bytes) throw CodecError("parquet payload " + path + " holds no partitions");
+      if (!bytes) {
+        throw CodecError(fmt::format("{} payload {} holds no partitions", format_.backend, path));
+      }
       parts.emplace_back(Bytes(std::move(*bytes)));
       return Boxed::make(Value(std::move(parts)));
     }
     parts.reserve(listing.foreign.size());
     for (const std::string& name : listing.foreign) {
       std::optional<std::string> bytes = storage.read(path + name);
-      if (!bytes) throw CodecError(fmt::format("parquet partition {}{} is missing", path, name));
+      if (!bytes) {
+        throw CodecError(fmt::format("{} partition {}{} is missing", format_.backend, path, name));
+      }
       const std::size_t slash = name.rfind('/');
       if (slash == std::string::npos) {
         parts.emplace_back(Bytes(std::move(*bytes)));
@@ -315,9 +335,13 @@ class ParquetCodec final : public Codec {
     }
     return Boxed::make(Value(std::move(parts)));
   }
+
+  TableFormat format_;
 };
 
-const CodecRegistrar kParquet(std::make_shared<ParquetCodec>());
+const CodecRegistrar kParquet(
+    std::make_shared<TableFilesCodec>(TableFormat{"parquet", ".parquet"}));
+const CodecRegistrar kArrow(std::make_shared<TableFilesCodec>(TableFormat{"arrow", ".arrow"}));
 
 }  // namespace
 }  // namespace nuthatch

@@ -185,6 +185,12 @@ const std::map<std::string, TreeTraits>& tree_traits() {
         .equal = values_equal,
         .wrong_type = Boxed::make(Bytes("not partitions")),
         .opaque_objects = true}},
+      {"arrow",  // the same layout as parquet, Arrow IPC files
+       {.samples = parquet_samples,
+        .edge_samples = parquet_edge_samples,
+        .equal = values_equal,
+        .wrong_type = Boxed::make(Bytes("not partitions")),
+        .opaque_objects = true}},
   };
   return traits;
 }
@@ -508,7 +514,7 @@ INSTANTIATE_TEST_SUITE_P(TreeCodecs, TreeCodecTest, ::testing::ValuesIn(tree_cas
 
 TEST(TreeCodecRegistryTest, ZarrAndParquetAreTrees) {
   const std::vector<std::string> trees = tree_backends();
-  EXPECT_THAT(trees, ::testing::IsSupersetOf({"parquet", "zarr"}));
+  EXPECT_THAT(trees, ::testing::IsSupersetOf({"arrow", "parquet", "zarr"}));
   for (const std::string& name : CodecRegistry::names()) {
     const bool tree = !CodecRegistry::get(name).single_file();
     EXPECT_EQ(tree, tree_traits().contains(name)) << name;

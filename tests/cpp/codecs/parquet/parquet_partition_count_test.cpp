@@ -2,7 +2,8 @@
 // `_partitions.<n>` written after them, and read_tree holds the payload to it: a missing
 // partition (a gap or the last ones) or one beyond the count is a CodecError naming it.
 // Payloads written before the count was recorded read as before, a gap in their parts an
-// error. An array of no partitions is refused on write.
+// error. An array of no partitions is refused on write. The `arrow` backend (Arrow IPC
+// files) keeps the same layout under its own suffix, and its messages name it.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -132,6 +133,34 @@ TEST(ParquetPartitionCount, AZeroLengthPartitionRoundTrips) {
   const Value parts = Value::array({Bytes(""), Bytes("b")});
   parquet().write_tree(Boxed::make(parts), *storage, std::string(kPath), Value());
   EXPECT_EQ(parquet().read_tree(*storage, std::string(kPath), Value()).as<Value>(), parts);
+}
+
+TEST(ArrowTableFiles, KeepTheParquetLayoutUnderTheirOwnSuffix) {
+  StoragePtr storage = memory();
+  const Codec& arrow = CodecRegistry::get("arrow");
+  EXPECT_EQ(arrow.partition_name(3), "part.3.arrow");
+  EXPECT_EQ(arrow.partitions_written_name(4), "_partitions.4");
+  EXPECT_FALSE(arrow.single_file());
+  arrow.write_tree(Boxed::make(partitions(2)), *storage, "t.arrow/", Value());
+  EXPECT_THAT(listed(*storage), ::testing::UnorderedElementsAre(
+                                    "t.arrow/part.0.arrow", "t.arrow/part.1.arrow",
+                                    "t.arrow/_partitions.2"));
+  // A parquet file beside them is another format's: not a partition of this table.
+  storage->write("t.arrow/part.2.parquet", "stray");
+  EXPECT_EQ(arrow.read_tree(*storage, "t.arrow/", Value()).as<Value>(), partitions(2));
+  storage->remove({"t.arrow/part.1.arrow"});
+  try {
+    arrow.read_tree(*storage, "t.arrow/", Value());
+    ADD_FAILURE() << "read a payload missing a partition";
+  } catch (const CodecError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("arrow partition t.arrow/part.1.arrow is missing"));
+  }
+  try {
+    arrow.write_tree(Boxed::make(Value::array()), *storage, "u.arrow/", Value());
+    ADD_FAILURE() << "stored no partitions";
+  } catch (const CodecError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("backend arrow stores at least one partition"));
+  }
 }
 
 }  // namespace
