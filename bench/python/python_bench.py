@@ -25,10 +25,15 @@ Measures (seconds; best of --repeat, page cache warm):
                   --size-mib (int64, float64, float32, a 50-value string column, datetimes);
   frame read      its first recall in a fresh process (the process imported pandas and
                   defined the function before the clock starts; nothing of the engine ran);
+                  nuthatch also stores and recalls the frame with backend='arrow' (Arrow
+                  IPC files, memory-mapped on recall): its rows are compared with the
+                  others' frame write and read;
   dataset write   the first call of a function returning a float32 xarray.Dataset of
                   --size-mib (daily, 96 x 128 grid, two variables);
   dataset read, warm   `.load()` of a recall in the process that wrote it;
-  dataset read, fresh  `.load()` of its first recall in a fresh process;
+  dataset read, fresh  `.load()` of its first recall in a fresh process; for nuthatch
+                  also with engine='dask' (dask-backed recall, compared with the others'
+                  fresh read);
   floor           (nuthatch only) decompressing the stored dataset's chunks, already in
                   memory, with their codec on all cores into one preallocated buffer: the
                   time a recall cannot beat;
@@ -137,14 +142,17 @@ class Raw:
         return xr.open_zarr(path)
 
 
-def cached(engine, func, root, kind=None):
-    """func(run) wrapped by the engine's cache, keyed by run."""
+def cached(engine, func, root, kind=None, backend=None):
+    """func(run) wrapped by the engine's cache, keyed by run (stored with ``backend``
+    where given: nuthatch only)."""
     if engine == "raw":
         return Raw(root, kind)(func)
     if engine == "joblib":
         import joblib
         return joblib.Memory(root, verbose=0).cache(func)
     from nuthatch import cache  # this package or the original, by interpreter
+    if backend:
+        return cache(cache_args=["run"], backend=backend)(func)
     return cache(cache_args=["run"])(func)
 
 
@@ -163,6 +171,10 @@ def repeat_for(seconds, min_calls, max_calls, call):
 
 
 def frame_value(run):  # the cached functions: their names key joblib's and raw's stores
+    return FRAME
+
+
+def frame_arrow_value(run):  # the frame again, stored by nuthatch with backend='arrow'
     return FRAME
 
 
@@ -193,6 +205,13 @@ def child_write(engine, root, size_mib, repeat):
     out["frame_mib"] = FRAME.memory_usage(deep=False).sum() / MIB
     frame_cached = cached(engine, frame_value, os.path.join(root, "frame"), "frame")
     out["frame_write"] = min(timed(lambda: frame_cached(run))[0] for run in range(repeat))
+    if engine == "nuthatch":  # the same frame as Arrow IPC files (backend='arrow')
+        arrow_cached = cached(engine, frame_arrow_value, root, "frame", "arrow")
+        out["frame_arrow_write"] = min(timed(lambda: arrow_cached(run))[0]
+                                       for run in range(repeat))
+        for key, call in (("frame_stored_mib", frame_cached),
+                          ("frame_arrow_stored_mib", arrow_cached)):
+            out[key] = stored_bytes(local_path(call(0, filepath_only=True))) / MIB
     FRAME = None
 
     DATASET = make_dataset(size_mib)
@@ -219,16 +238,26 @@ def child_recall(engine, root, what, run):
     """In a fresh process: the first recall of what (`frame` or `dataset`) stored as run."""
     import pandas  # noqa: F401 - a user's script has imported its libraries
     import xarray  # noqa: F401
-    if what == "frame":
-        call = cached(engine, frame_value, os.path.join(root, "frame"), "frame")
+    if what in ("frame", "frame_arrow"):
+        if what == "frame_arrow":
+            call = cached(engine, frame_arrow_value, root, "frame", "arrow")
+        else:
+            call = cached(engine, frame_value, os.path.join(root, "frame"), "frame")
         seconds, value = timed(lambda: call(run))
         rows = len(value)
         assert rows > 0 and value["station"].iloc[-1].startswith("station-"), engine
-    else:
+    else:  # dataset: the default recall; dataset_dask: nuthatch's with engine='dask'
         call = cached(engine, dataset_value, os.path.join(root, "dataset"), "dataset")
-        seconds, value = timed(lambda: call(run).load())
+        if what == "dataset_dask":
+            seconds, value = timed(lambda: call(run, engine="dask").load())
+        else:
+            seconds, value = timed(lambda: call(run).load())
         assert float(value["t2m"].isel(time=-1).mean()) > 200, engine
     return {"seconds": seconds, "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def local_path(url):
+    return url[len("file://"):] if url.startswith("file://") else url
 
 
 def decompression_floor(dataset_cached, repeat):
@@ -236,8 +265,7 @@ def decompression_floor(dataset_cached, repeat):
     codec, on all cores, into one preallocated buffer per variable: best of `repeat`."""
     import numpy as np
     import numcodecs
-    path = dataset_cached(0, filepath_only=True)
-    path = path[len("file://"):] if path.startswith("file://") else path
+    path = local_path(dataset_cached(0, filepath_only=True))
     jobs = []
     for name in VARIABLES:
         with open(os.path.join(path, name, "zarr.json")) as f:
@@ -320,13 +348,17 @@ def run_engine(engine, python, size_mib, repeat, recalls_only=False):
         out = run_child(python, workdir, engine,
                         ["--phase", "write", "--size-mib", str(size_mib),
                          "--repeat", str(1 if recalls_only else repeat)])
-        for what in ("frame", "dataset"):
+        whats = ["frame", "dataset"]
+        if engine == "nuthatch" and not recalls_only:
+            whats += ["frame_arrow", "dataset_dask"]
+        for what in whats:
             recalls = [run_child(python, workdir, engine,
                                  ["--phase", "recall", "--what", what, "--run", str(run)])
                        for run in range(1 if recalls_only else repeat)]
             best = min(recalls, key=lambda r: r["seconds"])
             out[f"{what}_read"] = best["seconds"]
-            out[f"{what}_rss_ratio"] = best["max_rss_mib"] / out[f"{what}_mib"]
+            size = out["frame_mib" if what.startswith("frame") else "dataset_mib"]
+            out[f"{what}_rss_ratio"] = best["max_rss_mib"] / size
         return out
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -336,12 +368,18 @@ ROWS = [("hit, small value", "hit", 1e6, "us"),
         ("miss + commit, small value", "miss", 1e3, "ms"),
         ("DataFrame write", "frame_write", 1, "s"),
         ("DataFrame read, fresh process", "frame_read", 1, "s"),
+        ("DataFrame write, backend='arrow'", "frame_arrow_write", 1, "s", "frame_write"),
+        ("DataFrame read, fresh, backend='arrow'", "frame_arrow_read", 1, "s", "frame_read"),
         ("Dataset write", "dataset_write", 1, "s"),
         ("Dataset read, warm (.load())", "dataset_read_warm", 1, "s"),
         ("Dataset read, fresh process", "dataset_read", 1, "s"),
+        ("Dataset read, fresh, engine='dask'", "dataset_dask_read", 1, "s", "dataset_read"),
         ("Dataset decompression floor", "floor", 1, "s"),
         ("bytes stored (both)", "stored_mib", 1, "MiB"),
+        ("DataFrame bytes stored (parquet)", "frame_stored_mib", 1, "MiB"),
+        ("DataFrame bytes stored (arrow)", "frame_arrow_stored_mib", 1, "MiB"),
         ("peak RSS / size, DataFrame recall", "frame_rss_ratio", 1, "x"),
+        ("peak RSS / size, DataFrame recall, arrow", "frame_arrow_rss_ratio", 1, "x"),
         ("peak RSS / size, Dataset recall", "dataset_rss_ratio", 1, "x")]
 
 
@@ -350,15 +388,20 @@ def print_table(results):
     others = [e for e in engines if e != "nuthatch"]
     header = ["measure"] + engines + [f"{e} / nuthatch" for e in others if "nuthatch" in engines]
     table = [header]
-    for label, key, scale, unit in ROWS:
+    for label, key, scale, unit, *compared in ROWS:
         if not any(key in results[e] for e in engines):
             continue
         row = [label] + [f"{results[e][key] * scale:.3g} {unit}" if key in results[e] else "-"
                          for e in engines]
         if "nuthatch" in engines:
+            # A row of nuthatch alone (another backend or engine=) is compared with the
+            # others' measure of the same thing (`compared`).
+            other_key = compared[0] if compared else key
             for e in others:
-                ok = key in results[e] and results["nuthatch"].get(key) and unit in ("s", "ms", "us")
-                row.append(f"{results[e][key] / results['nuthatch'][key]:.3g}x" if ok else "-")
+                ok = (other_key in results[e] and results["nuthatch"].get(key)
+                      and unit in ("s", "ms", "us"))
+                row.append(f"{results[e][other_key] / results['nuthatch'][key]:.3g}x"
+                           if ok else "-")
         table.append(row)
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     for i, row in enumerate(table):
@@ -404,7 +447,8 @@ def main():
     parser.add_argument("--plot", help="with --sweep: a PNG of recall time vs size")
     parser.add_argument("--child", choices=ENGINES, help=argparse.SUPPRESS)
     parser.add_argument("--phase", choices=("write", "recall"), help=argparse.SUPPRESS)
-    parser.add_argument("--what", choices=("frame", "dataset"), help=argparse.SUPPRESS)
+    parser.add_argument("--what", choices=("frame", "frame_arrow", "dataset", "dataset_dask"),
+                        help=argparse.SUPPRESS)
     parser.add_argument("--run", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
     args = parser.parse_args()

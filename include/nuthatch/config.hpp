@@ -13,6 +13,7 @@
 /// with secret / password / token / key) are masked as **** in every log line, error
 /// message and print-config. All functions are thread-safe.
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -41,6 +42,13 @@ void config_parameter(const std::string& name, std::function<Value()> provider,
 /// backends). std::nullopt when unset everywhere.
 std::optional<Value> get_parameter(const std::string& name, const std::string& location = "root",
                                    const std::string& backend = "");
+
+/// The effective value of a size parameter (a byte count, or a text such as "4GB" or
+/// "512MiB") in bytes, as get_parameter() resolves it; std::nullopt when unset. Throws
+/// ConfigError naming the parameter when its value is not a size.
+std::optional<std::uint64_t> get_size_parameter(const std::string& name,
+                                                const std::string& location = "root",
+                                                const std::string& backend = "");
 
 /// Forgets parameters set in code and packages' configurations (add_package_config),
 /// and re-reads files and environment (the working directory is looked at again). For

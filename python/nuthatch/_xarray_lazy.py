@@ -1,7 +1,12 @@
-"""Lazy reads of Zarr payloads: a stored Dataset / DataArray opened as a dask-backed
-xarray object whose blocks the C++ DatasetReader reads on demand (and assembles in the
-engine's buffer pool), on any storage the engine opens."""
+"""Lazy reads of Zarr payloads: a stored Dataset / DataArray opened as an xarray object
+whose values the C++ DatasetReader reads on demand (and assembles in the engine's buffer
+pool), on any storage the engine opens. Its variables are either dask arrays (blocks read
+by dask tasks) or xarray's own lazily indexed arrays (as ``xarray.open_dataset`` gives
+without ``chunks``: an index reads just its region, ``.load()`` the whole variable in one
+parallel read, and no dask is imported)."""
 import numpy as np
+from xarray.backends import BackendArray
+from xarray.core import indexing
 
 from ._handles import readers
 from ._xarray_encoding import DTYPE_NAMES, TYPE_ATTR, array_of, decoded, numpy_dtype, read_attrs
@@ -31,19 +36,34 @@ class _StoredArray:
         self.ndim = len(self.shape)
 
     def __getitem__(self, key):
+        """The values at ``key``: per axis a slice (any step) or an integer read as the
+        range it covers; anything else reads the axis and is indexed in numpy."""
         key = key if isinstance(key, tuple) else (key,)
-        ranges, squeeze = [], []
-        for axis, (dim, k, n) in enumerate(zip(self.dims, key, self.shape)):
-            if isinstance(k, slice) and k.step in (None, 1):
-                start, stop, _ = k.indices(n)
-                ranges.append((dim, start, stop))
-            else:  # dask hands slices; anything else: read the axis, index in numpy
-                ranges.append((dim, 0, n))
-                squeeze.append(axis)
-        out = array_of(self.dtype_name, self.reader.read(self.name, ranges))
-        if squeeze:
-            out = out[tuple(k if i in squeeze else slice(None)
-                            for i, k in enumerate(key + (slice(None),) * (self.ndim - len(key))))]
+        key = key + (slice(None),) * (self.ndim - len(key))
+        ranges, after = [], []
+        for dim, k, n in zip(self.dims, key, self.shape):
+            if isinstance(k, slice):
+                start, stop, step = k.indices(n)
+                if step > 0:
+                    ranges.append((dim, start, max(start, stop)))
+                    after.append(slice(None) if step == 1 else slice(None, None, step))
+                    continue
+            elif isinstance(k, (int, np.integer)):
+                i = int(k) + (n if int(k) < 0 else 0)
+                if not 0 <= i < n:
+                    raise IndexError(f"index {int(k)} is out of bounds for axis {dim!r} of "
+                                     f"size {n}")
+                ranges.append((dim, i, i + 1))
+                after.append(0)
+                continue
+            ranges.append((dim, 0, n))
+            after.append(k)
+        if any(stop <= start for _, start, stop in ranges):
+            out = np.empty(tuple(stop - start for _, start, stop in ranges), dtype=self.dtype)
+        else:
+            out = array_of(self.dtype_name, self.reader.read(self.name, ranges))
+        if any(not (isinstance(a, slice) and a == slice(None)) for a in after):
+            out = out[tuple(after)]
         return out
 
     def __reduce__(self):
@@ -117,16 +137,55 @@ def _lazy_data(target, name, dims, dtype, shape, chunks, stored_chunks=False):
                                  meta=np.empty((0,) * source.ndim, dtype=source.dtype)))
 
 
-def open_lazy(target, stored_chunks=False):
+class StoredBackendArray(BackendArray):
+    """A stored variable as an xarray backend array: basic indexing (integers and slices)
+    read through _StoredArray; xarray applies the rest in numpy."""
+
+    __slots__ = ("source", "shape", "dtype")
+
+    def __init__(self, source):
+        self.source, self.shape, self.dtype = source, source.shape, source.dtype
+
+    def __getitem__(self, key):
+        return indexing.explicit_indexing_adapter(
+            key, self.shape, indexing.IndexingSupport.BASIC, self.source.__getitem__)
+
+
+def _lazily_indexed(target, name, dims, dtype, shape):
+    """A stored variable as xarray's lazily indexed array (as xarray.open_dataset wraps a
+    backend's variables: copy on write, the values kept once loaded)."""
+    array = StoredBackendArray(_StoredArray(target, name, dims, dtype, shape))
+    return indexing.MemoryCachedArray(indexing.CopyOnWriteArray(
+        indexing.LazilyIndexedArray(array)))
+
+
+def stored_schema(target):
+    """The schema of the payload at ``target`` (read once per open, from a fresh reader)."""
+    return _reader(target, fresh=True).schema
+
+
+def stored_bytes_in_memory(schema):
+    """The bytes the stored variables take in memory once loaded."""
+    total = 0
+    for dims, dtype, shape, _, _ in schema["variables"].values():
+        count = 1
+        for n in shape:
+            count *= n
+        total += count * numpy_dtype(dtype).itemsize
+    return total
+
+
+def open_lazy(target, stored_chunks=False, dask=True, schema=None):
     """The xarray object stored at a Zarr payload (a ``_storage.Target``: URL and storage
-    options, on any storage the engine opens), dask-backed and read through the C++ codec
-    on demand, or None for a numpy result (read eagerly by the engine). Index coordinates
-    and strings are read at once, as xarray.open_zarr does; chunks and preferred_chunks
-    go in each variable's encoding. Dask chunks group stored chunks into tasks of about
-    128 MiB, or are the stored chunks with ``stored_chunks``."""
+    options, on any storage the engine opens), read through the C++ codec on demand, or
+    None for a numpy result (read eagerly by the engine). Index coordinates and strings
+    are read at once, as xarray.open_zarr does; chunks and preferred_chunks go in each
+    variable's encoding. With ``dask``, variables are dask arrays whose chunks group
+    stored chunks into tasks of about 128 MiB, or are the stored chunks with
+    ``stored_chunks``; without, they are xarray's lazily indexed arrays."""
     import xarray as xr
-    reader = _reader(target, fresh=True)
-    schema = reader.schema
+    reader = _reader(target, fresh=schema is None)
+    schema = schema if schema is not None else reader.schema
     attrs = dict(schema["attrs"])
     marker = attrs.pop(TYPE_ATTR, None)
     if marker == "numpy":
@@ -137,9 +196,13 @@ def open_lazy(target, stored_chunks=False):
         eager = dtype == "str" or len(shape) == 0 or (len(dims) == 1 and dims[0] == name)
         if eager:
             data = array_of(dtype, reader.read(name, []))
-        else:
+        elif dask:
             data = _lazy_data(target, name, dims, dtype, shape, chunks, stored_chunks)
+        else:
+            data = _lazily_indexed(target, name, dims, dtype, shape)
         np_dtype = numpy_dtype(dtype)
+        if isinstance(data, np.ndarray):  # xarray, given numpy, would import dask to check
+            data = indexing.NumpyIndexingAdapter(data)
         var = xr.Variable(dims, data, read_attrs(dict(var_attrs), encoding, np_dtype))
         var.encoding = {"chunks": tuple(chunks),
                         "preferred_chunks": dict(zip(dims, chunks))}

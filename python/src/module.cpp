@@ -219,6 +219,12 @@ NB_MODULE(_core, m) {
     }
     return v ? from_value(*v) : nb::none();
   }, nb::arg("name"), nb::arg("location") = "root", nb::arg("backend") = nb::none());
+  m.def("get_size_parameter", [](const std::string& name, const std::string& location,
+                                 std::optional<std::string> backend) {
+    nb::gil_scoped_release nogil;
+    return get_size_parameter(name, location, backend.value_or(""));
+  }, nb::arg("name"), nb::arg("location") = "root", nb::arg("backend") = nb::none(),
+     "A size parameter in bytes (an integer, or a text such as \"4GB\"), or None when unset.");
   m.def("reset_config", [] {
     nb::gil_scoped_release nogil;
     reset_config();

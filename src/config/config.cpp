@@ -683,6 +683,22 @@ std::optional<Value> get_parameter(const std::string& name, const std::string& l
   return config::State::instance().parameter(name, location, backend);
 }
 
+std::optional<std::uint64_t> get_size_parameter(const std::string& name,
+                                                const std::string& location,
+                                                const std::string& backend) {
+  const std::optional<Value> v = get_parameter(name, location, backend);
+  if (!v) return std::nullopt;
+  if (v->is_string()) {
+    if (std::optional<std::uint64_t> bytes = config::parse_byte_size(v->as<std::string>())) {
+      return bytes;
+    }
+  } else if (v->kind() == Value::Kind::integer && v->as<std::int64_t>() >= 0) {
+    return static_cast<std::uint64_t>(v->as<std::int64_t>());
+  }
+  throw ConfigError(fmt::format("parameter '{}': {} is not a size (e.g. 4GB, 512MiB, 1000000)",
+                                name, v->to_string()));
+}
+
 void reset_config() { config::State::instance().reset(); }
 
 std::optional<std::string> global_config_path() {

@@ -61,7 +61,7 @@ std::string check_byte_count(const Value& value) {
   return "a byte count cannot be negative";
 }
 
-constexpr std::array<KnownParameter, 13> kKnownParameters = {{
+constexpr std::array<KnownParameter, 14> kKnownParameters = {{
     {"filesystem", Value::Kind::string},
     {"filesystem_options", Value::Kind::object},
     {"storage_backend_kwargs", Value::Kind::object},
@@ -75,6 +75,8 @@ constexpr std::array<KnownParameter, 13> kKnownParameters = {{
     {"layout", Value::Kind::string, check_layout},
     {"local_cache_size", Value::Kind::string, check_byte_size, true},
     {"remote_cache_size", Value::Kind::string, check_byte_size, true},
+    // The size above which the Python package recalls a dataset dask-backed (README).
+    {"dask_above", Value::Kind::string, check_byte_size, true},
 }};
 
 const KnownParameter* find_known(std::string_view name) {

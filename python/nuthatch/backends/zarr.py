@@ -19,12 +19,13 @@ The original Nuthatch's backend_kwargs are honoured:
   ``chunking`` when its stored chunks differ (lazily; the original rewrote the entry).
 """
 import logging
+import sys
 
 from . import Adapter, module
 
 logger = logging.getLogger("nuthatch")
 
-EAGER_ENGINES = ("eager", "numpy", "xarray-eager")
+EAGER_ENGINES = ("eager", "numpy", "xarray-eager")  # read whole by the engine
 
 
 class ZarrAdapter(Adapter):
@@ -70,11 +71,10 @@ class ZarrAdapter(Adapter):
         if engine in EAGER_ENGINES:
             return None
         try:
-            import dask  # noqa: F401 - lazily loaded results are dask-backed
             import xarray  # noqa: F401
         except ImportError:
             return None
-        from .._xarray_lazy import open_lazy
+        from .._xarray_lazy import open_lazy, stored_bytes_in_memory, stored_schema
         kwargs = target.kwargs
         chunking = kwargs.get("chunking")
         target_mb = kwargs.get("target_read_chunk_size_mb")
@@ -82,9 +82,11 @@ class ZarrAdapter(Adapter):
         if auto_rechunk and not isinstance(chunking, dict):
             raise ValueError("auto_rechunk=True needs a chunking dict in backend_kwargs")
         stored = chunking is not None or target_mb is not None
-        opened = open_lazy(target, stored_chunks=stored)
-        if opened is None:
-            return None
+        schema = stored_schema(target)
+        dask = _dask_backed(engine, stored or auto_rechunk, lambda: stored_bytes_in_memory(schema))
+        opened = open_lazy(target, stored_chunks=stored, dask=dask, schema=schema)
+        if opened is None or not dask:
+            return opened
         if target_mb is not None:
             return _grow_read_chunks(opened, float(target_mb))
         if auto_rechunk:
@@ -103,6 +105,44 @@ class ZarrAdapter(Adapter):
 
 
 ADAPTER = ZarrAdapter()
+
+DASK_ENGINES = ("dask", "dask.array")
+INDEXED_ENGINES = ("lazy",)
+DEFAULT_DASK_ABOVE = 4 << 30  # bytes in memory; the `dask_above` parameter sets it
+
+
+def _dask_backed(engine, chunks_asked, size):
+    """Whether a recalled dataset is dask-backed (else its variables are xarray's lazily
+    indexed arrays, as ``xarray.open_dataset`` gives them without ``chunks``): with
+    engine='dask', a read chunking in backend_kwargs or a dask.distributed Client active in
+    this process, yes; with engine='lazy', no; otherwise yes only when the data (``size()``
+    bytes once loaded) is above ``dask_above`` (4 GiB by default), where computing on it
+    whole could exhaust memory. Below it, a recall imports no dask (about half a second
+    in a new process) and ``.load()`` reads each variable in one parallel read straight
+    into its array."""
+    if engine in INDEXED_ENGINES:
+        return False
+    if engine in DASK_ENGINES or chunks_asked or _distributed_client_active():
+        return _dask_available()
+    from .. import _core
+    limit = _core.get_size_parameter("dask_above", "root", "zarr")
+    return size() > (DEFAULT_DASK_ABOVE if limit is None else limit) and _dask_available()
+
+
+def _distributed_client_active():
+    distributed = sys.modules.get("distributed")
+    if distributed is None:
+        return False
+    try:
+        distributed.default_client()
+        return True
+    except ValueError:  # no client
+        return False
+
+
+def _dask_available():
+    import importlib.util
+    return importlib.util.find_spec("dask") is not None
 
 _SIZE_UNITS = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
 _ASSUMED_ITEM_BYTES = 4  # the original's estimate, whatever the dtype

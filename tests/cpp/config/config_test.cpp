@@ -289,6 +289,14 @@ TEST_F(ConfigTest, UnknownLocationIsAnError) {
               HasSubstr("'lots' is not a size"));
   EXPECT_THAT(config_error_of([] { set_parameter("remote_cache_size", Value(true)); }),
               HasSubstr("remote_cache_size"));
+  // get_size_parameter reads either form in bytes; unset is nullopt.
+  EXPECT_EQ(get_size_parameter("local_cache_size"), 100'000u);
+  EXPECT_EQ(get_size_parameter("remote_cache_size"), 123'456u);
+  EXPECT_EQ(get_size_parameter("dask_above"), std::nullopt);
+  set_parameter("dask_above", Value("2GiB"));
+  EXPECT_EQ(get_size_parameter("dask_above"), 2u << 30);
+  EXPECT_THAT(config_error_of([] { set_parameter("dask_above", Value("big")); }),
+              HasSubstr("'big' is not a size"));
   // Any name that starts with "mirror" is a mirror, as in the original Nuthatch.
   for (const char* mirror : {"mirror", "mirror2", "mirror-x", "mirror_team"}) {
     EXPECT_TRUE(config::is_mirror_name(mirror)) << mirror;
