@@ -9,7 +9,8 @@ from xarray.backends import BackendArray
 from xarray.core import indexing
 
 from ._handles import readers
-from ._xarray_encoding import DTYPE_NAMES, TYPE_ATTR, array_of, decoded, numpy_dtype, read_attrs
+from ._xarray_encoding import (DASK_ATTR, DTYPE_NAMES, TYPE_ATTR, array_of, decoded,
+                               numpy_dtype, read_attrs)
 
 
 def _reader(target, fresh=False):
@@ -164,6 +165,11 @@ def stored_schema(target):
     return _reader(target, fresh=True).schema
 
 
+def stored_from_dask(schema):
+    """Whether the stored value was dask-backed (its writer streamed it block by block)."""
+    return bool(schema["attrs"].get(DASK_ATTR))
+
+
 def stored_bytes_in_memory(schema):
     """The bytes the stored variables take in memory once loaded."""
     total = 0
@@ -188,6 +194,7 @@ def open_lazy(target, stored_chunks=False, dask=True, schema=None):
     schema = schema if schema is not None else reader.schema
     attrs = dict(schema["attrs"])
     marker = attrs.pop(TYPE_ATTR, None)
+    attrs.pop(DASK_ATTR, None)
     if marker == "numpy":
         return None
     variables = {}

@@ -64,7 +64,7 @@ def stream(obj, target, kwargs):
     ds, marker = dataset_of(obj)
     schema_vars, parts = _stream_parts(ds)
     schema = {"variables": schema_vars, "coords": [str(c) for c in ds.coords],
-              "attrs": group_attrs(ds, marker)}
+              "attrs": group_attrs(ds, marker, dask=True)}
     writer = _core.DatasetWriter.create(target.url, schema, int(kwargs.get("zarr_format", 3)),
                                         bool(kwargs.get("consolidated", True)), target.options)
     writers.put(target.url, writer)

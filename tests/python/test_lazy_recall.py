@@ -120,3 +120,19 @@ def test_a_fresh_process_recall_imports_no_dask_array(stored, project):
     out = subprocess.run([sys.executable, "-c", code], cwd=project.dir, env=env,
                          capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines() == ["False"], out.stderr
+
+
+def test_a_dask_backed_result_is_recalled_dask_backed(project):
+    da = pytest.importorskip("dask.array")
+    ds = xr.Dataset({"v": (("x", "y"), da.ones((20, 6), chunks=(5, 6), dtype="float32"))})
+
+    @cache(cache_args=["n"])
+    def chunked(n):
+        return ds
+
+    chunked(1)
+    recalled = chunked(1)
+    assert is_dask(recalled["v"].variable)
+    assert "_nuthatch_dask" not in recalled.attrs
+    xr.testing.assert_identical(recalled.compute(), ds.compute())
+    assert not is_dask(chunked(1, engine="lazy")["v"].variable)

@@ -24,7 +24,8 @@ def _chunk_files(project, variable):
                   if p.is_file() and f"/{variable}/c/" in p.as_posix())
 
 
-def test_deleted_chunk_of_a_lazy_recall_raises_on_load(project):
+@pytest.mark.parametrize("engine", [None, "dask"])
+def test_deleted_chunk_of_a_lazy_recall_raises_on_load(project, engine):
     ds = _dataset()
 
     @cache(cache_args=["n"])
@@ -32,8 +33,11 @@ def test_deleted_chunk_of_a_lazy_recall_raises_on_load(project):
         return ds
 
     make(1)
-    lazy = make(1)
-    assert lazy["temp"].chunks is not None  # recalled lazily, dask-backed
+    lazy = make(1, engine=engine)  # lazily indexed (the default) or dask-backed
+    if engine == "dask":
+        assert lazy["temp"].chunks is not None
+    else:
+        assert type(lazy["temp"].variable._data).__name__ == "MemoryCachedArray"
     chunks = _chunk_files(project, "temp")
     assert len(chunks) == 4, chunks
     gone = chunks[1]

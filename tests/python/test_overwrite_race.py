@@ -1,7 +1,8 @@
 """A lazily recalled dataset racing an overwrite in another process.
 
-Process A recalls a ~64 MiB multi-chunk dataset lazily (dask-backed, read through the C++
-codec on demand); process B then recomputes and force-overwrites the same entry with other
+Process A recalls a ~64 MiB multi-chunk dataset lazily (both ways: xarray's lazily indexed
+arrays, the default, and dask-backed with engine='dask'; read through the C++ codec on
+demand); process B then recomputes and force-overwrites the same entry with other
 values; only then does A load it. The payload A opened was retired, not deleted, so A must
 read the old values entirely: never fill values (NaN / 0) and never a mix of old and new.
 Every element is checked. When ``nuthatch gc --grace 0s --force`` has reclaimed the retired
@@ -60,13 +61,18 @@ READER = textwrap.dedent('''
     import race_functions as rf
 
     OLD, NEW = float(sys.argv[1]), float(sys.argv[2])
+    ENGINE = sys.argv[3] or None  # "dask", or "" for the default recall
 
     def say(**kw):
         print(json.dumps(kw), flush=True)
 
-    ds = rf.race_dataset(OLD)
+    ds = rf.race_dataset(OLD, engine=ENGINE)
     url = rf.race_dataset(OLD, filepath_only=True)
-    lazy = {name: ds[name].chunks is not None for name in ds.data_vars}
+    if ENGINE == "dask":
+        lazy = {name: ds[name].chunks is not None for name in ds.data_vars}
+    else:  # xarray's lazily indexed arrays: nothing loaded yet
+        lazy = {name: type(ds[name].variable._data).__name__ == "MemoryCachedArray"
+                for name in ds.data_vars}
     # One small piece read before the overwrite: the reader of the payload is open.
     first = float(ds["a"][0, 0].values)
     say(state="opened", url=url, lazy=lazy, first=first)
@@ -121,9 +127,10 @@ def _nuthatch(project, *args):
 class Reader:
     """Process A, spoken to one line at a time (JSON answers), never waited on forever."""
 
-    def __init__(self, project):
+    def __init__(self, project, engine):
         self.stderr = open(project.dir / "reader.err", "w+")
-        self.proc = subprocess.Popen([sys.executable, "-c", READER, str(OLD), str(NEW)],
+        self.proc = subprocess.Popen([sys.executable, "-c", READER, str(OLD), str(NEW),
+                                      engine or ""],
                                      cwd=project.dir, env=_env(project), text=True,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.stderr)
@@ -164,18 +171,18 @@ def _computed(project):
     return path.read_text().split() if path.exists() else []
 
 
-@pytest.fixture
-def scenario(project):
-    """Commits the old entry, starts process A (which recalls it lazily) and yields it;
-    stops A whatever happens."""
+@pytest.fixture(params=[None, "dask"], ids=["lazily-indexed", "dask-backed"])
+def scenario(project, request):
+    """Commits the old entry, starts process A (which recalls it lazily, in the form the
+    parameter names) and yields it; stops A whatever happens."""
     (project.dir / "race_functions.py").write_text(FUNCTIONS)
     _python(project, f"import race_functions as rf; rf.race_dataset({OLD})")
     assert _computed(project) == [str(OLD)]
-    reader = Reader(project)
+    reader = Reader(project, request.param)
     try:
         opened = reader.answer()
         assert opened["state"] == "opened", opened
-        assert opened["lazy"] == {"a": True, "b": True}, "the recall is not dask-backed"
+        assert opened["lazy"] == {"a": True, "b": True}, "the recall is not lazy"
         assert opened["first"] == OLD * 1e7 + 1
         assert _computed(project) == [str(OLD)], "process A computed instead of recalling"
         yield reader, opened["url"]

@@ -74,7 +74,8 @@ class ZarrAdapter(Adapter):
             import xarray  # noqa: F401
         except ImportError:
             return None
-        from .._xarray_lazy import open_lazy, stored_bytes_in_memory, stored_schema
+        from .._xarray_lazy import (open_lazy, stored_bytes_in_memory, stored_from_dask,
+                                    stored_schema)
         kwargs = target.kwargs
         chunking = kwargs.get("chunking")
         target_mb = kwargs.get("target_read_chunk_size_mb")
@@ -83,7 +84,8 @@ class ZarrAdapter(Adapter):
             raise ValueError("auto_rechunk=True needs a chunking dict in backend_kwargs")
         stored = chunking is not None or target_mb is not None
         schema = stored_schema(target)
-        dask = _dask_backed(engine, stored or auto_rechunk, lambda: stored_bytes_in_memory(schema))
+        dask = _dask_backed(engine, stored or auto_rechunk or stored_from_dask(schema),
+                            lambda: stored_bytes_in_memory(schema))
         opened = open_lazy(target, stored_chunks=stored, dask=dask, schema=schema)
         if opened is None or not dask:
             return opened
@@ -114,8 +116,8 @@ DEFAULT_DASK_ABOVE = 4 << 30  # bytes in memory; the `dask_above` parameter sets
 def _dask_backed(engine, chunks_asked, size):
     """Whether a recalled dataset is dask-backed (else its variables are xarray's lazily
     indexed arrays, as ``xarray.open_dataset`` gives them without ``chunks``): with
-    engine='dask', a read chunking in backend_kwargs or a dask.distributed Client active in
-    this process, yes; with engine='lazy', no; otherwise yes only when the data (``size()``
+    engine='dask', a dask-backed value stored or a read chunking in backend_kwargs
+    (``chunks_asked``), or a dask.distributed Client active in this process, yes; with engine='lazy', no; otherwise yes only when the data (``size()``
     bytes once loaded) is above ``dask_above`` (4 GiB by default), where computing on it
     whole could exhaust memory. Below it, a recall imports no dask (about half a second
     in a new process) and ``.load()`` reads each variable in one parallel read straight
