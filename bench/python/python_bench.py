@@ -39,6 +39,7 @@ Measures (seconds; best of --repeat, page cache warm):
                   time a recall cannot beat;
   peak RSS        of the fresh-process recalls (ru_maxrss), as a multiple of the data size.
 Ratios are the other engine's time divided by nuthatch's (> 1: nuthatch is faster).
+`--s3` puts every root on a MinIO server started on loopback (joblib has no S3 store);
 `--json FILE` writes every number; `--sweep 16,64,256,1024,2048 --plot FILE.png` also
 times the fresh-process recalls at each size (MiB) and plots them (matplotlib).
 
@@ -117,18 +118,27 @@ class Raw:
 
     def __call__(self, func):
         def call(run):
-            path = os.path.join(self.root, f"{func.__name__}-{run}")
-            if os.path.exists(path):
+            path = f"{self.root}/{func.__name__}-{run}"
+            if self.exists(path):
                 return self.read(path)
             value = func(run)
             self.write(value, path)
             return value
         return call
 
+    def exists(self, path):
+        if is_remote(path):  # s3fs, configured by the AWS_* environment (--s3)
+            import fsspec
+            return fsspec.filesystem("s3").exists(path)
+        return os.path.exists(path)
+
     def write(self, value, path):
         if self.kind == "frame":
             import pyarrow as pa
             import pyarrow.parquet as pq
+            if is_remote(path):
+                value.to_parquet(path, engine="pyarrow")  # through s3fs
+                return
             os.makedirs(os.path.dirname(path), exist_ok=True)
             pq.write_table(pa.Table.from_pandas(value), path)
         else:
@@ -136,17 +146,24 @@ class Raw:
 
     def read(self, path):
         if self.kind == "frame":
+            if is_remote(path):
+                import pandas as pd
+                return pd.read_parquet(path, engine="pyarrow")
             import pyarrow.parquet as pq
             return pq.read_table(path).to_pandas()
         import xarray as xr
         return xr.open_zarr(path)
 
 
+def is_remote(path):
+    return path.startswith("s3://")
+
+
 def cached(engine, func, root, kind=None, backend=None):
     """func(run) wrapped by the engine's cache, keyed by run (stored with ``backend``
     where given: nuthatch only)."""
     if engine == "raw":
-        return Raw(root, kind)(func)
+        return Raw(root if is_remote(root) else os.path.abspath(root), kind)(func)
     if engine == "joblib":
         import joblib
         return joblib.Memory(root, verbose=0).cache(func)
@@ -211,7 +228,8 @@ def child_write(engine, root, size_mib, repeat):
                                        for run in range(repeat))
         for key, call in (("frame_stored_mib", frame_cached),
                           ("frame_arrow_stored_mib", arrow_cached)):
-            out[key] = stored_bytes(local_path(call(0, filepath_only=True))) / MIB
+            if not is_remote(root):
+                out[key] = stored_bytes(local_path(call(0, filepath_only=True))) / MIB
     FRAME = None
 
     DATASET = make_dataset(size_mib)
@@ -225,7 +243,9 @@ def child_write(engine, root, size_mib, repeat):
         assert bool((recalled["t2m"] == DATASET["t2m"]).all()), f"{engine}: wrong data"
         del recalled
     out["dataset_write"], out["dataset_read_warm"] = min(writes), min(reads)
-    if engine == "nuthatch":
+    if is_remote(root):
+        pass  # the floor and the bytes stored are measured on a local root
+    elif engine == "nuthatch":
         out["floor"] = decompression_floor(dataset_cached, repeat)
         out["stored_mib"] = stored_bytes(root) / MIB
     elif engine in ("joblib", "raw", "original"):
@@ -316,10 +336,17 @@ def stored_bytes(root):
 
 
 # --- the parent ------------------------------------------------------------------------
-def child_project(engine, workdir):
-    root = os.path.join(workdir, "root")
+def child_project(engine, workdir, remote=None):
+    """The child's project folder and its root: a local folder inside it, or, with
+    ``remote`` (an s3:// URL), that prefix (credentials and endpoint from AWS_*)."""
+    root = remote or os.path.join(workdir, "root")
     with open(os.path.join(workdir, "pyproject.toml"), "w") as f:
         f.write(f'[tool.nuthatch]\nfilesystem = "{root}"\n')
+        if remote:  # fsspec's (s3fs's) form, which this package reads too
+            f.write("[tool.nuthatch.filesystem_options]\n"
+                    f'key = "{S3_ENV["AWS_ACCESS_KEY_ID"]}"\n'
+                    f'secret = "{S3_ENV["AWS_SECRET_ACCESS_KEY"]}"\n'
+                    f'endpoint_url = "{S3_ENV["AWS_ENDPOINT_URL"]}"\n')
     if engine == "original":  # it reads the current git commit on every write
         git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost"]
         subprocess.run(git + ["init", "-q"], cwd=workdir, check=True)
@@ -328,32 +355,55 @@ def child_project(engine, workdir):
     return root
 
 
-def run_child(python, workdir, engine, args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NUTHATCH_")}
+S3_ENV = {}  # with --s3: the AWS_* variables that point every child at the MinIO server
+S3_BUCKET = "nh-python-bench"
+
+
+def start_s3():
+    """A MinIO server on loopback (s3_zarr_bench.MinioServer) with the benchmark's bucket;
+    S3_ENV points the children at it (nuthatch's s3 driver and s3fs both read AWS_*)."""
+    import s3fs
+    import s3_zarr_bench as s3b
+    binary = os.environ.get("NH_TEST_MINIO") or s3b.default_minio()
+    if not os.access(binary, os.X_OK):
+        sys.exit(f"no MinIO binary at {binary}: run scripts/test_servers.sh first")
+    server = s3b.MinioServer(binary, None)
+    S3_ENV.update(AWS_ENDPOINT_URL=server.endpoint, AWS_ACCESS_KEY_ID=s3b.ACCESS_KEY,
+                  AWS_SECRET_ACCESS_KEY=s3b.SECRET_KEY, AWS_REGION=s3b.REGION,
+                  AWS_DEFAULT_REGION=s3b.REGION)
+    s3fs.S3FileSystem(**s3b.storage_options(server.endpoint)).mkdir(S3_BUCKET)
+    return server
+
+
+def run_child(python, workdir, engine, args, root):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("NUTHATCH_") and not k.startswith("AWS_")}
+    env.update(S3_ENV)
     env["XDG_CACHE_HOME"] = os.path.join(workdir, "xdg")
-    cmd = [python, os.path.abspath(__file__), "--child", engine,
-           "--root", os.path.join(workdir, "root")] + args
+    cmd = [python, os.path.abspath(__file__), "--child", engine, "--root", root] + args
     proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"{engine} {' '.join(args)} failed:\n{proc.stderr[-4000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run_engine(engine, python, size_mib, repeat, recalls_only=False):
-    """One engine's measures at one size: a dict of seconds (and sizes)."""
+def run_engine(engine, python, size_mib, repeat, recalls_only=False, remote=None):
+    """One engine's measures at one size: a dict of seconds (and sizes); on a local root,
+    or under the s3:// prefix ``remote``."""
     workdir = tempfile.mkdtemp(prefix=f"nh-python-bench-{engine}-")
     try:
-        child_project(engine, workdir)
+        root = child_project(engine, workdir, remote)
         print(f"running {engine} at {size_mib} MiB ...", file=sys.stderr, flush=True)
         out = run_child(python, workdir, engine,
                         ["--phase", "write", "--size-mib", str(size_mib),
-                         "--repeat", str(1 if recalls_only else repeat)])
+                         "--repeat", str(1 if recalls_only else repeat)], root)
         whats = ["frame", "dataset"]
         if engine == "nuthatch" and not recalls_only:
             whats += ["frame_arrow", "dataset_dask"]
         for what in whats:
             recalls = [run_child(python, workdir, engine,
-                                 ["--phase", "recall", "--what", what, "--run", str(run)])
+                                 ["--phase", "recall", "--what", what, "--run", str(run)],
+                                 root)
                        for run in range(1 if recalls_only else repeat)]
             best = min(recalls, key=lambda r: r["seconds"])
             out[f"{what}_read"] = best["seconds"]
@@ -445,6 +495,12 @@ def main():
     parser.add_argument("--sweep", help="comma-separated sizes in MiB: also time the "
                                         "fresh-process recalls at each (one round each)")
     parser.add_argument("--plot", help="with --sweep: a PNG of recall time vs size")
+    parser.add_argument("--s3", action="store_true",
+                        help="roots on a MinIO server this script starts on loopback "
+                             "(NH_TEST_MINIO or the test scripts' cached binary): nuthatch "
+                             "and the original with s3fs, raw through s3fs; joblib has no "
+                             "S3 store and is left out")
+    parser.add_argument("--minio", help=argparse.SUPPRESS)
     parser.add_argument("--child", choices=ENGINES, help=argparse.SUPPRESS)
     parser.add_argument("--phase", choices=("write", "recall"), help=argparse.SUPPRESS)
     parser.add_argument("--what", choices=("frame", "frame_arrow", "dataset", "dataset_dask"),
@@ -471,13 +527,22 @@ def main():
                   "benchmarks)", file=sys.stderr)
             continue
         pythons[engine] = python
+    server = start_s3() if args.s3 else None
+    if server:
+        pythons.pop("joblib", None)
     results, failed = {}, False
-    for engine, python in pythons.items():
-        try:
-            results[engine] = run_engine(engine, python, args.size_mib, args.repeat)
-        except RuntimeError as e:
-            print(e, file=sys.stderr)
-            failed = True
+    try:
+        for engine, python in pythons.items():
+            remote = f"s3://{S3_BUCKET}/{engine}" if server else None
+            try:
+                results[engine] = run_engine(engine, python, args.size_mib, args.repeat,
+                                             remote=remote)
+            except RuntimeError as e:
+                print(e, file=sys.stderr)
+                failed = True
+    finally:
+        if server:
+            server.stop()
     sweep = {}
     if args.sweep:
         for engine, python in pythons.items():
@@ -493,11 +558,12 @@ def main():
     first = next(iter(results.values()), {})
     print(f"\nDataFrame {first.get('frame_mib', 0):.0f} MiB, Dataset "
           f"{first.get('dataset_mib', 0):.0f} MiB; best of {args.repeat}; "
-          f"{os.cpu_count()} cores")
+          f"{os.cpu_count()} cores; root: "
+          f"{'S3 (MinIO on 127.0.0.1, same machine)' if args.s3 else 'local directory'}")
     print_table(results)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"size_mib": args.size_mib, "repeat": args.repeat,
+            json.dump({"size_mib": args.size_mib, "repeat": args.repeat, "s3": args.s3,
                        "results": results, "sweep": sweep}, f, indent=1)
     if args.plot and sweep:
         plot(sweep, args.plot)

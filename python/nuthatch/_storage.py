@@ -67,6 +67,10 @@ class Target:
         """Writes one object of the payload (e.g. a partition) through the engine's storage."""
         _core.write_object(self.url, name, data, self.options)
 
+    def has_object(self, name):
+        """Whether the payload holds the object ``name`` (e.g. a writer's marker)."""
+        return _core.object_exists(self.url, name, self.options)
+
     def stored_bytes(self):
         """The bytes of every object of the payload (a written payload's size)."""
         return _core.stored_bytes(self.url, self.options)

@@ -19,7 +19,9 @@ import numpy as np
 from ._plain import plain as _attr_value
 
 TYPE_ATTR = "_nuthatch_python_type"
-DASK_ATTR = "_nuthatch_dask"  # group attribute: the stored value was dask-backed
+# An empty object beside the group's zarr.json: the stored value was dask-backed. Not an
+# attribute, so that xarray and zarr-python readers of the store see the value's own.
+DASK_MARKER = "_nuthatch_dask"
 DATAARRAY_VARIABLE = "__xarray_dataarray_variable__"
 DATAARRAY_NAME = "__xarray_dataarray_name__"
 _SUPPORTED_KINDS = "biufMUO"  # bool, ints, floats, datetimes, strings
@@ -131,14 +133,11 @@ def to_core(obj):
             "attrs": group_attrs(ds, marker)}
 
 
-def group_attrs(ds, marker, dask=False):
-    """The group attributes of a stored dataset: its own, plus the Python type marker and,
-    for a dask-backed one, the record that it was (recalled dask-backed again)."""
+def group_attrs(ds, marker):
+    """The group attributes of a stored dataset: its own, plus the Python type marker."""
     attrs = {str(k): _attr_value(v) for k, v in ds.attrs.items()}
     if marker:
         attrs[TYPE_ATTR] = marker
-    if dask:
-        attrs[DASK_ATTR] = True
     return attrs
 
 
@@ -199,7 +198,6 @@ def decoded(variables, coord_names, attrs, marker):
 def from_core(plain, engine=""):
     attrs = dict(plain["attrs"])
     marker = attrs.pop(TYPE_ATTR, None)
-    attrs.pop(DASK_ATTR, None)
     if marker == "numpy":
         (_, dtype, data, _, _), = plain["variables"].values()
         return array_of(dtype, data)

@@ -9,7 +9,7 @@ from xarray.backends import BackendArray
 from xarray.core import indexing
 
 from ._handles import readers
-from ._xarray_encoding import (DASK_ATTR, DTYPE_NAMES, TYPE_ATTR, array_of, decoded,
+from ._xarray_encoding import (DASK_MARKER, DTYPE_NAMES, TYPE_ATTR, array_of, decoded,
                                numpy_dtype, read_attrs)
 
 
@@ -165,9 +165,10 @@ def stored_schema(target):
     return _reader(target, fresh=True).schema
 
 
-def stored_from_dask(schema):
-    """Whether the stored value was dask-backed (its writer streamed it block by block)."""
-    return bool(schema["attrs"].get(DASK_ATTR))
+def stored_from_dask(target):
+    """Whether the stored value was dask-backed (its writer streamed it block by block and
+    left the marker)."""
+    return target.has_object(DASK_MARKER)
 
 
 def stored_bytes_in_memory(schema):
@@ -194,7 +195,6 @@ def open_lazy(target, stored_chunks=False, dask=True, schema=None):
     schema = schema if schema is not None else reader.schema
     attrs = dict(schema["attrs"])
     marker = attrs.pop(TYPE_ATTR, None)
-    attrs.pop(DASK_ATTR, None)
     if marker == "numpy":
         return None
     variables = {}

@@ -4,7 +4,8 @@ hands it to the C++ DatasetWriter, so no more than the blocks in flight are held
 import numpy as np
 
 from ._handles import writers
-from ._xarray_encoding import (chunk_encoding, dataset_of, encoded, group_attrs, is_dask,
+from ._xarray_encoding import (DASK_MARKER, chunk_encoding, dataset_of, encoded, group_attrs,
+                               is_dask,
                                raw_array)
 
 
@@ -64,7 +65,7 @@ def stream(obj, target, kwargs):
     ds, marker = dataset_of(obj)
     schema_vars, parts = _stream_parts(ds)
     schema = {"variables": schema_vars, "coords": [str(c) for c in ds.coords],
-              "attrs": group_attrs(ds, marker, dask=True)}
+              "attrs": group_attrs(ds, marker)}
     writer = _core.DatasetWriter.create(target.url, schema, int(kwargs.get("zarr_format", 3)),
                                         bool(kwargs.get("consolidated", True)), target.options)
     writers.put(target.url, writer)
@@ -79,6 +80,7 @@ def stream(obj, target, kwargs):
                 writer.write_region(name, [], dtype, data)
         dask.compute(*tasks)
         writer.commit()
+        target.write_object(DASK_MARKER, b"")  # recalled dask-backed, as it was
     finally:
         writers.drop(target.url)
     return target.stored_bytes()

@@ -124,6 +124,15 @@ void bind_zarr(nb::module_& m) {
       nb::arg("url"), nb::arg("path"), nb::arg("data"), nb::arg("storage_options") = nb::none(),
       "Writes one object (e.g. a parquet part of a streamed payload) at path under url.");
   m.def(
+      "object_exists",
+      [](const std::string& url, const std::string& path, nb::handle storage_options) {
+        Value options = options_from_py(storage_options);
+        nb::gil_scoped_release nogil;
+        return StorageRegistry::open(url, options)->stat(path).has_value();
+      },
+      nb::arg("url"), nb::arg("path"), nb::arg("storage_options") = nb::none(),
+      "Whether an object (e.g. a marker a writer left in a payload) exists at path under url.");
+  m.def(
       "stored_bytes",
       [](const std::string& url, nb::handle storage_options) {
         Value options = options_from_py(storage_options);

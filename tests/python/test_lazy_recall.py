@@ -133,6 +133,9 @@ def test_a_dask_backed_result_is_recalled_dask_backed(project):
     chunked(1)
     recalled = chunked(1)
     assert is_dask(recalled["v"].variable)
-    assert "_nuthatch_dask" not in recalled.attrs
+    assert recalled.attrs == {}
+    store = chunked(1, filepath_only=True).removeprefix("file://")
+    assert os.path.isfile(os.path.join(store, "_nuthatch_dask"))
+    xr.testing.assert_identical(xr.open_zarr(store).compute(), ds.compute())
     xr.testing.assert_identical(recalled.compute(), ds.compute())
     assert not is_dask(chunked(1, engine="lazy")["v"].variable)

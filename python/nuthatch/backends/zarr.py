@@ -84,7 +84,7 @@ class ZarrAdapter(Adapter):
             raise ValueError("auto_rechunk=True needs a chunking dict in backend_kwargs")
         stored = chunking is not None or target_mb is not None
         schema = stored_schema(target)
-        dask = _dask_backed(engine, stored or auto_rechunk or stored_from_dask(schema),
+        dask = _dask_backed(engine, stored or auto_rechunk or stored_from_dask(target),
                             lambda: stored_bytes_in_memory(schema))
         opened = open_lazy(target, stored_chunks=stored, dask=dask, schema=schema)
         if opened is None or not dask:
