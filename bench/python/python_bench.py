@@ -370,7 +370,10 @@ def start_s3():
     server = s3b.MinioServer(binary, None)
     S3_ENV.update(AWS_ENDPOINT_URL=server.endpoint, AWS_ACCESS_KEY_ID=s3b.ACCESS_KEY,
                   AWS_SECRET_ACCESS_KEY=s3b.SECRET_KEY, AWS_REGION=s3b.REGION,
-                  AWS_DEFAULT_REGION=s3b.REGION)
+                  AWS_DEFAULT_REGION=s3b.REGION,
+                  # delta-rs (the original's DataFrame backend): plain http to MinIO, and
+                  # no lock service on one machine
+                  AWS_ALLOW_HTTP="true", AWS_S3_ALLOW_UNSAFE_RENAME="true")
     s3fs.S3FileSystem(**s3b.storage_options(server.endpoint)).mkdir(S3_BUCKET)
     return server
 
