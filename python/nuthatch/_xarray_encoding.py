@@ -178,6 +178,27 @@ def _nan_fill(var):
     return var.attrs.pop("_FillValue")
 
 
+def _as_index_variable(name, var):
+    """An index coordinate (1-D, named after its dimension) CF-decoded and backed by the
+    pandas Index xarray would build from it; any other variable unchanged. xarray, handed
+    numpy values for an index, asks whether they are a dask collection, which imports
+    dask (a fifth of a second in a new process); a pandas Index is taken as it is."""
+    if var.dims != (name,):
+        return var
+    import numpy as np
+    import pandas as pd
+    import xarray as xr
+    from xarray.conventions import decode_cf_variable
+    var = decode_cf_variable(name, var)
+    values = np.asarray(var.values)
+    if values.dtype.kind not in "biufMmUO" or values.dtype == np.float16:
+        return var  # leave xarray's own conversions (and warnings) to it
+    index = pd.Index(values, dtype=object if values.dtype.kind == "O" else None)
+    out = xr.Variable(var.dims, index, var.attrs)
+    out.encoding = dict(var.encoding)
+    return out
+
+
 def decoded(variables, coord_names, attrs, marker):
     """The xarray object of {name: xarray.Variable} with CF decoding applied; a NaN fill
     ends up in the encoding, as xarray's decoding puts it."""
@@ -187,7 +208,7 @@ def decoded(variables, coord_names, attrs, marker):
         fill = _nan_fill(var)
         if fill is not None:
             nan_fills[name] = fill
-    coords = {n: v for n, v in variables.items() if n in coord_names}
+    coords = {n: _as_index_variable(n, v) for n, v in variables.items() if n in coord_names}
     data_vars = {n: v for n, v in variables.items() if n not in coord_names}
     ds = xr.decode_cf(xr.Dataset(data_vars, coords=coords, attrs=attrs))
     for name, fill in nan_fills.items():
