@@ -32,8 +32,9 @@ Measures (seconds; best of --repeat, page cache warm):
                   --size-mib (daily, 96 x 128 grid, two variables);
   dataset read, warm   `.load()` of a recall in the process that wrote it;
   dataset read, fresh  `.load()` of its first recall in a fresh process; for nuthatch
-                  also with engine='dask' (dask-backed recall, compared with the others'
-                  fresh read);
+                  also with engine='dask' (dask-backed recall) and engine='eager' (the
+                  engine reads everything at once in C++), compared with the others'
+                  fresh read;
   floor           (nuthatch only) decompressing the stored dataset's chunks, already in
                   memory, with their codec on all cores into one preallocated buffer: the
                   time a recall cannot beat;
@@ -266,10 +267,10 @@ def child_recall(engine, root, what, run):
         seconds, value = timed(lambda: call(run))
         rows = len(value)
         assert rows > 0 and value["station"].iloc[-1].startswith("station-"), engine
-    else:  # dataset: the default recall; dataset_dask: nuthatch's with engine='dask'
+    else:  # dataset: the default recall; nuthatch's with engine='dask' and 'eager'
         call = cached(engine, dataset_value, os.path.join(root, "dataset"), "dataset")
-        if what == "dataset_dask":
-            seconds, value = timed(lambda: call(run, engine="dask").load())
+        if what in ("dataset_dask", "dataset_eager"):
+            seconds, value = timed(lambda: call(run, engine=what.split("_")[1]).load())
         else:
             seconds, value = timed(lambda: call(run).load())
         assert float(value["t2m"].isel(time=-1).mean()) > 200, engine
@@ -402,7 +403,7 @@ def run_engine(engine, python, size_mib, repeat, recalls_only=False, remote=None
                          "--repeat", str(1 if recalls_only else repeat)], root)
         whats = ["frame", "dataset"]
         if engine == "nuthatch" and not recalls_only:
-            whats += ["frame_arrow", "dataset_dask"]
+            whats += ["frame_arrow", "dataset_dask", "dataset_eager"]
         for what in whats:
             recalls = [run_child(python, workdir, engine,
                                  ["--phase", "recall", "--what", what, "--run", str(run)],
@@ -427,6 +428,8 @@ ROWS = [("hit, small value", "hit", 1e6, "us"),
         ("Dataset read, warm (.load())", "dataset_read_warm", 1, "s"),
         ("Dataset read, fresh process", "dataset_read", 1, "s"),
         ("Dataset read, fresh, engine='dask'", "dataset_dask_read", 1, "s", "dataset_read"),
+        ("Dataset read, fresh, engine='eager' (C++)", "dataset_eager_read", 1, "s",
+         "dataset_read"),
         ("Dataset decompression floor", "floor", 1, "s"),
         ("bytes stored (both)", "stored_mib", 1, "MiB"),
         ("DataFrame bytes stored (parquet)", "frame_stored_mib", 1, "MiB"),
@@ -506,8 +509,8 @@ def main():
     parser.add_argument("--minio", help=argparse.SUPPRESS)
     parser.add_argument("--child", choices=ENGINES, help=argparse.SUPPRESS)
     parser.add_argument("--phase", choices=("write", "recall"), help=argparse.SUPPRESS)
-    parser.add_argument("--what", choices=("frame", "frame_arrow", "dataset", "dataset_dask"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument("--what", choices=("frame", "frame_arrow", "dataset", "dataset_dask",
+                                           "dataset_eager"), help=argparse.SUPPRESS)
     parser.add_argument("--run", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
     args = parser.parse_args()
