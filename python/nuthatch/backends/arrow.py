@@ -93,20 +93,13 @@ class ArrowAdapter(ParquetAdapter):
         path = target.local_path
         if path is None or not self.takes(obj):
             return None  # elsewhere the engine stores encode(obj)
-        slices = _slices(obj)
-        os.makedirs(path, exist_ok=True)
-        names = [os.path.join(path, target.part_name(self.name, i)) for i in range(len(slices))]
 
         def write_file(table, name):
             import pyarrow as pa
             with pa.OSFile(name, "wb") as sink:
                 _write_ipc(table, sink)
 
-        _each_slice(write_file, slices, names)
-        marker = target.parts_written_name(self.name, len(slices))
-        if marker:
-            target.write_object(marker, b"")
-        return target.stored_bytes()
+        return self._write_files(_slices(obj), target, path, write_file)
 
     def open(self, target, engine):
         """A local payload of the engine's own layout, memory-mapped; anything else (a
@@ -115,11 +108,8 @@ class ArrowAdapter(ParquetAdapter):
         path = target.local_path
         if path is None or not os.path.isdir(path):
             return None
-        files = []
-        while os.path.isfile(name := os.path.join(path, target.part_name(self.name, len(files)))):
-            files.append(name)
-        marker = target.parts_written_name(self.name, len(files))
-        if not files or not marker or not os.path.isfile(os.path.join(path, marker)):
+        files = self._complete_parts(target, path)
+        if files is None:
             return None
         tables = [_read_ipc(name) for name in files]
         return _frame(tables, _read_kind(engine, lambda: _stored_kind(tables[0])))

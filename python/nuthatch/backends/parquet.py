@@ -340,14 +340,30 @@ class ParquetAdapter(Adapter):
         path = target.local_path
         if path is None or (_is_pandas(obj) and partition_columns(obj)):
             return None
-        slices = _slices(obj)
+        return self._write_files(_slices(obj), target, path, _write_table)
+
+    def _write_files(self, slices, target, path, write):
+        """Each of the arrow tables ``slices`` written as a part file of the local payload
+        at ``path`` by ``write(table, file_name)``, side by side, then the record of how
+        many there are. Returns the payload's bytes."""
         os.makedirs(path, exist_ok=True)
         names = [os.path.join(path, target.part_name(self.name, i)) for i in range(len(slices))]
-        _each_slice(_write_table, slices, names)
+        _each_slice(write, slices, names)
         marker = target.parts_written_name(self.name, len(slices))
         if marker:
             target.write_object(marker, b"")
         return target.stored_bytes()
+
+    def _complete_parts(self, target, path):
+        """The part files of a local payload in the engine's own layout, in order, when
+        every part and the record of their count are there; else None."""
+        files = []
+        while os.path.isfile(name := os.path.join(path, target.part_name(self.name, len(files)))):
+            files.append(name)
+        marker = target.parts_written_name(self.name, len(files))
+        if not files or not marker or not os.path.isfile(os.path.join(path, marker)):
+            return None
+        return files
 
     def open(self, target, engine):
         path = target.local_path
@@ -388,11 +404,8 @@ class ParquetAdapter(Adapter):
         if single:
             files = [path]
         else:
-            files = []
-            while os.path.isfile(name := os.path.join(path, target.part_name(self.name, len(files)))):
-                files.append(name)
-            marker = target.parts_written_name(self.name, len(files))
-            if not files or not marker or not os.path.isfile(os.path.join(path, marker)):
+            files = self._complete_parts(target, path)
+            if files is None:
                 return None
             if any(os.path.isdir(os.path.join(path, entry)) for entry in os.listdir(path)):
                 return None  # Hive folders: the engine's read names their values
