@@ -4,6 +4,8 @@ pool), on any storage the engine opens. Its variables are either dask arrays (bl
 by dask tasks) or xarray's own lazily indexed arrays (as ``xarray.open_dataset`` gives
 without ``chunks``: an index reads just its region, ``.load()`` the whole variable in one
 parallel read, and no dask is imported)."""
+import math
+
 import numpy as np
 from xarray.backends import BackendArray
 from xarray.core import indexing
@@ -173,13 +175,8 @@ def stored_from_dask(target):
 
 def stored_bytes_in_memory(schema):
     """The bytes the stored variables take in memory once loaded."""
-    total = 0
-    for dims, dtype, shape, _, _ in schema["variables"].values():
-        count = 1
-        for n in shape:
-            count *= n
-        total += count * numpy_dtype(dtype).itemsize
-    return total
+    return sum(math.prod(shape) * numpy_dtype(dtype).itemsize
+               for _, dtype, shape, _, _ in schema["variables"].values())
 
 
 def open_lazy(target, stored_chunks=False, dask=True, schema=None):

@@ -84,7 +84,7 @@ class ZarrAdapter(Adapter):
             raise ValueError("auto_rechunk=True needs a chunking dict in backend_kwargs")
         stored = chunking is not None or target_mb is not None
         schema = stored_schema(target)
-        dask = _dask_backed(engine, stored or auto_rechunk or stored_from_dask(target),
+        dask = _dask_backed(engine, stored or auto_rechunk, lambda: stored_from_dask(target),
                             lambda: stored_bytes_in_memory(schema))
         opened = open_lazy(target, stored_chunks=stored, dask=dask, schema=schema)
         if opened is None or not dask:
@@ -113,18 +113,19 @@ INDEXED_ENGINES = ("lazy",)
 DEFAULT_DASK_ABOVE = 4 << 30  # bytes in memory; the `dask_above` parameter sets it
 
 
-def _dask_backed(engine, chunks_asked, size):
+def _dask_backed(engine, chunks_asked, stored_dask, size):
     """Whether a recalled dataset is dask-backed (else its variables are xarray's lazily
     indexed arrays, as ``xarray.open_dataset`` gives them without ``chunks``): with
-    engine='dask', a dask-backed value stored or a read chunking in backend_kwargs
-    (``chunks_asked``), or a dask.distributed Client active in this process, yes; with engine='lazy', no; otherwise yes only when the data (``size()``
+    engine='dask', a read chunking in backend_kwargs (``chunks_asked``), a dask-backed
+    value stored (``stored_dask()``, one stat, asked only when nothing else decides) or a
+    dask.distributed Client active in this process, yes; with engine='lazy', no; otherwise yes only when the data (``size()``
     bytes once loaded) is above ``dask_above`` (4 GiB by default), where computing on it
     whole could exhaust memory. Below it, a recall imports no dask (about half a second
     in a new process) and ``.load()`` reads each variable in one parallel read straight
     into its array."""
     if engine in INDEXED_ENGINES:
         return False
-    if engine in DASK_ENGINES or chunks_asked or _distributed_client_active():
+    if engine in DASK_ENGINES or chunks_asked or _distributed_client_active() or stored_dask():
         return _dask_available()
     from .. import _core
     limit = _core.get_size_parameter("dask_above", "root", "zarr")
