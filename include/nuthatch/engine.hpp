@@ -72,6 +72,12 @@ class ResultAdapter {
   /// otherwise be computed again by every use; the original Nuthatch returns it
   /// persisted). The default returns the result as computed.
   virtual bool returns_written(const Boxed& result) const { return false; }
+  /// The result of merging the rows `rows` into the stored table `stored` (upsert): rows
+  /// of `stored` whose `keys` columns match a row of `rows` are replaced by it, the others
+  /// kept, and the rows of `rows` with new keys added. The default refuses: only table
+  /// results can be upserted.
+  virtual Boxed upsert(const Boxed& stored, const Boxed& rows,
+                       const std::vector<std::string>& keys) const;
 };
 
 /// A cached function, as declared once.

@@ -118,6 +118,14 @@ class Storage {
   /// storage that is not a local directory (DriverTraits::local_directories).
   virtual std::optional<std::string> local_directory() const { return std::nullopt; }
 
+  /// The options with which the Rust `object_store` crate (used by delta-rs, the Delta
+  /// Lake library of the Python package's `delta` backend) reaches this location: its
+  /// configuration keys (e.g. AWS_ENDPOINT_URL), with the credentials this driver
+  /// resolved from `filesystem_options`, the environment or profile files. An empty
+  /// object for a local directory; std::nullopt (the default) for storage that library
+  /// cannot reach. The values hold secrets: they are handed to that library, never logged.
+  virtual std::optional<Value> object_store_options() const { return std::nullopt; }
+
   /// What a write in flight (or a crashed writer) leaves where writes are not atomic
   /// (the file driver's temporary files), for `nuthatch gc`.
   struct TempEntry {

@@ -55,6 +55,11 @@ def open_payload(url, storage_options, backend, engine, missing_chunks="fill", k
     return None
 
 
+def upsert(stored, rows, keys):
+    """The rows ``rows`` merged into the stored table ``stored`` by the columns ``keys``."""
+    return backends.adapter_for(rows).upsert(stored, rows, keys)
+
+
 def for_memory(obj):
     """The form a result is memoized in (and returned by the call that memoizes it): a
     dask-backed xarray object or dask DataFrame persisted, as the original does, so that

@@ -86,6 +86,14 @@ Boxed PyAdapter::for_memory(const Boxed& result) const {
   return box(types_->object().attr("for_memory")(unbox(result)));
 }
 
+Boxed PyAdapter::upsert(const Boxed& stored, const Boxed& rows,
+                        const std::vector<std::string>& keys) const {
+  nb::gil_scoped_acquire gil;
+  nb::list names;
+  for (const std::string& key : keys) names.append(nb::str(key.c_str()));
+  return box(types_->object().attr("upsert")(unbox(stored), unbox(rows), names));
+}
+
 bool PyAdapter::returns_written(const Boxed& result) const {
   nb::gil_scoped_acquire gil;
   return nb::cast<bool>(types_->object().attr("returns_written")(unbox(result)));

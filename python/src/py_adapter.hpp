@@ -44,6 +44,9 @@ class PyAdapter final : public ResultAdapter {
   MemoryPool memory_pool(const Boxed& result) const override;
   /// types.returns_written(obj): a dask-backed result.
   bool returns_written(const Boxed& result) const override;
+  /// types.upsert(stored, rows, keys): the rows merged into the stored table.
+  Boxed upsert(const Boxed& stored, const Boxed& rows,
+               const std::vector<std::string>& keys) const override;
 
  private:
   std::shared_ptr<PyRef> types_;

@@ -1,5 +1,6 @@
 #include "py_zarr.hpp"
 
+#include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
@@ -132,6 +133,35 @@ void bind_zarr(nb::module_& m) {
       },
       nb::arg("url"), nb::arg("path"), nb::arg("storage_options") = nb::none(),
       "Whether an object (e.g. a marker a writer left in a payload) exists at path under url.");
+  m.def(
+      "read_object",
+      [](const std::string& url, const std::string& path,
+         nb::handle storage_options) -> std::optional<nb::bytes> {
+        Value options = options_from_py(storage_options);
+        std::optional<std::string> data;
+        {
+          nb::gil_scoped_release nogil;
+          data = StorageRegistry::open(url, options)->read(path);
+        }
+        if (!data) return std::nullopt;
+        return nb::bytes(data->data(), data->size());
+      },
+      nb::arg("url"), nb::arg("path"), nb::arg("storage_options") = nb::none(),
+      "One object of a payload (e.g. a writer's record), or None when it does not exist.");
+  m.def(
+      "object_store_options",
+      [](const std::string& url, nb::handle storage_options) -> nb::object {
+        Value options = options_from_py(storage_options);
+        std::optional<Value> out;
+        {
+          nb::gil_scoped_release nogil;
+          out = StorageRegistry::open(url, options)->object_store_options();
+        }
+        return out ? from_value(*out) : nb::none();
+      },
+      nb::arg("url"), nb::arg("storage_options") = nb::none(),
+      "The options with which the Rust object_store crate (delta-rs) reaches url, "
+      "credentials resolved; None when it cannot.");
   m.def(
       "stored_bytes",
       [](const std::string& url, nb::handle storage_options) {

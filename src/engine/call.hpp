@@ -52,9 +52,22 @@ class Call {
   std::optional<Found> recall(const Location& location, std::optional<LocatedEntry> entry);
   std::optional<Found> recall_migrated(const Location& location, const std::string& hint);
   void mark_stale(const Location& location);
+  /// The value of a stored entry (for upsert), or std::nullopt when it cannot be read.
+  std::optional<Boxed> read_entry(const EntryStore& store, ManifestRecord& record,
+                                  const Codec& codec, const Value& kwargs) const;
 
   // store.cpp
   void write(const Location& location, const Boxed& result, const std::optional<Found>& found);
+  CommitOutcome commit(const Location& location, EntryStore& store, const EntryDraft& entry,
+                       const Codec* codec, const Value& kwargs, const CommitRules& rules,
+                       const Boxed& result);
+  void upsert(const Location& location, EntryStore& store, const EntryDraft& entry,
+              const Codec& codec, const Value& kwargs, std::optional<ManifestRecord> current,
+              const Boxed& rows);
+  /// The backend computed results are written with ("" = decided by the result).
+  const std::string& write_backend() const;
+  /// Whether a found entry is to be stored again with the call's storage_backend.
+  bool stores_elsewhere(const Found& found) const;
   EntryDraft draft(const Location& location, const std::string& backend,
                    const Boxed& result) const;
 
@@ -77,6 +90,8 @@ class Call {
   bool uri_only_ = false;
   /// The entry just written, reopened (ResultAdapter::returns_written): what the call returns.
   std::optional<Boxed> written_value_;
+  /// The merged table of the first upsert committed: what the call returns.
+  std::optional<Boxed> upserted_;
 };
 
 }  // namespace nuthatch

@@ -141,14 +141,23 @@ Boxed Call::run(std::string* uri_out) {
   // Root holds the raw result; local the processed one.
   const Location& root = locations_->root();
   const Location& local = locations_->local();
-  if (r_.policy.write_root && (computed || found->location != &root)) write(root, result, found);
-  // A dask-backed result just written is returned as stored (its graph not computed again).
-  if (computed && written_value_) result = std::move(*written_value_);
+  if (r_.policy.write_root && (computed || found->location != &root || stores_elsewhere(*found))) {
+    write(root, result, found);
+  }
+  // An upsert returns the merged table; a dask-backed result just written is returned as
+  // stored (its graph not computed again).
+  if (computed && upserted_) {
+    result = std::move(*upserted_);
+  } else if (computed && written_value_) {
+    result = std::move(*written_value_);
+  }
   // (A call given its location has no local level: there local is the root.)
   const bool found_processed =
       found && found->location == &local && local.role() == LocationRole::local;
   Boxed out = found_processed ? result : process(result);
-  if (r_.policy.write_local && (computed || found->location != &local)) write(local, out, found);
+  if (r_.policy.write_local && (computed || found->location != &local || stores_elsewhere(*found))) {
+    write(local, out, found);
+  }
 
   if (uri_out != nullptr) *uri_out = uri(found);
   if (use_memo && !out.empty()) {
@@ -156,6 +165,10 @@ Boxed Call::run(std::string* uri_out) {
     memo.put(memo_id(), out, fn_.adapter->memory_size(out), fn_.adapter->memory_pool(out));
   }
   return out;
+}
+
+Boxed ResultAdapter::upsert(const Boxed&, const Boxed&, const std::vector<std::string>&) const {
+  throw ConfigError("upsert merges rows into a stored table; results of this type are not tables");
 }
 
 namespace engine {

@@ -136,4 +136,17 @@ std::optional<Found> Call::recall(const Location& location, std::optional<Locate
   return Found{&location, store, &record, fn_.adapter->from_stored(*stored, *codec, r_.engine)};
 }
 
+std::optional<Boxed> Call::read_entry(const EntryStore& store, ManifestRecord& record,
+                                     const Codec& codec, const Value& kwargs) const {
+  if (!codec.single_file()) {
+    if (std::optional<Boxed> opened =
+            fn_.adapter->open(store.payload_location(record.manifest), codec, "", kwargs)) {
+      return opened;
+    }
+  }
+  std::optional<Boxed> stored = store.read(record, codec, kwargs);
+  if (!stored) return std::nullopt;
+  return fn_.adapter->from_stored(*stored, codec, "");
+}
+
 }  // namespace nuthatch

@@ -107,28 +107,9 @@ void apply_chunk_by_arg(const FunctionSpec& fn, const Arguments& arguments, Valu
   kwargs["chunking"] = std::move(merged);
 }
 
-// Options this engine parses but does not implement yet: a value other than the default
-// is an error naming the option, never silently ignored.
-void refuse_unimplemented(const FunctionSpec& fn, const CallOptions& o) {
-  const CacheOptions& d = fn.options;
-  auto refuse = [&](std::string_view option) {
-    throw ConfigError(fmt::format("{}: option '{}' is not supported by this version of nuthatch "
-                                  "(remove it, or leave it at its default)",
-                                  fn.name, option));
-  };
-  if (!d.storage_backend.empty() || !o.storage_backend.value_or("").empty()) {
-    refuse("storage_backend");
-  }
-  const bool kwargs_given = d.storage_backend_kwargs.size() > 0 ||
-                            (o.storage_backend_kwargs && o.storage_backend_kwargs->size() > 0);
-  if (kwargs_given) refuse("storage_backend_kwargs");
-  if (!d.upsert_keys.empty()) refuse("upsert_keys");
-}
-
 }  // namespace
 
 ResolvedCall resolve_call(const FunctionSpec& fn, CallArgs args, const CallOptions& o) {
-  refuse_unimplemented(fn, o);
   const CacheOptions& d = fn.options;
   const std::shared_ptr<CallContext::Frame>& parent = context::current();
   ResolvedCall r;
@@ -191,9 +172,24 @@ ResolvedCall resolve_call(const FunctionSpec& fn, CallArgs args, const CallOptio
   r.fail_if_no_cache = o.fail_if_no_cache.value_or(d.fail_if_no_cache);
   r.recompute_invalid = o.recompute_invalid.value_or(d.recompute_invalid);
   r.upsert = o.upsert.value_or(false);
+  r.upsert_keys = d.upsert_keys;
+  if (r.upsert && r.upsert_keys.empty()) {
+    throw ConfigError(fmt::format("{}: upsert=True merges new rows into the stored table by the "
+                                  "columns that identify a row; declare them with upsert_keys "
+                                  "(e.g. upsert_keys=['id'])",
+                                  fn.name));
+  }
   r.backend = o.backend.value_or(d.backend);
   if (r.backend.empty()) r.backend = fn.adapter->default_backend();
   r.engine = o.engine.value_or(d.engine);
+  // storage_backend, as in the original: results are read with `backend` and written with
+  // `storage_backend`, with its own kwargs (the call's, updated by the decorator's).
+  r.storage_backend = o.storage_backend.value_or(d.storage_backend);
+  if (!r.storage_backend.empty()) {
+    r.storage_backend_kwargs =
+        merge_objects(o.storage_backend_kwargs ? *o.storage_backend_kwargs : Value::object(),
+                      d.storage_backend_kwargs);
+  }
   r.processors = d.processors;
   if (!o.post_processors.empty()) {
     r.processors.insert(r.processors.end(), o.post_processors.begin(), o.post_processors.end());

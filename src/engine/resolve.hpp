@@ -28,9 +28,14 @@ struct ResolvedCall {
   bool recompute_invalid = false;  ///< heal a recalled entry that fails validation
   bool retry_null_cache = false;
   bool upsert = false;
+  std::vector<std::string> upsert_keys;  ///< the columns that identify a row (upsert)
   std::optional<bool> force_overwrite;
   std::string backend;          ///< "" = decided by the stored entry / the result
   Value backend_kwargs = Value::object();
+  /// Where computed results are written when it differs from `backend`, the backend they
+  /// are read with (the original's storage_backend); "" = `backend`.
+  std::string storage_backend;
+  Value storage_backend_kwargs = Value::object();
   std::string engine;
   std::vector<ProcessorPtr> processors;
   Arguments arguments;

@@ -5,6 +5,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <random>
+#include <thread>
 
 #include "common/log.hpp"
 #include "engine/backend_hints.hpp"
@@ -53,18 +56,28 @@ EntryDraft Call::draft(const Location& location, const std::string& backend,
   }
   d.code = fn_.code;
   if (r_.frame->lineage) d.inputs = r_.frame->lineage->take();
-  // A null entry lives in the store of the backend the call asked for.
-  if (result.empty()) d.store_backend = r_.backend;
+  // A null entry lives in the store of the backend the call writes with.
+  if (result.empty()) d.store_backend = write_backend();
   return d;
+}
+
+const std::string& Call::write_backend() const {
+  return r_.storage_backend.empty() ? r_.backend : r_.storage_backend;
+}
+
+bool Call::stores_elsewhere(const Found& found) const {
+  return !r_.storage_backend.empty() && found.record->manifest.backend != r_.storage_backend;
 }
 
 void Call::write(const Location& location, const Boxed& result,
                  const std::optional<Found>& found) {
   if (location.uses_memo_key() ? !r_.memo_keyable : !r_.cache) return;
   if (r_.upsert && result.empty()) return;
+  const std::string& wanted = write_backend();
+  const Value& kwargs = r_.storage_backend.empty() ? r_.backend_kwargs : r_.storage_backend_kwargs;
   const std::string backend =
       result.empty() ? std::string(kNullBackend)
-                     : (r_.backend.empty() ? fn_.adapter->backend_for(result) : r_.backend);
+                     : (wanted.empty() ? fn_.adapter->backend_for(result) : wanted);
   const EntryDraft entry = draft(location, backend, result);
   std::shared_ptr<EntryStore> store = location.store_for(entry.store_selector());
   // What is there now: what the lookup saw, else a fresh look.
@@ -85,32 +98,83 @@ void Call::write(const Location& location, const Boxed& result,
       existing->manifest.entry_id == found->record->manifest.entry_id) {
     return;  // read from this very entry: nothing to write
   }
+  const Codec* codec = result.empty() ? nullptr : &CodecRegistry::get(backend);
+  if (r_.upsert && existing && !stale && codec != nullptr) {
+    upsert(location, *store, entry, *codec, kwargs, std::move(rules.expected), result);
+    return;
+  }
   // Replace what is there when the mode overwrites, the entry is stale, or the overwrite
   // rule says so. A caller that saw no entry does not replace one another writer
   // committed meanwhile (unless forced): theirs is kept and ours discarded.
   rules.replace = r_.policy.replace || stale || r_.force_overwrite.value_or(false);
-  if (existing && !stale && !r_.policy.replace) {
+  if (existing && !stale && !r_.policy.replace && !r_.upsert) {
     rules.replace = decide_overwrite(r_.force_overwrite, entry.key, location.name(), store->url());
     if (!rules.replace) return;
   }
-  const Codec* codec = result.empty() ? nullptr : &CodecRegistry::get(backend);
+  commit(location, *store, entry, codec, kwargs, rules, result);
+}
+
+CommitOutcome Call::commit(const Location& location, EntryStore& store, const EntryDraft& entry,
+                           const Codec* codec, const Value& kwargs, const CommitRules& rules,
+                           const Boxed& result) {
   std::optional<AdapterPayload> payload;
-  if (codec != nullptr) payload.emplace(*fn_.adapter, result, *codec, r_.backend_kwargs);
+  if (codec != nullptr) payload.emplace(*fn_.adapter, result, *codec, kwargs);
   Manifest committed;
   const CommitOutcome outcome = location.commit(entry, codec, payload ? &*payload : nullptr,
-                                                r_.backend_kwargs, rules, &committed);
+                                                kwargs, rules, &committed);
   if (outcome == CommitOutcome::committed) {
     log::info(fmt::format("cached '{}' (namespace {}) with backend {} in {}", entry.key, r_.ns,
                           committed.backend, location.name()));
-    if (r_.backend.empty() && !result.empty()) backend_hints::put(fn_.name, backend);
+    if (write_backend().empty() && !result.empty()) backend_hints::put(fn_.name, entry.backend);
     note_input(location.name(), committed);
-    if (written_uri_.empty()) written_uri_ = store->payload_url(committed);
+    if (written_uri_.empty()) written_uri_ = store.payload_url(committed);
     if (codec != nullptr && !codec->single_file() && !written_value_ &&
         fn_.adapter->returns_written(result)) {
-      written_value_ = fn_.adapter->open(store->payload_location(committed), *codec, r_.engine,
+      written_value_ = fn_.adapter->open(store.payload_location(committed), *codec, r_.engine,
                                          r_.backend_kwargs);
     }
   }
+  return outcome;
+}
+
+// Upsert: the rows merged into the table stored now, committed as a new entry only if that
+// table is still current when the manifest is swapped (a conditional commit); when another
+// writer committed meanwhile, their table is read and merged into again. Readers see the
+// old table or the merged one, never a partial merge, and no writer's rows are lost.
+void Call::upsert(const Location& location, EntryStore& store, const EntryDraft& entry,
+                  const Codec& codec, const Value& kwargs, std::optional<ManifestRecord> current,
+                  const Boxed& rows) {
+  constexpr int kAttempts = 20;
+  std::minstd_rand jitter(std::random_device{}());
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    if (attempt > 0) {  // another writer won the last round: back off before merging again
+      const int most_ms = std::min(200, 5 << std::min(attempt, 6));
+      std::this_thread::sleep_for(std::chrono::milliseconds(1 + jitter() % most_ms));
+    }
+    std::optional<Boxed> merged;
+    if (current && !current->manifest.is_null() && current->manifest.backend == entry.backend) {
+      if (std::optional<Boxed> stored = read_entry(store, *current, codec, kwargs)) {
+        merged = fn_.adapter->upsert(*stored, rows, r_.upsert_keys);
+      } else {
+        log::warn(fmt::format("the stored table of '{}' at {} cannot be read; upsert writes the "
+                              "new rows alone",
+                              entry.key, location.name()));
+      }
+    }
+    CommitRules rules;
+    rules.expected = current;
+    const Boxed& value = merged ? *merged : rows;
+    if (commit(location, store, entry, &codec, kwargs, rules, value) == CommitOutcome::committed) {
+      if (merged && !upserted_) upserted_ = std::move(*merged);
+      log::info(fmt::format("upserted {} rows into '{}' at {}", merged ? "new" : "all", entry.key,
+                            location.name()));
+      return;
+    }
+    current = store.find(r_.ns, entry.key, entry.backend);
+  }
+  throw StorageError(fmt::format("could not upsert into '{}' at {}: other writers kept "
+                                 "replacing the entry ({} attempts)",
+                                 entry.key, location.name(), kAttempts));
 }
 
 }  // namespace nuthatch

@@ -372,13 +372,15 @@ def test_per_call_keywords_are_accepted(project):
              upsert=False, memoize=False, post_processors=[]) == 1
 
 
-def test_upsert_computes(project, counter):
+def test_upsert_needs_upsert_keys(project, counter):
     @cache()
     def f():
         return counter()
 
     f()
-    assert f(upsert=True, force_overwrite=True) == 2
+    with pytest.raises(nuthatch.NuthatchError, match="upsert_keys"):
+        f(upsert=True, force_overwrite=True)
+    assert counter.n == 1
 
 
 def test_set_parameter_moves_the_root(project, tmp_path, counter):

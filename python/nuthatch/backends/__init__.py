@@ -2,7 +2,8 @@
 registry of them, in the manner of xarray's backend entrypoints.
 
 An adapter is a small object (subclass ``Adapter``) that names the engine backend
-storing its values (``name``: ``basic``, ``pickle``, ``blob``, ``zarr``, ``parquet``, ``arrow``),
+storing its values (``name``: ``basic``, ``pickle``, ``blob``, ``zarr``, ``parquet``, ``arrow``,
+``delta``),
 says which values it takes (``takes``) and with what ``priority`` when several could
 (the highest wins; ``None``: only when asked for by name), and how it encodes them to the
 backend's plain form, decodes that form, streams a value into its payload (``write``)
@@ -60,6 +61,12 @@ class Adapter:
     def memory_size(self, obj):
         """Bytes ``obj`` holds in memory (for the memoizer's budget), or None to guess."""
         return None
+
+    def upsert(self, stored, rows, keys):
+        """``rows`` merged into the stored value ``stored`` by the columns ``keys``
+        (``upsert=True``); only table adapters merge."""
+        raise TypeError(f"upsert=True merges rows into a stored table; backend '{self.name}' "
+                        f"stores no tables ({self.stores})")
 
     def cannot(self, obj, why=None):
         """The TypeError of a value this adapter does not store."""
@@ -151,8 +158,8 @@ def module(name):
 
 
 def _register_builtins():
-    from . import arrow, basic, blob, parquet, pickle, zarr
-    for m in (pickle, basic, blob, zarr, parquet, arrow):
+    from . import arrow, basic, blob, delta, parquet, pickle, zarr
+    for m in (pickle, basic, blob, zarr, parquet, arrow, delta):
         register_adapter(m.ADAPTER)
 
 

@@ -417,6 +417,10 @@ class ParquetAdapter(Adapter):
             return pa.concat_tables(tables)
         return tables[0]
 
+    def upsert(self, stored, rows, keys):
+        from .._upsert import merge_rows
+        return merge_rows(stored, rows, keys)
+
     def memory_size(self, obj):
         if _is_polars(obj) and hasattr(obj, "estimated_size"):
             return int(obj.estimated_size())

@@ -6,6 +6,11 @@
 // commit is pending and opens when the entry is recalled. C++ has no reader for it, so a
 // C++ decode is a CodecError naming the backend; listing, deleting and `gc` need no codec
 // (they handle a payload by its path, as for any backend).
+//
+// The package's own `delta` backend (Delta Lake tables, written and read by the Python
+// package with the delta-rs binding) is one of these, registered here so that every build
+// knows its name and extension. Unlike a user's backend class, reading it runs no code of
+// the store's, so mirrors hand its entries over without `trust_pickle`.
 
 #include <memory>
 #include <string>
@@ -20,14 +25,14 @@ namespace {
 
 class FrontEndCodec final : public Codec {
  public:
-  FrontEndCodec(std::string_view name, std::string_view extension)
-      : name_(name), extension_(extension) {}
+  FrontEndCodec(std::string_view name, std::string_view extension, bool runs_code = true)
+      : name_(name), extension_(extension), runs_code_(runs_code) {}
 
   std::string_view name() const override { return name_; }
   std::string_view extension() const override { return extension_; }
   // What the front end's reader does is not the engine's to know: treat it as code that
   // runs on read, so only trusted locations hand these payloads over (as pickle).
-  bool runs_code_on_read() const override { return true; }
+  bool runs_code_on_read() const override { return runs_code_; }
   bool single_file() const override { return false; }
   const std::type_info& stored_type() const override { return typeid(void); }
 
@@ -42,13 +47,19 @@ class FrontEndCodec final : public Codec {
  private:
   CodecError unreadable(std::string_view verb) const {
     return CodecError("backend '" + name_ + "' is " + std::string(verb) +
-                      " by the front end that registered it (a Python backend class); "
-                      "the engine itself has no reader or writer for it");
+                      " by the Python package (" +
+                      std::string(runs_code_ ? "a backend class registered there"
+                                             : "with the deltalake package") +
+                      "), on storage it can reach; the engine itself has no reader or writer "
+                      "for it");
   }
 
   std::string name_;
   std::string extension_;
+  bool runs_code_;
 };
+
+const CodecRegistrar kDelta(std::make_shared<FrontEndCodec>("delta", ".delta", false));
 
 bool valid_name(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;

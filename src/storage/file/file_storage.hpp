@@ -65,6 +65,7 @@ class FileStorage final : public Storage {
   /// The local path of `path`.
   std::string url_of(std::string_view path) const override;
   std::optional<std::string> local_directory() const override { return url_of(""); }
+  std::optional<Value> object_store_options() const override { return Value::object(); }
 
   /// Calls `visit` for every entry below the location whose name starts with kTempPrefix
   /// (files, directories, and links or other special files of that name), walking one

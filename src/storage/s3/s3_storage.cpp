@@ -123,4 +123,29 @@ const StorageRegistrar kRegistrar(std::string(kScheme),
 
 }  // namespace
 
+std::optional<Value> S3Storage::object_store_options() const {
+  const s3::S3Options& o = options();
+  Value out = Value::object();
+  std::string endpoint = o.endpoint.origin();
+  if (o.endpoint.path.size() > 1) endpoint += o.endpoint.path;
+  out["AWS_ENDPOINT_URL"] = endpoint;
+  out["AWS_REGION"] = o.region;
+  out["AWS_VIRTUAL_HOSTED_STYLE_REQUEST"] = o.virtual_hosted ? "true" : "false";
+  if (o.endpoint.scheme == "http") out["AWS_ALLOW_HTTP"] = "true";
+  if (o.credentials) {
+    out["AWS_ACCESS_KEY_ID"] = o.credentials->access_key;
+    out["AWS_SECRET_ACCESS_KEY"] = o.credentials->secret_key;
+    if (!o.credentials->session_token.empty()) {
+      out["AWS_SESSION_TOKEN"] = o.credentials->session_token;
+    }
+  } else {
+    out["AWS_SKIP_SIGNATURE"] = "true";
+  }
+  // delta-rs refuses to commit to S3 without a lock, since S3 has no atomic rename. A
+  // payload's table has one writer (the entry being committed, under a fresh entry id),
+  // and nuthatch's own manifest commit is the conditional write, so none is needed.
+  out["AWS_S3_ALLOW_UNSAFE_RENAME"] = "true";
+  return out;
+}
+
 }  // namespace nuthatch

@@ -45,6 +45,9 @@ class S3Storage final : public ObjectStorage {
 
   const s3::S3Options& options() const { return client_.options(); }
 
+  /// The AWS_* keys of the endpoint, region, addressing style and credentials resolved.
+  std::optional<Value> object_store_options() const override;
+
   /// Name prefix of the short-lived object the conditional-write probe writes at the
   /// location's root; list() hides it like any in-flight write.
   static constexpr std::string_view kProbePrefix = ".nh-probe-";

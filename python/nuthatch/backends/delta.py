@@ -1,0 +1,177 @@
+"""The ``delta`` backend: pandas, polars and dask DataFrames as Delta Lake tables, written
+and read by the ``deltalake`` package (delta-rs), as the original Nuthatch stores pandas
+DataFrames. Ask for it by name (``backend='delta'``); the default table backend stays
+``parquet`` (DESIGN's type table; it needs no extra package and C++ reads it).
+
+Each entry's payload, ``delta-<entry_id>.delta/``, is one Delta table: its parquet files
+and ``_delta_log/``, written once by the call that commits the entry (mode ``error``: a
+payload is never written twice), plus ``_nuthatch_table.json``, written last, which pins
+the table version the entry committed and keeps the frame's schema metadata (pandas'
+index and dtypes, or that it was a polars frame), which a Delta table has no place for.
+Readers read that version, whatever was appended to the table since, and a payload
+without the record (a writer that died half-way) is not a table of this entry: the call
+computes again. ``upsert=True`` merges the new rows into the stored table and commits the
+merged table as the entry's next version (see ``nuthatch._upsert``); retired tables are
+removed whole by ``nuthatch gc`` after the grace period, as every payload.
+
+The table is reached where the engine's storage driver says the Rust ``object_store``
+crate reaches it (``_core.object_store_options``): a local root, or S3 with the
+location's endpoint and credentials. Elsewhere a write is refused by name.
+
+``engine`` is as for parquet: ``None`` (the kind stored), ``"pandas"``, ``"polars"`` or
+``"dask"``. A dask DataFrame is written partition by partition (each computed in turn,
+streamed into the table's files); ``cache_partition`` columns become the table's
+partition columns. DuckDB (``delta_scan``), polars (``read_delta``) and Spark read a
+stored table directly.
+"""
+import json
+import os
+import urllib.parse
+
+from .. import _core
+from .parquet import (DASK_FRAME, DASK_NULL_INDEX, FRAME_KEY, POLARS_FRAME, ParquetAdapter,
+                      _arrow_table, _is_dask, _is_pandas, _is_polars, _read_kind, _to_polars,
+                      partition_columns)
+
+RECORD = "_nuthatch_table.json"  # beside _delta_log: the version committed, schema metadata
+
+
+def _where(target):
+    """The table URI and the object_store options of a payload, or (None, None) when the
+    deltalake package cannot reach its storage."""
+    options = _core.object_store_options(target.url, target.options)
+    if options is None:
+        return None, None
+    return target.local_path or target.url, {k: str(v) for k, v in options.items()}
+
+
+def _partition_table(df):
+    """One partition of a dask frame as an arrow table, its index a column (a range index
+    kept as metadata would describe the first partition only), marked as dask."""
+    import pyarrow as pa
+    table = pa.Table.from_pandas(df, preserve_index=True)
+    return table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                          FRAME_KEY: DASK_FRAME})
+
+
+def _one_batch(table):
+    """``table`` as a single record batch (delta-rs keeps the row order within a batch)."""
+    return table.combine_chunks()
+
+
+def _files_in_order(target, version):
+    """The data files of ``version`` of the table at ``target``, in the order they were
+    added (the table's row order, which delta-rs's own scan does not keep), read from the
+    commits of the log; None when a commit cannot be read (a checkpointed log)."""
+    files = {}
+    for v in range(version + 1):
+        raw = _core.read_object(target.url, f"_delta_log/{v:020d}.json", target.options)
+        if raw is None:
+            return None
+        for line in raw.splitlines():
+            if not line.strip():
+                continue
+            action = json.loads(line)
+            if "add" in action:
+                files[action["add"]["path"]] = True
+            elif "remove" in action:
+                files.pop(action["remove"]["path"], None)
+    return [urllib.parse.unquote(path) for path in files]
+
+
+def _read_in_order(target, names):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    local = target.local_path
+    tables = []
+    for name in names:
+        if local is not None:
+            tables.append(pq.read_table(os.path.join(local, name), memory_map=True))
+        else:
+            data = _core.read_object(target.url, name, target.options)
+            if data is None:
+                return None
+            tables.append(pq.read_table(pa.BufferReader(data)))
+    return pa.concat_tables(tables) if len(tables) != 1 else tables[0]
+
+
+def _metadata_text(metadata):
+    return {k.decode(): v.decode() for k, v in (metadata or {}).items()}
+
+
+class DeltaAdapter(ParquetAdapter):
+    name = "delta"
+    priority = None  # only when asked for by name: tables are parquet by default
+    stores = "it stores pandas, polars and dask DataFrames"
+    engine_when_named = None
+
+    def encode(self, obj):
+        if not self.takes(obj):
+            raise self.cannot(obj)
+        raise self.cannot(obj, "a Delta table is written by the deltalake package, which "
+                               "cannot reach this location's storage (a local directory or "
+                               "S3 can be)")
+
+    def write(self, obj, target, kwargs):
+        if not self.takes(obj):
+            return None  # encode() names what is wrong
+        uri, options = _where(target)
+        if uri is None:
+            return None
+        from deltalake import write_deltalake
+        cols = [] if _is_polars(obj) else partition_columns(obj)
+        # delta-rs keeps the row order of one record batch, not across batches: a frame
+        # is written as one batch, a dask frame as one commit per partition, in order.
+        if _is_dask(obj):
+            metadata = None
+            for i, part in enumerate(obj.to_delayed()):
+                table = _partition_table(part.compute())
+                if metadata is None:
+                    metadata = table.schema.metadata
+                write_deltalake(uri, _one_batch(table), mode="error" if i == 0 else "append",
+                                partition_by=cols or None, storage_options=options)
+        else:
+            table = _arrow_table(obj)
+            metadata = table.schema.metadata
+            write_deltalake(uri, _one_batch(table), mode="error", partition_by=cols or None,
+                            storage_options=options)
+        from deltalake import DeltaTable
+        version = DeltaTable(uri, storage_options=options).version()
+        record = {"version": version, "schema_metadata": _metadata_text(metadata)}
+        target.write_object(RECORD, json.dumps(record).encode())
+        return target.stored_bytes()
+
+    def open(self, target, engine):
+        uri, options = _where(target)
+        if uri is None:
+            return None
+        raw = _core.read_object(target.url, RECORD, target.options)
+        if raw is None:
+            return None  # its writer did not finish: the engine says so, and recomputes
+        record = json.loads(raw)
+        from deltalake import DeltaTable
+        version = int(record["version"])
+        table = DeltaTable(uri, version=version, storage_options=options)
+        arrow = None
+        if not table.metadata().partition_columns:
+            names = _files_in_order(target, version)
+            arrow = None if names is None else _read_in_order(target, names)
+        if arrow is None:  # partitioned (no order to keep), or a log this reader cannot follow
+            arrow = table.to_pyarrow_table()
+        stored = {k.encode(): v.encode() for k, v in record.get("schema_metadata", {}).items()}
+        if stored:
+            arrow = arrow.replace_schema_metadata(stored)
+        kind = _read_kind(engine, lambda: {DASK_FRAME: "dask", POLARS_FRAME: "polars"}.get(
+            stored.get(FRAME_KEY), "pandas"))
+        if kind == "polars":
+            return _to_polars(arrow)
+        df = arrow.to_pandas()
+        if df.index.name == DASK_NULL_INDEX:
+            df.index.name = None
+        if kind == "dask":
+            import dask.dataframe as dd
+            return dd.from_pandas(df, npartitions=max(1, len(table.file_uris())), sort=False)
+        return df
+
+
+ADAPTER = DeltaAdapter()
