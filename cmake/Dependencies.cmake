@@ -13,6 +13,8 @@ find_package(simdjson REQUIRED)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 pkg_check_modules(BLOSC REQUIRED IMPORTED_TARGET blosc)
 pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
+# libpq: the sql backend drops the tables of collected entries (src/codecs/sql).
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 find_package(TBB REQUIRED)
 # Object-store drivers (storage/http, storage/s3): the shared curl transport, SigV4 and
 # digests from OpenSSL, S3's XML answers through expat.

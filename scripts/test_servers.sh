@@ -6,8 +6,12 @@
 #   - moto's server, from PyPI into build/venv (pinned in tests/servers/requirements.txt).
 #     run by build/venv/bin/moto_atomic (tests/servers/moto_atomic.py: atomic conditional
 #     writes);
+#   - PostgreSQL, Debian's package (apt, only when missing), for the sql backend's tests,
+#     which start their own cluster (tests/servers/postgres_server.py: initdb, pg_ctl);
+#     NH_TEST_POSTGRES is the directory of its binaries.
 #
-#   ./scripts/test_servers.sh          # install; print NH_TEST_MINIO=... and NH_TEST_MOTO=...
+#   ./scripts/test_servers.sh          # install; print NH_TEST_MINIO=..., NH_TEST_MOTO=...
+#                                      # and NH_TEST_POSTGRES=...
 #   eval "$(./scripts/test_servers.sh --env)"   # ... and export them into this shell
 #
 # scripts/test.sh exports both before ctest, so every server test runs there. A test whose
@@ -58,10 +62,27 @@ printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$PWD/build/venv/bin/python" \
   "$PWD/tests/servers/moto_atomic.py" > "$MOTO"
 chmod +x "$MOTO"
 
+if ! dpkg-query -W -f='${Status}' postgresql 2>/dev/null | grep -q "install ok installed"; then
+  echo "test_servers: installing PostgreSQL (Debian's postgresql package)" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    postgresql >&2
+fi
+# The newest installed major version's binaries (initdb and pg_ctl are not on PATH).
+POSTGRES=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+if [ -z "$POSTGRES" ] || [ ! -x "$POSTGRES/initdb" ]; then
+  echo "test_servers: PostgreSQL's initdb is missing after installing postgresql" >&2
+  exit 1
+fi
+
 if ((print_env)); then
   echo "export NH_TEST_MINIO='$MINIO'"
   echo "export NH_TEST_MOTO='$MOTO'"
+  echo "export NH_TEST_POSTGRES='$POSTGRES'"
 else
   echo "NH_TEST_MINIO=$MINIO"
   echo "NH_TEST_MOTO=$MOTO"
+  echo "NH_TEST_POSTGRES=$POSTGRES"
 fi

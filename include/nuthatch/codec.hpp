@@ -52,6 +52,10 @@ class Codec {
   /// True for codecs whose payload is one byte string. The engine then checksums it,
   /// inlines it in the manifest when small, or writes it to the payload path.
   virtual bool single_file() const { return true; }
+  /// Whether payloads of this backend are written and read by a front end (the Python
+  /// package) and never by the engine, whose write_tree / read_tree then throw CodecError
+  /// naming who does: `delta`, `sql`, and backends Python's register_backend adds.
+  virtual bool front_end_payload() const { return false; }
   /// Single-file: encodes a Boxed stored value. Throws CodecError.
   virtual std::string encode(const Boxed& value, const Value& kwargs) const;
   /// Single-file: decodes bytes into a Boxed stored value. Throws CodecError on corrupt
@@ -75,6 +79,17 @@ class Codec {
   /// The object such a writer writes last, once all `count` partitions are written (the
   /// record of how many there are); "" when the codec records none.
   virtual std::string partitions_written_name(std::size_t count) const { return {}; }
+
+  /// Codecs whose payloads hold something outside their storage (the `sql` backend: a
+  /// database table named by a record in the payload) release it here, before the
+  /// payload's objects are removed (a retired payload collected by `nuthatch gc`, an
+  /// unpublished one discarded). `settings` holds the configuration parameters named by
+  /// release_settings(), resolved for the location holding the payload and this backend
+  /// (absent ones left out). Throws StorageError when it cannot: the payload is then kept,
+  /// for a later gc. The default has nothing to release.
+  virtual std::vector<std::string> release_settings() const { return {}; }
+  virtual void release_payload(Storage& storage, const std::string& payload,
+                               const Value& settings) const {}
 };
 
 using CodecPtr = std::shared_ptr<const Codec>;

@@ -159,6 +159,12 @@ struct PayloadLocation {
   /// chunk, so an absent one was removed or damaged: reading it is a CodecError). Entries
   /// written by the engine are "error"; imported ones, which may be sparse, are "fill".
   std::string missing_chunks = "fill";
+  /// Which entry the payload is: the location holding it (e.g. "root", for settings the
+  /// front end resolves there), its namespace, key and entry id. Empty when unknown.
+  std::string location;
+  std::string ns;
+  std::string key;
+  std::string entry_id;
 };
 
 /// Builds a driver for a URL and its options (`filesystem_options`).

@@ -23,19 +23,22 @@ class Target:
     (options included) for dask workers; its repr and dask token hold the URL (and the
     missing-chunk rule) only."""
 
-    __slots__ = ("url", "options", "missing_chunks", "kwargs")
+    __slots__ = ("url", "options", "missing_chunks", "kwargs", "entry")
 
-    def __init__(self, url, options=None, missing_chunks="fill", kwargs=None):
+    def __init__(self, url, options=None, missing_chunks="fill", kwargs=None, entry=None):
         self.url = url
         self.options = options or {}
         self.missing_chunks = missing_chunks
         self.kwargs = kwargs or {}
+        # Which entry the payload is: {"location", "namespace", "key", "entry_id"} (the
+        # location's settings are resolved by its name), or {} when unknown.
+        self.entry = entry or {}
 
     def __repr__(self):
         return f"<nuthatch payload {self.url} ({len(self.options)} storage options, hidden)>"
 
     def __reduce__(self):
-        return (Target, (self.url, self.options, self.missing_chunks, self.kwargs))
+        return (Target, (self.url, self.options, self.missing_chunks, self.kwargs, self.entry))
 
     def __dask_tokenize__(self):
         return ("nuthatch.Target", self.url, self.missing_chunks)

@@ -39,15 +39,17 @@ def decode(plain, backend, engine):
     return plain
 
 
-def write_payload(obj, backend, url, storage_options, kwargs):
-    return backends.adapter_named(backend, obj).write(obj, Target(url, storage_options), kwargs)
+def write_payload(obj, backend, url, storage_options, kwargs, entry=None):
+    target = Target(url, storage_options, entry=entry)
+    return backends.adapter_named(backend, obj).write(obj, target, kwargs)
 
 
-def open_payload(url, storage_options, backend, engine, missing_chunks="fill", kwargs=None):
+def open_payload(url, storage_options, backend, engine, missing_chunks="fill", kwargs=None,
+                 entry=None):
     """``missing_chunks`` (the engine's PayloadLocation): "error" for payloads whose writer
     wrote every chunk, so a lazy read of a chunk removed since raises a nuthatch error
     naming it instead of returning fill values. ``kwargs``: the call's backend_kwargs."""
-    target = Target(url, storage_options, missing_chunks, kwargs)
+    target = Target(url, storage_options, missing_chunks, kwargs, entry)
     for adapter in backends.adapters(backend):
         opened = adapter.open(target, engine)
         if opened is not None:

@@ -48,12 +48,26 @@ Boxed PyAdapter::from_stored(const Boxed& stored, const Codec& codec,
   return box(types_->object().attr("decode")(plain, std::string(codec.name()), engine));
 }
 
+namespace {
+
+/// The entry a payload is, for the Python adapters (Target.entry).
+nb::dict entry_of(const PayloadLocation& payload) {
+  nb::dict entry;
+  entry["location"] = payload.location;
+  entry["namespace"] = payload.ns;
+  entry["key"] = payload.key;
+  entry["entry_id"] = payload.entry_id;
+  return entry;
+}
+
+}  // namespace
+
 std::optional<Boxed> PyAdapter::open(const PayloadLocation& payload, const Codec& codec,
                                      const std::string& engine, const Value& kwargs) const {
   nb::gil_scoped_acquire gil;
   nb::object opened = types_->object().attr("open_payload")(
       payload.url, from_value(payload.storage_options), std::string(codec.name()), engine,
-      payload.missing_chunks, from_value(kwargs));
+      payload.missing_chunks, from_value(kwargs), entry_of(payload));
   if (opened.is_none()) return std::nullopt;
   return box(std::move(opened));
 }
@@ -64,7 +78,7 @@ std::optional<std::uint64_t> PyAdapter::write(const Boxed& result, const Codec& 
   nb::gil_scoped_acquire gil;
   nb::object bytes = types_->object().attr("write_payload")(
       unbox(result), std::string(codec.name()), payload.url, from_value(payload.storage_options),
-      from_value(kwargs));
+      from_value(kwargs), entry_of(payload));
   if (bytes.is_none()) return std::nullopt;
   return nb::cast<std::uint64_t>(bytes);
 }

@@ -233,6 +233,14 @@ std::vector<std::string> remove_garbage(EntryStore& store, const std::vector<Gar
   for (std::size_t i = 0; i < garbage.size(); ++i) {
     const Garbage& g = garbage[i];
     if (g.kind == Garbage::Kind::retired_payload || g.kind == Garbage::Kind::orphan_payload) {
+      // What the payload holds elsewhere (an sql table) goes first; when it cannot, the
+      // payload stays, for a later gc.
+      try {
+        store.release_payload(g.path);
+      } catch (const std::exception& e) {
+        errors[i] = e.what();
+        continue;
+      }
       payload_index.emplace(g.path, i);
     }
   }

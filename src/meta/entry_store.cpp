@@ -47,6 +47,7 @@
 #include "common/time.hpp"
 #include "common/log.hpp"
 #include "meta/legacy_layout.hpp"
+#include "nuthatch/config.hpp"
 
 namespace nuthatch {
 namespace {
@@ -337,9 +338,28 @@ bool EntryStore::retire_payload(const Manifest& m) {
   }
 }
 
+void EntryStore::release_payload(const std::string& payload) const {
+  // data/<ns>/<key...>/<backend>-<entry id><ext>
+  const std::string_view name = std::string_view(payload).substr(payload.rfind('/') + 1);
+  const std::size_t dash = name.find('-');
+  if (dash == std::string_view::npos) return;
+  const Codec* codec = CodecRegistry::find(name.substr(0, dash));
+  if (codec == nullptr) return;
+  const std::vector<std::string> names = codec->release_settings();
+  if (names.empty()) return;
+  Value settings = Value::object();
+  for (const std::string& setting : names) {
+    if (std::optional<Value> v = get_parameter(setting, location_, std::string(codec->name()))) {
+      settings[setting] = std::move(*v);
+    }
+  }
+  codec->release_payload(*storage_, payload, settings);
+}
+
 void EntryStore::discard_payload(const Manifest& m) {
   if (m.payload.empty()) return;
   try {
+    release_payload(m.payload);
     const Codec* codec = CodecRegistry::find(m.backend);
     if (codec == nullptr || !codec->single_file()) storage_->remove_prefix(m.payload + "/");
     if (codec == nullptr || codec->single_file()) storage_->remove({m.payload});
@@ -372,7 +392,9 @@ std::string EntryStore::payload_url(const Manifest& m) const {
 }
 
 PayloadLocation EntryStore::payload_location(const Manifest& m) const {
-  return PayloadLocation{payload_url(m), storage_options_, std::string(missing_chunks_rule(m))};
+  return PayloadLocation{payload_url(m), storage_options_, std::string(missing_chunks_rule(m)),
+                         location_,           m.ns,             m.key,
+                         m.entry_id};
 }
 
 }  // namespace nuthatch

@@ -130,6 +130,13 @@ class EntryStore {
   /// own age). Inline and null entries have nothing to retire.
   bool retire_payload(const Manifest& m);
 
+  /// Releases what the payload at `payload` (a path relative to the location, as in a
+  /// manifest) holds outside this storage, before its objects are removed: its codec's
+  /// Codec::release_payload, with the settings it names resolved for this location and
+  /// the payload's backend (read from its name). Throws StorageError when it cannot; a
+  /// backend without a codec here has nothing to release.
+  void release_payload(const std::string& payload) const;
+
   /// Every entry (manifest) of this location.
   std::vector<EntryInfo> list() const;
 

@@ -10,8 +10,9 @@
 #
 # tests/original/expected.txt lists, each with its reason (the README's "Coming from
 # Nuthatch" repeats them), the tests that are not run because they need the original
-# team's database servers (`not-run`), and the tests that run but are known to fail
-# (`fails`).
+# team's servers (`not-run`), and the tests that run but are known to fail (`fails`).
+# Its test_sql.py runs against PostgreSQL on loopback, with a stand-in for the Google
+# Secret Manager client it reads the password from (tests/original/shim).
 # The script fails when any other test fails, and when a test listed as failing passes
 # (the list must shrink with the code). It ends with a one-line count.
 #
@@ -99,11 +100,22 @@ curl -sf -X POST -H 'Content-Type: application/json' -d '{"name": "sheerwater-da
   exit 1
 }
 
+# PostgreSQL on loopback for the original's test_sql.py (tests/original/postgres_conftest.py
+# starts and stops it), and the stand-in for the Secret Manager client it reads its
+# password from (tests/original/shim).
+if [ -z "${NH_TEST_POSTGRES:-}" ]; then
+  pg_env=$(./scripts/test_servers.sh --env)
+  eval "$pg_env"
+fi
+cp tests/original/postgres_conftest.py "$run/conftest.py"
+export NH_SERVERS_DIR=$PWD/tests/servers NH_TEST_POSTGRES
+
 # HOME too: the original's ~/.nuthatch.toml (global configuration) must not leak in.
 mkdir -p "$run/home"
 status=0
 closed=http://127.0.0.1:9
 (cd "$run" && HOME="$run/home" STORAGE_EMULATOR_HOST=$gcs AWS_ENDPOINT_URL=$closed \
+   PYTHONPATH="$OLDPWD/tests/original/shim${PYTHONPATH:+:$PYTHONPATH}" \
    AZURE_STORAGE_CONNECTION_STRING="" "$OLDPWD/$PYTHON" -m pytest tests -q \
    -p no:cacheprovider -o addopts="" -rfE --junitxml="$run/report.xml" \
    "${deselect[@]}" "$@") || status=$?
@@ -137,7 +149,7 @@ now_passing = [t for t in passed if t in failing]
 total = len(passed) + len(failed)
 print(f"original: {len(passed)} of {total} of the original's tests run here pass; "
       f"{len(failing)} are listed as failing and {len(not_run)} files as not run "
-      f"(they need the original team's database servers) in {expected_path}")
+      f"(they need the original team's servers) in {expected_path}")
 for t in unexpected:
     print(f"original: unexpected failure: {t}")
 for t in now_passing:

@@ -29,9 +29,9 @@ import os
 import urllib.parse
 
 from .. import _core
-from .parquet import (DASK_FRAME, DASK_NULL_INDEX, FRAME_KEY, POLARS_FRAME, ParquetAdapter,
-                      _arrow_table, _is_dask, _is_pandas, _is_polars, _read_kind, _to_polars,
-                      partition_columns)
+from .parquet import (DASK_FRAME, DASK_NULL_INDEX, FRAME_KEY, ParquetAdapter, _arrow_table,
+                      _is_dask, _is_polars, _kind_of_metadata, _read_kind,
+                      _to_polars, partition_columns)
 
 RECORD = "_nuthatch_table.json"  # beside _delta_log: the version committed, schema metadata
 
@@ -161,8 +161,7 @@ class DeltaAdapter(ParquetAdapter):
         stored = {k.encode(): v.encode() for k, v in record.get("schema_metadata", {}).items()}
         if stored:
             arrow = arrow.replace_schema_metadata(stored)
-        kind = _read_kind(engine, lambda: {DASK_FRAME: "dask", POLARS_FRAME: "polars"}.get(
-            stored.get(FRAME_KEY), "pandas"))
+        kind = _read_kind(engine, lambda: _kind_of_metadata(stored))
         if kind == "polars":
             return _to_polars(arrow)
         df = arrow.to_pandas()

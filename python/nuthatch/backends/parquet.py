@@ -168,7 +168,12 @@ def _stored_kind(source):
     import pyarrow.parquet as pq
     if isinstance(source, (bytes, bytearray, memoryview)):
         source = io.BytesIO(source)
-    kind = (pq.read_schema(source).metadata or {}).get(FRAME_KEY)
+    return _kind_of_metadata(pq.read_schema(source).metadata)
+
+
+def _kind_of_metadata(metadata):
+    """The kind of frame ("dask", "pandas" or "polars") an arrow schema's metadata records."""
+    kind = (metadata or {}).get(FRAME_KEY)
     return {DASK_FRAME: "dask", POLARS_FRAME: "polars"}.get(kind, "pandas")
 
 

@@ -34,6 +34,7 @@ class FrontEndCodec final : public Codec {
   // runs on read, so only trusted locations hand these payloads over (as pickle).
   bool runs_code_on_read() const override { return runs_code_; }
   bool single_file() const override { return false; }
+  bool front_end_payload() const override { return true; }
   const std::type_info& stored_type() const override { return typeid(void); }
 
   std::uint64_t write_tree(const Boxed&, Storage&, const std::string&,
@@ -47,7 +48,7 @@ class FrontEndCodec final : public Codec {
  private:
   CodecError unreadable(std::string_view verb) const {
     return CodecError("backend '" + name_ + "' is " + std::string(verb) +
-                      " by the Python package (" +
+                      " by the front end, the Python package (" +
                       std::string(runs_code_ ? "a backend class registered there"
                                              : "with the deltalake package") +
                       "), on storage it can reach; the engine itself has no reader or writer "

@@ -113,4 +113,19 @@ const StorageRegistrar kRegistrar(std::string(kScheme), [](const std::string& ur
 
 }  // namespace
 
+std::optional<Value> AzureStorage::object_store_options() const {
+  const azure::AzureOptions& o = options();
+  Value out = Value::object();
+  out["azure_storage_account_name"] = o.account_name;
+  std::string endpoint = o.endpoint.origin();
+  if (o.endpoint.path.size() > 1) endpoint += o.endpoint.path;
+  while (endpoint.size() > 1 && endpoint.back() == '/') endpoint.pop_back();
+  out["azure_storage_endpoint"] = endpoint;  // the account's URL, as this driver uses it
+  if (o.endpoint.scheme == "http") out["allow_http"] = "true";
+  if (!o.account_key.empty()) out["azure_storage_account_key"] = o.account_key;
+  if (!o.sas_token.empty()) out["azure_storage_sas_key"] = o.sas_token;
+  if (o.account_key.empty() && o.sas_token.empty()) out["azure_skip_signature"] = "true";
+  return out;
+}
+
 }  // namespace nuthatch

@@ -38,6 +38,9 @@ class AzureStorage final : public ObjectStorage {
 
   const azure::AzureOptions& options() const { return client_.options(); }
 
+  /// The azure_* keys of the account, its endpoint (Azurite's included) and credentials.
+  std::optional<Value> object_store_options() const override;
+
  private:
   const std::string& root() const override { return options().prefix; }
   int max_concurrency() const override { return options().client.max_concurrency; }

@@ -195,11 +195,13 @@ const std::map<std::string, TreeTraits>& tree_traits() {
   return traits;
 }
 
-/// The backends of every registered codec whose payload is a tree.
+/// The backends of every registered codec whose payload is a tree the engine writes
+/// (front-end payloads, delta and sql, are tested from Python).
 std::vector<std::string> tree_backends() {
   std::vector<std::string> out;
   for (const std::string& name : CodecRegistry::names()) {
-    if (!CodecRegistry::get(name).single_file()) out.push_back(name);
+    const Codec& codec = CodecRegistry::get(name);
+    if (!codec.single_file() && !codec.front_end_payload()) out.push_back(name);
   }
   return out;
 }
@@ -516,8 +518,62 @@ TEST(TreeCodecRegistryTest, ZarrAndParquetAreTrees) {
   const std::vector<std::string> trees = tree_backends();
   EXPECT_THAT(trees, ::testing::IsSupersetOf({"arrow", "parquet", "zarr"}));
   for (const std::string& name : CodecRegistry::names()) {
-    const bool tree = !CodecRegistry::get(name).single_file();
+    const Codec& codec = CodecRegistry::get(name);
+    const bool tree = !codec.single_file() && !codec.front_end_payload();
     EXPECT_EQ(tree, tree_traits().contains(name)) << name;
+  }
+}
+
+// delta and sql: directory payloads the Python package writes and reads; the engine
+// knows their names and extensions (for listing, deleting and gc), runs no code reading
+// them, and says who writes them when asked to itself.
+TEST(FrontEndPayloadCodecs, DeltaAndSqlAreKnownAndRefuseTheEngineByName) {
+  for (const auto& [name, extension] : std::vector<std::pair<std::string, std::string>>{
+           {"delta", ".delta"}, {"sql", ".sql"}}) {
+    SCOPED_TRACE(name);
+    const Codec& codec = CodecRegistry::get(name);
+    EXPECT_EQ(codec.extension(), extension);
+    EXPECT_FALSE(codec.single_file());
+    EXPECT_TRUE(codec.front_end_payload());
+    EXPECT_FALSE(codec.runs_code_on_read());
+    auto storage = StorageRegistry::open("memory://front-end-" + name, Value::object());
+    try {
+      codec.read_tree(*storage, "data/x", Value::object());
+      ADD_FAILURE() << "read_tree did not throw";
+    } catch (const CodecError& e) {
+      EXPECT_THAT(e.what(), ::testing::HasSubstr("Python package"));
+    }
+  }
+}
+
+// sql releases an entry's table before its payload goes: nothing to do without the
+// record (a writer that died first); a record naming no table, or a server that cannot be
+// reached, is a StorageError naming the payload or the database (the payload is kept).
+TEST(FrontEndPayloadCodecs, SqlReleaseNamesWhatIsWrong) {
+  const Codec& sql = CodecRegistry::get("sql");
+  EXPECT_THAT(sql.release_settings(), ::testing::Contains("write_password"));
+  auto storage = StorageRegistry::open("memory://sql-release", Value::object());
+  const std::string payload = "data/_/f/sql-01ARZ3NDEKTSV4RRFFQ69G5FAV.sql";
+  EXPECT_NO_THROW(sql.release_payload(*storage, payload, Value::object()));
+  storage->write(payload + "/_nuthatch_table.json", R"({"schema": "public"})");
+  try {
+    sql.release_payload(*storage, payload, Value::object());
+    ADD_FAILURE() << "a record without a table was accepted";
+  } catch (const StorageError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("names no table"));
+  }
+  storage->write(payload + "/_nuthatch_table.json", R"({"schema": "public", "table": "t@1"})");
+  Value settings = Value::object({{"host", "127.0.0.1"},
+                                  {"port", "9"},
+                                  {"database", "caches"},
+                                  {"username", "reader"},
+                                  {"password", "Sekr3t-pw"}});
+  try {
+    sql.release_payload(*storage, payload, settings);
+    ADD_FAILURE() << "an unreachable server was accepted";
+  } catch (const StorageError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("database 'caches' on 127.0.0.1:9"));
+    EXPECT_THAT(e.what(), ::testing::Not(::testing::HasSubstr("Sekr3t-pw")));
   }
 }
 

@@ -80,8 +80,8 @@ TEST_F(LocationUseTest, StorageBackendAndUpsertAreCheckedByName) {
     return std::string("(no error)");
   };
   // A storage backend this build lacks is named; nothing is committed.
-  EXPECT_THAT(error_of([&] { f.with({.storage_backend = "sql"})(1); }),
-              HasSubstr("unknown backend 'sql'"));
+  EXPECT_THAT(error_of([&] { f.with({.storage_backend = "nope"})(1); }),
+              HasSubstr("unknown backend 'nope'"));
   EXPECT_FALSE(has_manifest(project_.root(), "f/x=1", "basic"));
   // upsert=True needs the columns that identify a row, and is refused before computing.
   const int before = computed;

@@ -1,0 +1,137 @@
+// The `sql` backend: tables in PostgreSQL, written and read by the Python package (ADBC's
+// PostgreSQL driver, COPY in both directions). An entry's payload,
+// `sql-<entry_id>.sql/`, holds one object, `_nuthatch_table.json`, naming the table the
+// entry committed (`{"schema": ..., "table": ...}`, plus what the front end needs to read
+// it back); the manifest names the payload, so readers read the table the manifest names.
+// Each entry has a table of its own, created under its fresh entry id and never changed.
+//
+// The engine's part: a table is released (dropped) when its payload is: a retired payload
+// collected by `nuthatch gc` after the grace period, or an unpublished one discarded. The
+// connection settings are the location's `sql` parameters, as the original Nuthatch names
+// them: host, port, database, and write_username / write_password (else username /
+// password). No message names a password.
+
+#include <libpq-fe.h>
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <typeinfo>
+#include <vector>
+
+#include "common/json.hpp"
+#include "nuthatch/codec.hpp"
+#include "nuthatch/error.hpp"
+#include "nuthatch/storage.hpp"
+
+namespace nuthatch {
+namespace {
+
+constexpr std::string_view kRecord = "_nuthatch_table.json";
+
+std::string text_of(const Value& settings, std::string_view name) {
+  const Value* v = settings.find(name);
+  if (v == nullptr || v->is_null()) return {};
+  if (v->is_string()) return v->as<std::string>();
+  if (v->is_int()) return std::to_string(v->as<std::int64_t>());
+  return {};
+}
+
+/// The `"schema"."table"` of a record, quoted by libpq.
+std::string qualified(PGconn* conn, const std::string& schema, const std::string& table) {
+  auto quote = [&](const std::string& name) {
+    char* quoted = PQescapeIdentifier(conn, name.data(), name.size());
+    if (quoted == nullptr) {
+      throw StorageError(fmt::format("sql: cannot quote the table name '{}': {}", name,
+                                     PQerrorMessage(conn)));
+    }
+    std::string out(quoted);
+    PQfreemem(quoted);
+    return out;
+  };
+  return schema.empty() ? quote(table) : quote(schema) + "." + quote(table);
+}
+
+class SqlCodec final : public Codec {
+ public:
+  std::string_view name() const override { return "sql"; }
+  std::string_view extension() const override { return ".sql"; }
+  bool single_file() const override { return false; }
+  bool front_end_payload() const override { return true; }
+  const std::type_info& stored_type() const override { return typeid(void); }
+
+  std::uint64_t write_tree(const Boxed&, Storage&, const std::string&,
+                           const Value&) const override {
+    throw unsupported("written");
+  }
+  Boxed read_tree(Storage&, const std::string&, const Value&) const override {
+    throw unsupported("read");
+  }
+
+  std::vector<std::string> release_settings() const override {
+    return {"host", "port", "database", "username", "password", "write_username",
+            "write_password"};
+  }
+
+  void release_payload(Storage& storage, const std::string& payload,
+                       const Value& settings) const override {
+    std::optional<std::string> raw = storage.read(payload + "/" + std::string(kRecord));
+    if (!raw) return;  // its writer died before creating the table: nothing to drop
+    Value record;
+    try {
+      record = from_json(*raw, "the sql table record");
+    } catch (const Error& e) {
+      throw StorageError(fmt::format("sql: the record {}/{} cannot be read ({}); the payload "
+                                     "is kept",
+                                     payload, kRecord, e.what()));
+    }
+    const std::string schema = text_of(record, "schema");
+    const std::string table = text_of(record, "table");
+    if (table.empty()) {
+      throw StorageError(fmt::format("sql: the record {}/{} names no table; the payload is kept",
+                                     payload, kRecord));
+    }
+    const bool writer = !text_of(settings, "write_username").empty();
+    const std::string user = text_of(settings, writer ? "write_username" : "username");
+    const std::string password = text_of(settings, writer ? "write_password" : "password");
+    const std::string host = text_of(settings, "host");
+    const std::string port = text_of(settings, "port");
+    const std::string database = text_of(settings, "database");
+    const char* keys[] = {"host", "port", "dbname", "user", "password", "connect_timeout",
+                          "application_name", nullptr};
+    const char* values[] = {host.c_str(), port.c_str(),     database.c_str(), user.c_str(),
+                            password.c_str(), "10", "nuthatch gc", nullptr};
+    std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdbParams(keys, values, 0),
+                                                       &PQfinish);
+    const std::string where =
+        fmt::format("database '{}' on {}:{} as '{}'", database, host, port, user);
+    if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
+      throw StorageError(fmt::format("sql: cannot connect to {} to drop table '{}.{}': {}", where,
+                                     schema, table,
+                                     conn ? PQerrorMessage(conn.get()) : "out of memory"));
+    }
+    const std::string sql = "DROP TABLE IF EXISTS " + qualified(conn.get(), schema, table);
+    std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(conn.get(), sql.c_str()),
+                                                          &PQclear);
+    if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+      throw StorageError(fmt::format("sql: cannot drop table '{}.{}' in {}: {}", schema, table,
+                                     where, PQerrorMessage(conn.get())));
+    }
+  }
+
+ private:
+  static CodecError unsupported(std::string_view verb) {
+    return CodecError(fmt::format("backend 'sql' is {} by the Python package (through ADBC's "
+                                  "PostgreSQL driver); the engine itself has no reader or "
+                                  "writer for it",
+                                  verb));
+  }
+};
+
+const CodecRegistrar kSql(std::make_shared<SqlCodec>());
+
+}  // namespace
+}  // namespace nuthatch
