@@ -71,6 +71,11 @@ inline constexpr std::size_t kMaxSegmentBytes = 100;
 /// maps JSON-like in their own order.
 std::string render_key_value(const Value& v);
 
+/// The 32 hex digits of xxh3-128 over `bytes`: how values too large to render (an array's
+/// or a table's contents) enter a key, as a digest inside their canonical form (the
+/// Python package keys numpy arrays, pandas and xarray objects by it).
+std::string content_digest(std::string_view bytes);
+
 /// `<arg>=<percent-encoded value>`, hashed when longer than kMaxSegmentBytes.
 std::string key_segment(std::string_view arg, const Value& v);
 

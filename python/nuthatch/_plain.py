@@ -27,8 +27,10 @@ def plain(value):
 def key_value(value):
     """An argument value as the engine keys it: datetimes as ISO 8601 UTC text rendered by
     the engine (so keys match the C++ API's for time points; naive datetimes are UTC),
-    dates in ISO 8601, numpy scalars as Python numbers, tuples as lists. Anything else is
-    returned unchanged; the engine reports what it cannot key."""
+    dates in ISO 8601, numpy scalars as Python numbers, tuples as lists, and objects
+    (arrays, frames, datasets, paths, enums, sets, dataclasses, ``__nuthatch_key__``) as
+    ``_object_keys`` says. Anything else is returned unchanged; the engine reports what it
+    cannot key."""
     if value is None or isinstance(value, (bool, int, float, str, bytes)):
         return value
     if isinstance(value, datetime.datetime):
@@ -45,7 +47,9 @@ def key_value(value):
         if value.dtype.kind == "M":
             return _core.format_time_ns(int(value.astype("datetime64[ns]").astype("int64")))
         return value.item()
-    return value
+    from ._object_keys import NOT_KEYED, object_key
+    keyed = object_key(value, key_value)
+    return value if keyed is NOT_KEYED else keyed
 
 
 _EPOCH = datetime.datetime(1970, 1, 1)

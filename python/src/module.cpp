@@ -245,6 +245,23 @@ NB_MODULE(_core, m) {
   m.def("format_time_ns", [](std::int64_t ns) { return format_time_ns(ns); },
         "ISO 8601 UTC text of a time point, as the engine renders it in keys.");
   m.def("redact", [](std::string text) { return redact(std::move(text)); });
+  m.def(
+      "content_digest",
+      [](nb::handle data) {
+        Py_buffer view;
+        if (PyObject_GetBuffer(data.ptr(), &view, PyBUF_SIMPLE) != 0) throw nb::python_error();
+        std::string out;
+        {
+          nb::gil_scoped_release nogil;
+          out = content_digest(std::string_view(static_cast<const char*>(view.buf),
+                                                static_cast<std::size_t>(view.len)));
+        }
+        PyBuffer_Release(&view);
+        return out;
+      },
+      nb::arg("data"),
+      "The 32 hex digits of xxh3-128 over a contiguous buffer (bytes, or a C-contiguous "
+      "numpy array), the GIL released while hashing: how large values enter keys.");
   m.def("legacy_cache_key",
         [](const std::string& function, nb::dict cache_args) -> std::optional<std::string> {
           std::vector<std::pair<std::string, Value>> args;

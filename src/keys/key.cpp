@@ -125,6 +125,8 @@ void sort_arguments(std::string_view function, std::vector<std::pair<std::string
 // message as it reads in a key.
 std::string render_key_value(const Value& v) { return v.to_string(); }
 
+std::string content_digest(std::string_view bytes) { return xxh3_128_hex(bytes); }
+
 void validate_namespace(std::string_view ns) {
   check_name("namespace", ns, kMaxNamespaceBytes, is_alnum, is_unreserved,
              "a letter or digit", "letters, digits, '.', '_' and '-'");

@@ -86,17 +86,29 @@ class ZarrAdapter(Adapter):
         schema = stored_schema(target)
         dask = _dask_backed(engine, stored or auto_rechunk, lambda: stored_from_dask(target),
                             lambda: stored_bytes_in_memory(schema))
-        opened = open_lazy(target, stored_chunks=stored, dask=dask, schema=schema)
+        opened = self._remembered(
+            open_lazy(target, stored_chunks=stored, dask=dask, schema=schema), target)
         if opened is None or not dask:
             return opened
         if target_mb is not None:
-            return _grow_read_chunks(opened, float(target_mb))
+            return self._remembered(_grow_read_chunks(opened, float(target_mb)), target)
         if auto_rechunk:
             wanted = prune_chunking(opened, chunking)
             if {dim: sizes[0] for dim, sizes in _chunks(opened).items()} != wanted:
                 logger.info("the stored chunks differ from chunking %s: rechunking the read",
                             wanted)
-                return opened.chunk(wanted)
+                return self._remembered(opened.chunk(wanted), target)
+        return opened
+
+    @staticmethod
+    def _remembered(opened, target):
+        """A lazily recalled object, recorded as its entry so that passing it on as an
+        argument keys it by that entry, unread (``_object_keys``)."""
+        entry = target.entry
+        if opened is not None and entry.get("entry_id"):
+            from .._object_keys import remember_recall
+            remember_recall(opened, f"{entry['namespace']}/{entry['key']}/"
+                                    f"zarr-{entry['entry_id']}")
         return opened
 
     def memory_size(self, obj):
