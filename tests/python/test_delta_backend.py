@@ -161,6 +161,12 @@ def test_a_table_whose_writer_died_is_recomputed(project):
     nuthatch.clear_memoizer()
     pd.testing.assert_frame_equal(stored(1), df)
     assert calls == [1, 1]
+    # A damaged record is a miss too, never a crash.
+    with open(os.path.join(stored(1, filepath_only=True), "_nuthatch_table.json"), "w") as f:
+        f.write('{"version": "not a number"')
+    nuthatch.clear_memoizer()
+    pd.testing.assert_frame_equal(stored(1), df)
+    assert calls == [1, 1, 1]
 
 
 def test_values_that_are_not_tables_are_refused_by_name(project):

@@ -176,6 +176,13 @@ def test_a_table_dropped_behind_the_engines_back_is_a_miss(db, project):
     nuthatch.clear_memoizer()
     pd.testing.assert_frame_equal(table(1), frame(5))
     assert calls == [1, 1]
+    # A damaged record is a miss too, never a crash.
+    path = os.path.join(table(1, filepath_only=True), "_nuthatch_table.json")
+    with open(path, "w") as f:
+        f.write('{"schema": "public"}')
+    nuthatch.clear_memoizer()
+    pd.testing.assert_frame_equal(table(1), frame(5))
+    assert calls == [1, 1, 1]
 
 
 def test_upsert_merges_into_a_new_table(db, project):

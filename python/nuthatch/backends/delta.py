@@ -25,6 +25,7 @@ partition columns. DuckDB (``delta_scan``), polars (``read_delta``) and Spark re
 stored table directly.
 """
 import json
+import logging
 import os
 import urllib.parse
 
@@ -34,6 +35,7 @@ from .parquet import (DASK_FRAME, DASK_NULL_INDEX, FRAME_KEY, ParquetAdapter, _a
                       _to_polars, partition_columns)
 
 RECORD = "_nuthatch_table.json"  # beside _delta_log: the version committed, schema metadata
+logger = logging.getLogger("nuthatch")
 
 
 def _where(target):
@@ -95,6 +97,32 @@ def _read_in_order(target, names):
     return pa.concat_tables(tables) if len(tables) != 1 else tables[0]
 
 
+def _deltalake():
+    try:
+        import deltalake
+    except ImportError:
+        raise RuntimeError("backend 'delta' needs the deltalake package "
+                           "(pip install deltalake, or nuthatch[delta])") from None
+    return deltalake
+
+
+def _record(target):
+    """The payload's record ({"version", "schema_metadata"}), or None when it is missing or
+    cannot be read (its writer did not finish, or it was damaged): the entry is a miss."""
+    raw = _core.read_object(target.url, RECORD, target.options)
+    if raw is None:
+        return None
+    try:
+        record = json.loads(raw)
+        int(record["version"])
+        dict(record.get("schema_metadata", {}))
+        return record
+    except (ValueError, KeyError, TypeError):
+        logger.warning("the Delta table record %s/%s cannot be read; computing the entry again",
+                       target.url, RECORD)
+        return None
+
+
 def _metadata_text(metadata):
     return {k.decode(): v.decode() for k, v in (metadata or {}).items()}
 
@@ -118,7 +146,7 @@ class DeltaAdapter(ParquetAdapter):
         uri, options = _where(target)
         if uri is None:
             return None
-        from deltalake import write_deltalake
+        write_deltalake = _deltalake().write_deltalake
         cols = [] if _is_polars(obj) else partition_columns(obj)
         # delta-rs keeps the row order of one record batch, not across batches: a frame
         # is written as one batch, a dask frame as one commit per partition, in order.
@@ -135,8 +163,7 @@ class DeltaAdapter(ParquetAdapter):
             metadata = table.schema.metadata
             write_deltalake(uri, _one_batch(table), mode="error", partition_by=cols or None,
                             storage_options=options)
-        from deltalake import DeltaTable
-        version = DeltaTable(uri, storage_options=options).version()
+        version = _deltalake().DeltaTable(uri, storage_options=options).version()
         record = {"version": version, "schema_metadata": _metadata_text(metadata)}
         target.write_object(RECORD, json.dumps(record).encode())
         return target.stored_bytes()
@@ -145,13 +172,11 @@ class DeltaAdapter(ParquetAdapter):
         uri, options = _where(target)
         if uri is None:
             return None
-        raw = _core.read_object(target.url, RECORD, target.options)
-        if raw is None:
-            return None  # its writer did not finish: the engine says so, and recomputes
-        record = json.loads(raw)
-        from deltalake import DeltaTable
+        record = _record(target)
+        if record is None:
+            return None  # the engine says so, and recomputes
         version = int(record["version"])
-        table = DeltaTable(uri, version=version, storage_options=options)
+        table = _deltalake().DeltaTable(uri, version=version, storage_options=options)
         arrow = None
         if not table.metadata().partition_columns:
             names = _files_in_order(target, version)

@@ -68,7 +68,11 @@ class _Database:
                                  self.settings.get("write_password")) if s]
 
     def connect(self, write):
-        import adbc_driver_postgresql.dbapi as pg
+        try:
+            import adbc_driver_postgresql.dbapi as pg
+        except ImportError:
+            raise RuntimeError("backend 'sql' needs ADBC's PostgreSQL driver (pip install "
+                               "adbc-driver-postgresql, or nuthatch[sql])") from None
         s = self.settings
         user, password = (s["write_username"], s.get("write_password")) \
             if write and s.get("write_username") else (s["username"], s["password"])
@@ -177,9 +181,15 @@ class SqlAdapter(ParquetAdapter):
         raw = _core.read_object(target.url, RECORD, target.options)
         if raw is None:
             return None  # its writer did not finish: the engine says so, and recomputes
-        record = json.loads(raw)
         import pyarrow as pa
-        stored = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(record["arrow_schema"])))
+        try:
+            record = json.loads(raw)
+            stored = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(record["arrow_schema"])))
+            str(record["schema"]), str(record["table"])
+        except (ValueError, KeyError, TypeError, pa.ArrowInvalid):
+            logger.warning("the sql table record %s/%s cannot be read; computing the entry "
+                           "again", target.url, RECORD)
+            return None
         db = _Database(target.entry.get("location"))
         schema, name = record["schema"], record["table"]
         conn = db.connect(write=False)
