@@ -15,8 +15,9 @@
 // there (resumable). The original's parquet tables (one file written by pandas, or a
 // folder of part files written by dask, Hive folders for partition columns) become parquet
 // entries, their parts numbered in the folder's order. Entries it cannot migrate are
-// reported with the reason: the original's delta, sql and terracotta tables are not read
-// yet; pickles run code when read,
+// reported with the reason: the original's sql and terracotta tables are not read yet (its
+// delta tables are copied as they are; the Python package reads them); pickles run code
+// when read,
 // so they are copied only with --trust-pickle; a row whose namespace cannot be told apart
 // from its key; data missing.
 
@@ -224,7 +225,7 @@ class Migration {
             *source_, legacy::data_path(e.ns, e.key, *e.read_as) + "/", Value::object()));
         outcome = location_->commit(d, codec, &payload, Value::object(), {});
       } else if (e.read_as->tree()) {
-        d.sparse = true;  // xarray leaves chunks of fill values unwritten
+        d.sparse = true;  // not the engine's: zarr chunks of fill values unwritten, no delta record
         const std::string prefix = legacy::data_path(e.ns, e.key, *e.read_as) + "/";
         CopiedTree payload(source_, prefix, source_->url_of(prefix), false);
         outcome = location_->commit(d, codec, &payload, Value::object(), {});

@@ -49,6 +49,7 @@ const std::vector<Backend>& backends() {
       {"basic", "pickle", "pkl", DataShape::file},
       {"zarr", "zarr", "zarr", DataShape::zarr_group},
       {"parquet", "parquet", "parquet", DataShape::file_or_tree},
+      {"delta", "delta", "delta", DataShape::delta_table},
   };
   return kBackends;
 }
@@ -93,6 +94,7 @@ bool data_exists(Storage& storage, std::string_view ns, std::string_view key, co
              storage.stat(path + "/.zgroup").has_value();
     case DataShape::file_or_tree:
       return storage.stat(path).has_value() || !storage.list(path + "/").empty();
+    case DataShape::delta_table: return !storage.list(path + "/_delta_log/").empty();
   }
   return false;
 }
@@ -119,8 +121,10 @@ std::optional<ManifestRecord> find(Storage& storage, const std::string& ns,
     if (!row) return std::nullopt;
     m.backend = backend;
     m.payload = data_path(ns, key, *b);
-    // xarray (zarr-python 3) leaves chunks that hold only the fill value unwritten.
-    m.sparse = b->shape == DataShape::zarr_group;
+    // Payloads the engine did not write, read as their format says: xarray (zarr-python
+    // 3) leaves chunks that hold only the fill value unwritten, and a Delta table carries
+    // no record of the engine's (Python's delta adapter then reads its latest version).
+    m.sparse = b->shape == DataShape::zarr_group || b->shape == DataShape::delta_table;
   }
   // Time-ordered like the engine's ids, so the newest of several backends wins a lookup.
   m.entry_id = std::to_string(row->mtime_ns);

@@ -40,6 +40,7 @@ enum class DataShape {
   file,          ///< one file (basic's pickle)
   zarr_group,    ///< a zarr group folder (zarr.json or .zgroup at its top)
   file_or_tree,  ///< one file (pandas) or a folder of files (dask, Hive folders): parquet
+  delta_table,   ///< a Delta table folder (`_delta_log/` at its top), read by the Python package
 };
 
 /// A backend of the original and the engine backend that reads its data.
@@ -54,8 +55,8 @@ struct Backend {
 /// Whether the data of (ns, key) for `b` is at the location.
 bool data_exists(Storage& storage, std::string_view ns, std::string_view key, const Backend& b);
 
-/// The original's backends that the engine reads (basic, zarr, parquet); others (delta,
-/// sql, terracotta) are not read yet.
+/// The original's backends that the engine reads (basic, zarr, parquet, and delta, whose
+/// tables the Python package reads); others (sql, terracotta) are not read yet.
 const std::vector<Backend>& backends();
 const Backend* by_engine_name(std::string_view engine_backend);
 const Backend* by_original_name(std::string_view original_backend);

@@ -10,12 +10,13 @@ the table version the entry committed and keeps the frame's schema metadata (pan
 index and dtypes, or that it was a polars frame), which a Delta table has no place for.
 Readers read that version, whatever was appended to the table since, and a payload
 without the record (a writer that died half-way) is not a table of this entry: the call
-computes again. ``upsert=True`` merges the new rows into the stored table and commits the
+computes again. The original Nuthatch's tables (a legacy mirror's, or migrated), which
+have no record, are read at their latest version. ``upsert=True`` merges the new rows into the stored table and commits the
 merged table as the entry's next version (see ``nuthatch._upsert``); retired tables are
 removed whole by ``nuthatch gc`` after the grace period, as every payload.
 
 The table is reached where the engine's storage driver says the Rust ``object_store``
-crate reaches it (``_core.object_store_options``): a local root, or S3 with the
+crate reaches it (``_core.object_store_options``): a local root, or S3 and Azure with the
 location's endpoint and credentials. Elsewhere a write is refused by name.
 
 ``engine`` is as for parquet: ``None`` (the kind stored), ``"pandas"``, ``"polars"`` or
@@ -173,6 +174,10 @@ class DeltaAdapter(ParquetAdapter):
         if uri is None:
             return None
         record = _record(target)
+        if record is None and target.missing_chunks == "fill":
+            # A table the engine did not write (the original Nuthatch's, found through a
+            # legacy mirror or migrated): its latest version, a pandas frame.
+            record = {"version": _deltalake().DeltaTable(uri, storage_options=options).version()}
         if record is None:
             return None  # the engine says so, and recomputes
         version = int(record["version"])

@@ -145,7 +145,8 @@ TEST(MigratedKey, KeepsTheOriginalKeyAsOneValue) {
 }
 
 // A legacy root with a dataset, a null result, a parquet table (one file, as pandas
-// writes it), a delta table (not read yet) and a row whose data is gone.
+// writes it), a delta table (copied as it is: the Python package reads it), a
+// terracotta row (not read yet) and a row whose data is gone.
 void write_legacy_root(const fs::path& legacy) {
   touch(legacy / "nuthatch_metadata.nut/grid/3/zarr.parquet");
   nh::zarr::write(grid(42), (legacy / "grid/3.zarr").string());
@@ -156,6 +157,7 @@ void write_legacy_root(const fs::path& legacy) {
   touch(legacy / "table/6.parquet", "PAR1");
   touch(legacy / "nuthatch_metadata.nut/deltas/2/delta.parquet");
   touch(legacy / "deltas/2.delta/_delta_log/00000000000000000000.json", "{}");
+  touch(legacy / "nuthatch_metadata.nut/rasters/1/terracotta.parquet");
   touch(legacy / "nuthatch_metadata.nut/grid/9/zarr.parquet");  // its data is gone
 }
 
@@ -166,19 +168,21 @@ TEST(Migrate, CopiesEntriesThatCallsThenFindAndReportsTheRest) {
 
   auto dry = nh::testing::run_cli({"migrate", "--from", legacy.string(), "--dry-run"});
   ASSERT_EQ(dry.status, 0) << dry.err;
-  EXPECT_NE(dry.out.find("Would migrate 4 entries"), std::string::npos) << dry.out;
+  EXPECT_NE(dry.out.find("Would migrate 5 entries"), std::string::npos) << dry.out;
   EXPECT_FALSE(fs::exists(project.root() / "meta"));
 
   auto run = nh::testing::run_cli({"migrate", "--from", legacy.string(), "--json"});
   ASSERT_EQ(run.status, 0) << run.err;
   nh::Value report = nh::from_json(run.out);
-  EXPECT_EQ(report["migrated"].as<std::int64_t>(), 4);
+  EXPECT_EQ(report["migrated"].as<std::int64_t>(), 5);
   EXPECT_EQ(report["not_migrated"].as<std::int64_t>(), 2);
   std::string reasons;
   for (std::size_t i = 0; i < report["entries"].size(); ++i) {
     reasons += report["entries"][i]["detail"].as<std::string>() + "\n";
   }
-  EXPECT_NE(reasons.find("'delta' entries are not read yet"), std::string::npos) << reasons;
+  EXPECT_NE(reasons.find("'terracotta' entries are not read yet"), std::string::npos) << reasons;
+  EXPECT_TRUE(fs::exists(project.root() / "data/_" / nh::migrated_key("deltas/2")))
+      << "the delta table was not copied";
   EXPECT_NE(reasons.find("grid/9.zarr) is missing"), std::string::npos) << reasons;
   EXPECT_TRUE(fs::exists(project.root() / nh::legacy::kMigrationMarker));
   // The table's one file is the migrated entry's one partition.
@@ -193,7 +197,7 @@ TEST(Migrate, CopiesEntriesThatCallsThenFindAndReportsTheRest) {
   auto again = nh::testing::run_cli({"migrate", "--from", legacy.string()});
   ASSERT_EQ(again.status, 0) << again.err;
   EXPECT_NE(again.out.find("Migrated 0 entries"), std::string::npos) << again.out;
-  EXPECT_NE(again.out.find("4 already there"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("5 already there"), std::string::npos) << again.out;
 
   // The legacy root can go: calls find the migrated entries from their arguments.
   fs::remove_all(legacy.path());
