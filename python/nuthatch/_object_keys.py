@@ -142,8 +142,7 @@ def _column_key(np, pd, values, key_value):
     if isinstance(dtype, np.dtype) and dtype.kind != "O":
         out["values"] = _array_key(np, values.to_numpy(), key_value, dtype_name=dtype.str)
     else:  # text, categoricals, nullable and other extension types: by their Python values
-        plain = values.astype(object).where(values.notna(), None) \
-            if hasattr(values, "where") else values
+        plain = values.astype(object).where(values.notna(), None)
         out["values"] = _array_key(np, np.asarray(plain, dtype=object), key_value,
                                    dtype_name=str(dtype))
     return out

@@ -184,12 +184,12 @@ ResolvedCall resolve_call(const FunctionSpec& fn, CallArgs args, const CallOptio
   r.engine = o.engine.value_or(d.engine);
   // storage_backend, as in the original: results are read with `backend` and written with
   // `storage_backend`, with its own kwargs (the call's, updated by the decorator's).
+  // Given without a storage_backend, the kwargs go to the backend the result is written
+  // with, as the original's.
   r.storage_backend = o.storage_backend.value_or(d.storage_backend);
-  if (!r.storage_backend.empty()) {
-    r.storage_backend_kwargs =
-        merge_objects(o.storage_backend_kwargs ? *o.storage_backend_kwargs : Value::object(),
-                      d.storage_backend_kwargs);
-  }
+  r.storage_backend_kwargs =
+      merge_objects(o.storage_backend_kwargs ? *o.storage_backend_kwargs : Value::object(),
+                    d.storage_backend_kwargs);
   r.processors = d.processors;
   if (!o.post_processors.empty()) {
     r.processors.insert(r.processors.end(), o.post_processors.begin(), o.post_processors.end());

@@ -35,6 +35,8 @@ struct ResolvedCall {
   /// Where computed results are written when it differs from `backend`, the backend they
   /// are read with (the original's storage_backend); "" = `backend`.
   std::string storage_backend;
+  /// The kwargs of that write; when given (or with a storage_backend) they replace
+  /// backend_kwargs for writing.
   Value storage_backend_kwargs = Value::object();
   std::string engine;
   std::vector<ProcessorPtr> processors;

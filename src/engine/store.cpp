@@ -74,7 +74,8 @@ void Call::write(const Location& location, const Boxed& result,
   if (location.uses_memo_key() ? !r_.memo_keyable : !r_.cache) return;
   if (r_.upsert && result.empty()) return;
   const std::string& wanted = write_backend();
-  const Value& kwargs = r_.storage_backend.empty() ? r_.backend_kwargs : r_.storage_backend_kwargs;
+  const bool storage_kwargs = !r_.storage_backend.empty() || r_.storage_backend_kwargs.size() > 0;
+  const Value& kwargs = storage_kwargs ? r_.storage_backend_kwargs : r_.backend_kwargs;
   const std::string backend =
       result.empty() ? std::string(kNullBackend)
                      : (wanted.empty() ? fn_.adapter->backend_for(result) : wanted);

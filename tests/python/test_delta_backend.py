@@ -209,3 +209,24 @@ def test_gc_removes_a_replaced_table_whole(project):
     assert len(tables(project)) == 1
     nuthatch.clear_memoizer()
     assert len(stored(1)) == 11
+
+
+def test_a_log_naming_files_outside_the_table_is_a_miss(project):
+    df = frame(10)
+    calls = []
+
+    @cache(cache_args=["n"], backend="delta")
+    def stored(n):
+        calls.append(n)
+        return df
+
+    stored(1)
+    table = stored(1, filepath_only=True)
+    [commit] = glob.glob(os.path.join(table, "_delta_log", "*.json"))
+    with open(commit, "a") as f:
+        f.write(json.dumps({"add": {"path": "../../outside.parquet", "size": 1,
+                                    "partitionValues": {}, "modificationTime": 0,
+                                    "dataChange": True}}) + "\n")
+    nuthatch.clear_memoizer()
+    pd.testing.assert_frame_equal(stored(1), df)
+    assert calls == [1, 1]

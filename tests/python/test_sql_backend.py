@@ -185,6 +185,27 @@ def test_a_table_dropped_behind_the_engines_back_is_a_miss(db, project):
     assert calls == [1, 1, 1]
 
 
+def test_a_record_naming_another_entrys_table_is_a_miss(db, project):
+    calls = []
+
+    @cache(cache_args=["n"], backend="sql", namespace="foreign")
+    def table(n):
+        calls.append(n)
+        return frame(5)
+
+    table(1)
+    table(2)
+    path = os.path.join(table(1, filepath_only=True), "_nuthatch_table.json")
+    other = json.loads(open(os.path.join(table(2, filepath_only=True),
+                                         "_nuthatch_table.json")).read())
+    with open(path, "w") as f:
+        f.write(json.dumps(other))  # n=2's table, named by n=1's record
+    nuthatch.clear_memoizer()
+    pd.testing.assert_frame_equal(table(1), frame(5))
+    assert calls == [1, 2, 1]
+    assert f'foreign.{other["table"]}' in db.tables("foreign")  # and nothing dropped it
+
+
 def test_upsert_merges_into_a_new_table(db, project):
     @cache(cache_args=["n"], backend="sql", upsert_keys=["id"])
     def table(n, ids=(0, 1, 2), value=1.0):

@@ -74,6 +74,22 @@ def test_storage_backend_kwargs_go_to_the_storage_backend(project):
     assert meta["chunk_grid"]["configuration"]["chunk_shape"] == [2]
 
 
+def test_storage_backend_kwargs_alone_go_to_the_backend_written(project):
+    import xarray as xr
+    ds = xr.Dataset({"t": (("x",), np.arange(8.0))}, coords={"x": np.arange(8)})
+
+    @cache(cache_args=["n"], storage_backend_kwargs={"chunking": {"x": 4}})
+    def data(n):
+        return ds
+
+    data(1)
+    [zarr_json] = glob.glob(os.path.join(project.root, "data", "**", "t", "zarr.json"),
+                            recursive=True)
+    import json
+    meta = json.loads(open(zarr_json).read())
+    assert meta["chunk_grid"]["configuration"]["chunk_shape"] == [4]
+
+
 def test_the_original_sql_storage_backend_test_shape_with_delta(project):
     """The original's test_sql_storage_backend, on delta and parquet (sql needs a server)."""
     @cache(cache_args=["name"])

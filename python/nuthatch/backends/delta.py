@@ -79,7 +79,17 @@ def _files_in_order(target, version):
                 files[action["add"]["path"]] = True
             elif "remove" in action:
                 files.pop(action["remove"]["path"], None)
-    return [urllib.parse.unquote(path) for path in files]
+    return [_inside(urllib.parse.unquote(path)) for path in files]
+
+
+def _inside(name):
+    """A data file's path from the log, checked to lie inside the table (the protocol also
+    allows absolute URIs, which a table of the engine's never holds)."""
+    parts = name.split("/")
+    if not name or name.startswith("/") or ":" in parts[0] or \
+            any(part in ("", ".", "..") for part in parts):
+        raise ValueError(f"the Delta log names the data file {name!r}, outside the table")
+    return name
 
 
 def _read_in_order(target, names):
@@ -180,14 +190,12 @@ class DeltaAdapter(ParquetAdapter):
             record = {"version": _deltalake().DeltaTable(uri, storage_options=options).version()}
         if record is None:
             return None  # the engine says so, and recomputes
-        version = int(record["version"])
-        table = _deltalake().DeltaTable(uri, version=version, storage_options=options)
-        arrow = None
-        if not table.metadata().partition_columns:
-            names = _files_in_order(target, version)
-            arrow = None if names is None else _read_in_order(target, names)
-        if arrow is None:  # partitioned (no order to keep), or a log this reader cannot follow
-            arrow = table.to_pyarrow_table()
+        try:
+            arrow = self._read_version(target, uri, options, int(record["version"]))
+        except Exception as e:  # noqa: BLE001 - a table that cannot be read is a miss
+            logger.warning("the Delta table at %s cannot be read (%s: %s); computing the entry "
+                           "again", target.url, type(e).__name__, _core.redact(str(e)))
+            return None
         stored = {k.encode(): v.encode() for k, v in record.get("schema_metadata", {}).items()}
         if stored:
             arrow = arrow.replace_schema_metadata(stored)
@@ -199,8 +207,24 @@ class DeltaAdapter(ParquetAdapter):
             df.index.name = None
         if kind == "dask":
             import dask.dataframe as dd
-            return dd.from_pandas(df, npartitions=max(1, len(table.file_uris())), sort=False)
+            return dd.from_pandas(df, npartitions=1, sort=False)
         return df
+
+
+    @staticmethod
+    def _read_version(target, uri, options, version):
+        """Version ``version`` of the table as one arrow table, in row order."""
+        if version < 0:
+            raise ValueError(f"version {version}")
+        table = _deltalake().DeltaTable(uri, version=version, storage_options=options)
+        if not table.metadata().partition_columns:
+            names = _files_in_order(target, version)
+            if names is not None:
+                arrow = _read_in_order(target, names)
+                if arrow is not None:
+                    return arrow
+        # Partitioned (no order to keep), or a log this reader cannot follow.
+        return table.to_pyarrow_table()
 
 
 ADAPTER = DeltaAdapter()

@@ -97,6 +97,8 @@ def _quote(name):
 
 
 def _table_name(entry, kwargs):
+    # The entry id ends the name: readers and `nuthatch gc` (src/codecs/sql) act only on a
+    # table whose name ends in its payload's entry id.
     key, entry_id = entry.get("key", ""), entry.get("entry_id", "")
     if kwargs.get("hash_table_name"):
         stem = hashlib.md5(key.encode()).hexdigest()
@@ -185,7 +187,8 @@ class SqlAdapter(ParquetAdapter):
         try:
             record = json.loads(raw)
             stored = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(record["arrow_schema"])))
-            str(record["schema"]), str(record["table"])
+            if not str(record["table"]).endswith("@" + target.entry.get("entry_id", "?")):
+                raise ValueError("the record names a table of another entry")
         except (ValueError, KeyError, TypeError, pa.ArrowInvalid):
             logger.warning("the sql table record %s/%s cannot be read; computing the entry "
                            "again", target.url, RECORD)

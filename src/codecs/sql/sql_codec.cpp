@@ -94,6 +94,21 @@ class SqlCodec final : public Codec {
       throw StorageError(fmt::format("sql: the record {}/{} names no table; the payload is kept",
                                      payload, kRecord));
     }
+    // Only this entry's own table, `<...>@<entry id>`, the id read from the payload's name
+    // (`sql-<entry id>.sql`): a record naming any other table is damaged, and never the
+    // reason a table is dropped.
+    const std::string_view name = std::string_view(payload).substr(payload.rfind('/') + 1);
+    const std::size_t dash = name.find('-');
+    const std::size_t dot = name.rfind('.');
+    const std::string_view entry_id =
+        dash == std::string_view::npos || dot == std::string_view::npos || dot <= dash
+            ? std::string_view()
+            : name.substr(dash + 1, dot - dash - 1);
+    if (entry_id.empty() || !std::string_view(table).ends_with("@" + std::string(entry_id))) {
+      throw StorageError(fmt::format("sql: the record {}/{} names table '{}', which is not this "
+                                     "entry's; the payload is kept and no table is dropped",
+                                     payload, kRecord, table));
+    }
     const bool writer = !text_of(settings, "write_username").empty();
     const std::string user = text_of(settings, writer ? "write_username" : "username");
     const std::string password = text_of(settings, writer ? "write_password" : "password");

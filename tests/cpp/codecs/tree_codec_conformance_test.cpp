@@ -562,7 +562,17 @@ TEST(FrontEndPayloadCodecs, SqlReleaseNamesWhatIsWrong) {
   } catch (const StorageError& e) {
     EXPECT_THAT(e.what(), ::testing::HasSubstr("names no table"));
   }
-  storage->write(payload + "/_nuthatch_table.json", R"({"schema": "public", "table": "t@1"})");
+  // A record naming a table that is not this entry's drops nothing.
+  storage->write(payload + "/_nuthatch_table.json",
+                 R"({"schema": "public", "table": "someone_elses_table"})");
+  try {
+    sql.release_payload(*storage, payload, Value::object());
+    ADD_FAILURE() << "a record naming another table was accepted";
+  } catch (const StorageError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("not this entry's"));
+  }
+  storage->write(payload + "/_nuthatch_table.json",
+                 R"({"schema": "public", "table": "f@01ARZ3NDEKTSV4RRFFQ69G5FAV"})");
   Value settings = Value::object({{"host", "127.0.0.1"},
                                   {"port", "9"},
                                   {"database", "caches"},
