@@ -40,7 +40,6 @@ template <class T> struct result_traits<std::optional<T>> {
 [[noreturn]] void throw_backend_mismatch(const Codec& codec, const std::type_info& stored,
                                          const std::type_info& result);
 [[noreturn]] void throw_null_for_non_optional(const std::type_info& result);
-std::string code_fingerprint(const std::type_info& callable, const std::string& version);
 std::shared_ptr<const FunctionSpec> make_spec(std::string name, std::vector<std::string> params,
                                               CacheOptions options,
                                               std::shared_ptr<const ResultAdapter> adapter,
@@ -164,9 +163,8 @@ auto cache(std::string name, std::vector<std::string> params, CacheOptions optio
     static_assert(!std::is_void_v<R>, "a cached function must return a value");
     using T = typename detail::result_traits<R>::value_type;
     auto adapter = std::make_shared<detail::TypedAdapter<T>>();
-    std::string code = detail::code_fingerprint(typeid(std::decay_t<F>), options.version);
     auto spec = detail::make_spec(std::move(name), std::move(params), std::move(options),
-                                  std::move(adapter), std::move(code), sizeof...(Args));
+                                  std::move(adapter), "", sizeof...(Args));
     return Cached<R(Args...)>(std::move(spec), std::function<R(Args...)>(std::forward<F>(fn)));
   }(static_cast<Fn*>(nullptr));
 }

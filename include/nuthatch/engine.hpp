@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -86,8 +87,22 @@ struct FunctionSpec {
   std::vector<std::string> params;  ///< argument names, in call order
   CacheOptions options;
   std::shared_ptr<const ResultAdapter> adapter;
-  std::string code;  ///< code fingerprint recorded in manifests
+  std::string code;  ///< code fingerprint recorded in manifests (its digest)
+  /// The fingerprint's named components (DESIGN §4 Staleness): for C++ functions the
+  /// version and CacheOptions::code_version; Python records its source's components.
+  std::map<std::string, std::string> code_components;
 };
+
+/// A function's code fingerprint: the digest recorded as a manifest's `code`, and its
+/// components (name -> hash, or a version's text).
+struct CodeFingerprint {
+  std::string digest;
+  std::map<std::string, std::string> components;
+};
+
+/// The digest of a fingerprint's components (32 hex digits): every component but those
+/// named "package ..." (third-party versions are listed, not compared, unless asked).
+std::string fingerprint_digest(const std::map<std::string, std::string>& components);
 
 /// The argument values of one call, in `params` order. Arguments that could not be
 /// turned into values are named in `unkeyable` (their value is null).
@@ -126,6 +141,27 @@ std::optional<StoredEntry> stored_entry(const FunctionSpec& fn, CallArgs args,
 /// written to: where this engine keeps what the original Nuthatch kept in its metastore
 /// (`nuthatch_metadata.nut`).
 std::string metadata_url(const FunctionSpec& fn, CallArgs args, const CallOptions& options);
+
+/// What status() tells of a call's entry (DESIGN §4 Staleness).
+struct EntryStatus {
+  std::string state;                 ///< "fresh" | "stale" | "missing"
+  std::vector<std::string> reasons;  ///< why stale: changed code components, inputs
+  bool input_missing = false;        ///< an input it read was deleted
+  std::string location;              ///< where the entry was found ("" when missing)
+  std::string key;
+  std::string entry_id;
+};
+
+/// Whether the entry a call would recall is fresh, stale (and why) or missing, looked up
+/// at the levels the call reads, in order, without reading its payload or computing.
+EntryStatus status(const FunctionSpec& fn, CallArgs args, const CallOptions& options);
+
+/// Records that the function's current code is equivalent to the code that the call's
+/// entry (at the level the call writes) was computed with, so it is no longer stale by
+/// code: the manifest's `code` and `code_components` become the current ones, and the
+/// replaced ones are appended to its `code_history`. Returns false when there is no
+/// entry. Throws StorageError where the location is read-only.
+bool bless(const FunctionSpec& fn, CallArgs args, const CallOptions& options);
 
 /// Removes that entry: its value entry, or with `null_entry` its null entry (its payload
 /// is retired; `nuthatch gc` reclaims it). Returns false when there was none. Throws

@@ -55,4 +55,10 @@ class CacheMissError : public Error {
   using Error::Error;
 };
 
+/// A call with on_stale = fail found a stale entry; the message names what changed.
+class StaleEntryError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace nuthatch

@@ -37,6 +37,20 @@ inline constexpr CacheMode offline = CacheMode::local_strict;
 CacheMode parse_cache_mode(std::string_view name);
 std::string_view to_string(CacheMode mode);
 
+/// What a hit on a stale entry does (DESIGN §4 Staleness): an entry whose recorded code
+/// components differ from the function's current ones, or one of whose inputs has been
+/// replaced, deleted or is stale itself.
+enum class OnStale {
+  warn,       ///< default: return the entry, log one warning naming what changed
+  recompute,  ///< compute again and replace the entry (as an entry of another version)
+  ignore,     ///< return the entry, say nothing
+  fail,       ///< throw StaleEntryError naming what changed
+};
+
+/// Parses "warn", "recompute", "ignore" or "fail"; ConfigError names any other value.
+OnStale parse_on_stale(std::string_view name);
+std::string_view to_string(OnStale policy);
+
 /// A selection of function names: none, "this function", a list, or all (nested too).
 /// Converts from bool (true = this function only) and from a name.
 class FunctionSet {
@@ -99,6 +113,16 @@ struct CacheOptions {
   /// A recalled entry that fails validation is recomputed and replaced; false (the
   /// default, as the original Nuthatch): the call throws ValidationError.
   bool recompute_invalid = false;
+  /// Unset: the `on_stale` parameter of the configuration, else OnStale::warn.
+  std::optional<OnStale> on_stale;
+  /// The version of the function's code, a component of its code fingerprint. C++ cannot
+  /// read a function's source: set it, e.g., to a hash of the source file made at build
+  /// time. An entry recorded with another code_version is stale.
+  std::string code_version;
+  /// Whether a changed version of a third-party package the function uses makes its
+  /// entries stale (Python records them; otherwise they are only listed). Also the
+  /// `stale_on_packages` parameter of the configuration.
+  bool stale_on_packages = false;
 };
 
 /// Per-call options; unset members fall back to the decorator's and then to the
@@ -128,6 +152,7 @@ struct CallOptions {
   /// `filesystem_options`, and per-backend tables overriding them (`{"zarr": {"filesystem":
   /// ...}}`). The call then reads and writes only there: no local level, no mirrors.
   std::optional<Value> location;
+  std::optional<OnStale> on_stale;  ///< overrides CacheOptions::on_stale
 };
 
 }  // namespace nuthatch

@@ -6,6 +6,7 @@
 // providers). nuthatch errors become the Python exceptions declared here, in one place.
 
 #include <nanobind/nanobind.h>
+#include <nanobind/stl/map.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
@@ -53,15 +54,48 @@ class Function {
 
   const std::string& name() const { return spec_->name; }
 
+  /// Sets the code fingerprint's components (computed by the front end on the first call,
+  /// once every helper of the function is defined); the digest is the engine's.
+  void set_code(std::map<std::string, std::string> components) {
+    auto spec = std::make_shared<FunctionSpec>(*spec_);
+    spec->code = "py:" + fingerprint_digest(components);
+    spec->code_components = std::move(components);
+    spec_ = std::move(spec);  // calls running hold their own reference
+  }
+  const std::string& code() const { return spec_->code; }
+
+  /// (state, reasons, location, key) of the entry the call would recall (engine::status).
+  nb::tuple status(nb::list args, nb::dict options) const {
+    CallArgs call_args = to_call_args(args);
+    CallOptions call_options = call_options_from(options);
+    std::shared_ptr<const FunctionSpec> spec = spec_;
+    engine::EntryStatus s;
+    {
+      nb::gil_scoped_release nogil;
+      s = engine::status(*spec, std::move(call_args), call_options);
+    }
+    return nb::make_tuple(s.state, s.reasons, s.location, s.key, s.entry_id, s.input_missing);
+  }
+
+  /// Records the current code as equivalent for the call's entry (engine::bless).
+  bool bless(nb::list args, nb::dict options) const {
+    CallArgs call_args = to_call_args(args);
+    CallOptions call_options = call_options_from(options);
+    std::shared_ptr<const FunctionSpec> spec = spec_;
+    nb::gil_scoped_release nogil;
+    return engine::bless(*spec, std::move(call_args), call_options);
+  }
+
   /// (backend, created) of the entry the call would recall where it writes (backend
   /// "null" for a null entry), or None (engine::stored_entry).
   nb::object stored_entry(nb::list args, nb::dict options) const {
     CallArgs call_args = to_call_args(args);
     CallOptions call_options = call_options_from(options);
     std::optional<engine::StoredEntry> entry;
+    std::shared_ptr<const FunctionSpec> spec = spec_;
     {
       nb::gil_scoped_release nogil;
-      entry = engine::stored_entry(*spec_, std::move(call_args), call_options);
+      entry = engine::stored_entry(*spec, std::move(call_args), call_options);
     }
     if (!entry) return nb::none();
     return nb::make_tuple(entry->backend, entry->created);
@@ -71,16 +105,18 @@ class Function {
   std::string metadata_url(nb::list args, nb::dict options) const {
     CallArgs call_args = to_call_args(args);
     CallOptions call_options = call_options_from(options);
+    std::shared_ptr<const FunctionSpec> spec = spec_;
     nb::gil_scoped_release nogil;
-    return engine::metadata_url(*spec_, std::move(call_args), call_options);
+    return engine::metadata_url(*spec, std::move(call_args), call_options);
   }
 
   /// Removes that entry, or its null entry; whether there was one (engine::remove).
   bool remove(nb::list args, nb::dict options, bool null_entry) const {
     CallArgs call_args = to_call_args(args);
     CallOptions call_options = call_options_from(options);
+    std::shared_ptr<const FunctionSpec> spec = spec_;
     nb::gil_scoped_release nogil;
-    return engine::remove(*spec_, std::move(call_args), call_options, null_entry);
+    return engine::remove(*spec, std::move(call_args), call_options, null_entry);
   }
 
   /// Calls through the cache; `compute` is called (with the GIL) on a miss. Returns the
@@ -88,6 +124,7 @@ class Function {
   nb::object call(nb::list args, nb::dict options, nb::object compute) const {
     CallArgs call_args = to_call_args(args);
     CallOptions call_options = call_options_from(options);
+    std::shared_ptr<const FunctionSpec> spec = spec_;
     auto run = [&]() -> Boxed {
       nb::gil_scoped_acquire gil;
       return box(compute());
@@ -96,14 +133,14 @@ class Function {
       std::string where;
       {
         nb::gil_scoped_release nogil;
-        where = engine::uri(*spec_, std::move(call_args), call_options, run);
+        where = engine::uri(*spec, std::move(call_args), call_options, run);
       }
       return nb::str(where.data(), where.size());
     }
     Boxed out;
     {
       nb::gil_scoped_release nogil;
-      out = engine::call(*spec_, std::move(call_args), call_options, run);
+      out = engine::call(*spec, std::move(call_args), call_options, run);
     }
     return unbox(out);
   }
@@ -166,6 +203,7 @@ void register_errors(nb::module_& m) {
   // Also a ValueError: the original Nuthatch raises ValueError when data fails validation.
   static nb::exception<ValidationError> validation(
       m, "ValidationError", nb::make_tuple(error, nb::handle(PyExc_ValueError)));
+  static nb::exception<StaleEntryError> stale(m, "StaleEntryError", error);
 }
 
 }  // namespace
@@ -190,7 +228,11 @@ NB_MODULE(_core, m) {
       .def("stored_entry", &Function::stored_entry, nb::arg("args"), nb::arg("options"))
       .def("metadata_url", &Function::metadata_url, nb::arg("args"), nb::arg("options"))
       .def("remove", &Function::remove, nb::arg("args"), nb::arg("options"),
-           nb::arg("null_entry"));
+           nb::arg("null_entry"))
+      .def("set_code", &Function::set_code, nb::arg("components"))
+      .def_prop_ro("code", &Function::code)
+      .def("status", &Function::status, nb::arg("args"), nb::arg("options"))
+      .def("bless", &Function::bless, nb::arg("args"), nb::arg("options"));
 
   m.def("set_parameter", [](const std::string& name, nb::handle value, const std::string& location,
                             std::optional<std::string> backend, bool secret) {

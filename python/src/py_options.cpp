@@ -108,6 +108,8 @@ CacheOptions cache_options_from(nb::dict options) {
   o.storage_backend_kwargs = object_of(options, "storage_backend_kwargs");
   set(options, "memoize", o.memoize);
   set(options, "upsert_keys", o.upsert_keys);
+  if (PyObject* v = find(options, "on_stale")) o.on_stale = parse_on_stale(get<std::string>(v, "on_stale"));
+  set(options, "stale_on_packages", o.stale_on_packages);
   return o;
 }
 
@@ -135,6 +137,7 @@ CallOptions call_options_from(nb::dict options) {
   set(options, "recompute_invalid", o.recompute_invalid);
   set(options, "upsert", o.upsert);
   set(options, "force_overwrite", o.force_overwrite);
+  if (PyObject* v = find(options, "on_stale")) o.on_stale = parse_on_stale(get<std::string>(v, "on_stale"));
   // Set by nuthatch.cache.Cache only (a location given by its configuration dict).
   if (find(options, "location")) o.location = object_of(options, "location");
   if (PyObject* v = find(options, "post_processors")) {

@@ -41,5 +41,7 @@ Command add_print_config_command(CLI::App& app);
 Command add_du_command(CLI::App& app);
 Command add_gc_command(CLI::App& app);
 Command add_migrate_command(CLI::App& app);
+Command add_status_command(CLI::App& app);
+Command add_lineage_command(CLI::App& app);
 
 }  // namespace nuthatch::cli

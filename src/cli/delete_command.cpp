@@ -1,15 +1,19 @@
-// `nuthatch delete KEY_GLOB [filters] [-f/--force] [-m/--metadata-only] [--parallel [N]] [--json]`.
+// `nuthatch delete KEY_GLOB [filters] [-f/--force] [-m/--metadata-only] [--parallel [N]]
+// [--downstream] [--dry-run] [--json]`.
 // Each entry is removed by EntryStore::remove: manifest first (the entry disappears at
 // once for readers), then its payload, so an interrupted delete leaves at worst orphaned
 // payloads for `nuthatch gc`, never a manifest naming a deleted payload.
 
 #include <fmt/format.h>
 
+#include <deque>
 #include <iostream>
+#include <set>
 #include <memory>
 #include <string>
 
 #include "cli/command.hpp"
+#include "cli/entry_graph.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
 #include "cli/selection.hpp"
@@ -25,8 +29,35 @@ struct DeleteArgs {
   bool force = false;
   bool metadata_only = false;
   bool json = false;
+  bool downstream = false;
+  bool dry_run = false;
   int parallel = kDefaultDeleteThreads;
 };
+
+// The selected entries and every entry derived from them: those that read one of them
+// while computing, transitively (their manifests' inputs).
+std::vector<ListedEntry> with_downstream(std::vector<ListedEntry> selected) {
+  const EntryGraph graph = EntryGraph::load(false);
+  std::set<std::size_t> seen;
+  std::deque<std::size_t> todo;
+  for (std::size_t i = 0; i < graph.entries().size(); ++i) {
+    const EntryInfo& e = graph.entries()[i].listed.info;
+    for (const ListedEntry& s : selected) {
+      if (s.info.manifest_path == e.manifest_path && s.info.location == e.location) {
+        seen.insert(i);
+        todo.push_back(i);
+      }
+    }
+  }
+  for (; !todo.empty(); todo.pop_front()) {
+    for (std::size_t j : graph.readers(todo.front())) {
+      if (!seen.insert(j).second) continue;
+      todo.push_back(j);
+      selected.push_back(graph.entries()[j].listed);
+    }
+  }
+  return selected;
+}
 
 void refuse_read_only(const std::vector<ListedEntry>& entries) {
   for (const ListedEntry& e : entries) {
@@ -119,6 +150,21 @@ int run_delete(const DeleteArgs& args) {
     else fmt::print("No entries {}: nothing deleted.\n", describe(args.filter));
     return kExitOk;
   }
+  if (args.downstream) entries = with_downstream(std::move(entries));
+  if (args.dry_run) {
+    if (args.json) {
+      Json out = Json::array();
+      for (const ListedEntry& e : entries) {
+        out.push_back({{"location", e.info.location}, {"namespace", e.info.ns},
+                       {"key", e.info.key}, {"backend", e.info.backend}, {"deleted", false}});
+      }
+      print_json(out);
+    } else {
+      print_entries(stdout, entries);
+      fmt::print("Would delete {} entries (--dry-run: nothing deleted).\n", entries.size());
+    }
+    return kExitOk;
+  }
   refuse_read_only(entries);
   if (!args.force && !confirm(entries)) {
     fmt::print(stderr, "Nothing deleted.\n");
@@ -150,6 +196,9 @@ Command add_delete_command(CLI::App& app) {
       ->expected(0, 1)
       ->default_str(std::to_string(kBareParallel))
       ->check(CLI::Range(1, 256));
+  cmd->add_flag("--downstream", args->downstream,
+                "Also delete every entry derived from them (that read them, transitively)");
+  cmd->add_flag("--dry-run", args->dry_run, "List what would be deleted; delete nothing");
   cmd->add_flag("--json", args->json, "Print a JSON array of the deleted entries");
   return {cmd, [args] { return run_delete(*args); }};
 }

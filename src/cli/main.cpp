@@ -60,7 +60,7 @@ int run(int argc, char** argv) {
   const std::vector<Command> commands = {
       add_list_command(app), add_delete_command(app), add_import_command(app),
       add_print_config_command(app), add_du_command(app), add_gc_command(app),
-      add_migrate_command(app)};
+      add_migrate_command(app), add_status_command(app), add_lineage_command(app)};
   if (is_unknown_command(app, argc, argv)) return kExitUsage;
   try {
     app.parse(argc, argv);

@@ -62,12 +62,13 @@ std::vector<ListedEntry> sorted(std::vector<ListedEntry> entries) {
   return out;
 }
 
+}  // namespace
+
 bool passes(const EntryFilter& filter, const EntryInfo& info) {
   return key_matches(filter.key_glob, info.key) &&
          (filter.ns.empty() || glob_match(filter.ns, info.ns)) &&
          (filter.backend.empty() || glob_match(filter.backend, info.backend));
 }
-}  // namespace
 
 std::vector<ListedEntry> select_entries(const EntryFilter& filter) {
   std::vector<ListedEntry> out;

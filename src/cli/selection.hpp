@@ -38,6 +38,9 @@ std::vector<const Location*> locations_of(const Locations& all, const std::strin
 /// ("f" matches "f/x=1"), so a function name selects all of its entries.
 bool key_matches(std::string_view glob, std::string_view key);
 
+/// Whether an entry's key, namespace and backend pass the filter (not its location).
+bool passes(const EntryFilter& filter, const EntryInfo& info);
+
 /// One entry and the store it was found in.
 struct ListedEntry {
   EntryInfo info;

@@ -50,6 +50,31 @@ std::string_view to_string(CacheMode mode) {
   return "unknown";
 }
 
+namespace {
+constexpr std::pair<OnStale, std::string_view> kOnStaleNames[] = {
+    {OnStale::warn, "warn"},
+    {OnStale::recompute, "recompute"},
+    {OnStale::ignore, "ignore"},
+    {OnStale::fail, "fail"},
+};
+}  // namespace
+
+OnStale parse_on_stale(std::string_view name) {
+  for (const auto& [policy, known] : kOnStaleNames) {
+    if (known == name) return policy;
+  }
+  throw ConfigError(fmt::format("unknown on_stale policy '{}' (valid: warn, recompute, ignore, "
+                                "fail)",
+                                name));
+}
+
+std::string_view to_string(OnStale policy) {
+  for (const auto& [known, name] : kOnStaleNames) {
+    if (known == policy) return name;
+  }
+  return "unknown";
+}
+
 bool FunctionSet::selects(std::string_view function, std::string_view self) const {
   if (all_) return true;
   if (self_ && function == self) return true;

@@ -34,6 +34,15 @@ std::string check_cache_mode(const Value& value) {
   }
 }
 
+std::string check_on_stale(const Value& value) {
+  try {
+    parse_on_stale(value.as<std::string>());
+    return {};
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+}
+
 std::string check_log_level(const Value& value) {
   const std::string level = value.as<std::string>();
   if (log_level_named(level)) return {};
@@ -61,7 +70,7 @@ std::string check_byte_count(const Value& value) {
   return "a byte count cannot be negative";
 }
 
-constexpr std::array<KnownParameter, 14> kKnownParameters = {{
+constexpr std::array<KnownParameter, 16> kKnownParameters = {{
     {"filesystem", Value::Kind::string},
     {"filesystem_options", Value::Kind::object},
     {"storage_backend_kwargs", Value::Kind::object},
@@ -77,6 +86,9 @@ constexpr std::array<KnownParameter, 14> kKnownParameters = {{
     {"remote_cache_size", Value::Kind::string, check_byte_size, true},
     // The size above which the Python package recalls a dataset dask-backed (README).
     {"dask_above", Value::Kind::string, check_byte_size, true},
+    // What a hit on a stale entry does, and whether package versions can make it stale.
+    {"on_stale", Value::Kind::string, check_on_stale},
+    {"stale_on_packages", Value::Kind::boolean},
 }};
 
 const KnownParameter* find_known(std::string_view name) {

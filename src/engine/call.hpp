@@ -52,6 +52,9 @@ class Call {
   std::optional<Found> recall(const Location& location, std::optional<LocatedEntry> entry);
   std::optional<Found> recall_migrated(const Location& location, const std::string& hint);
   void mark_stale(const Location& location);
+  /// The on_stale policy applied to an entry found at `location`: true when the call is to
+  /// compute it again (recompute); warns, throws StaleEntryError or says nothing otherwise.
+  bool recomputes_stale(const Location& location, const Manifest& m) const;
   /// The value of a stored entry (for upsert), or std::nullopt when it cannot be read.
   std::optional<Boxed> read_entry(const EntryStore& store, ManifestRecord& record,
                                   const Codec& codec, const Value& kwargs) const;
@@ -92,6 +95,8 @@ class Call {
   std::optional<Boxed> written_value_;
   /// The merged table of the first upsert committed: what the call returns.
   std::optional<Boxed> upserted_;
+  /// Seconds the function ran, when the call computed (recorded in the manifest).
+  double compute_seconds_ = -1;
 };
 
 }  // namespace nuthatch

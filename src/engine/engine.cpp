@@ -17,6 +17,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <chrono>
+
 #include "common/log.hpp"
 #include "engine/call.hpp"
 #include "engine/context.hpp"
@@ -130,7 +132,10 @@ Boxed Call::run(std::string* uri_out) {
     {
       r_.frame->lineage = std::make_shared<Lineage>();
       context::Push in(r_.frame);
+      const auto started = std::chrono::steady_clock::now();
       result = compute_();
+      compute_seconds_ =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     }
     if (!valid(result)) {
       throw ValidationError(fmt::format("the result computed by {} for key '{}' fails validation",

@@ -4,7 +4,9 @@
 
 #include <fmt/format.h>
 
+#include "common/time.hpp"
 #include "engine/resolve.hpp"
+#include "location/staleness.hpp"
 #include "location/location.hpp"
 #include "meta/manifest.hpp"
 #include "nuthatch/engine.hpp"
@@ -57,8 +59,71 @@ std::string metadata_url(const FunctionSpec& fn, CallArgs args, const CallOption
   return p.level->store_for(p.r.backend)->metadata_url();
 }
 
+EntryStatus status(const FunctionSpec& fn, CallArgs args, const CallOptions& options) {
+  ResolvedCall r = resolve_call(fn, std::move(args), options);
+  // The levels a call reads, in its order (Call::read_levels), the first entry of the
+  // function's version answering.
+  std::vector<const Location*> levels;
+  if (r.policy.read_local && r.memo_keyable) levels.push_back(&r.locations->local());
+  if (r.policy.read_global && r.cache) {
+    if (levels.empty() || levels.back() != &r.locations->root()) levels.push_back(&r.locations->root());
+    levels.insert(levels.end(), r.locations->mirrors().begin(), r.locations->mirrors().end());
+  }
+  for (const Location* level : levels) {
+    if (level->layout() != EntryLayout::nuthatch) continue;
+    const std::string& key = level->uses_memo_key() ? r.memo_key : r.cache_key;
+    if (key.empty()) continue;
+    std::optional<LocatedEntry> found;
+    try {
+      found = level->find(r.ns, key, r.backend);
+    } catch (const StorageError&) {
+      if (!level->is_mirror()) throw;
+      continue;
+    }
+    if (!found || found->record.manifest.version != fn.options.version) continue;
+    const Manifest& m = found->record.manifest;
+    EntryStatus s{"fresh", {}, false, level->name(), m.key, m.entry_id};
+    s.reasons = staleness::code_changes(m.code_components, fn.code_components,
+                                        r.stale_on_packages);
+    staleness::Verdict up = staleness::upstream(m, *r.locations);
+    s.reasons.insert(s.reasons.end(), up.reasons.begin(), up.reasons.end());
+    s.input_missing = up.input_missing;
+    if (!s.reasons.empty()) s.state = "stale";
+    return s;
+  }
+  return EntryStatus{"missing", {}, false, {}, r.cache_key, {}};
+}
+
+bool bless(const FunctionSpec& fn, CallArgs args, const CallOptions& options) {
+  Place p = place_of(fn, std::move(args), options);
+  constexpr int kAttempts = 5;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    std::optional<LocatedEntry> found = p.level->find(p.r.ns, p.key, p.r.backend);
+    if (!found) return false;
+    const Manifest& was = found->record.manifest;
+    if (was.code == fn.code && was.code_components == fn.code_components) return true;
+    Manifest m = was;
+    Value components = Value::object();
+    for (const auto& [name, hash] : was.code_components) components[name] = hash;
+    if (!m.code_history.is_array()) m.code_history = Value::array();
+    m.code_history.push_back(Value::object({{"code", was.code},
+                                            {"code_components", std::move(components)},
+                                            {"replaced", rfc3339_utc(now_ns())},
+                                            {"user", current_user()}}));
+    m.code = fn.code;
+    m.code_components = fn.code_components;
+    if (found->store->restamp(found->record, m)) {
+      staleness::note_changed();
+      return true;
+    }
+  }
+  throw StorageError(fmt::format("could not bless '{}' at {}: the entry kept changing", p.key,
+                                 p.level->name()));
+}
+
 bool remove(const FunctionSpec& fn, CallArgs args, const CallOptions& options, bool null_entry) {
   Place p = place_of(fn, std::move(args), options);
+  staleness::note_changed();
   if (null_entry) {
     bool removed = false;
     for (const std::shared_ptr<EntryStore>& store : p.level->stores()) {

@@ -8,6 +8,7 @@
 #include "config/config.hpp"
 #include "engine/backend_hints.hpp"
 #include "engine/call.hpp"
+#include "location/staleness.hpp"
 #include "nuthatch/keys.hpp"
 
 namespace nuthatch {
@@ -91,6 +92,10 @@ std::optional<Found> Call::recall(const Location& location, std::optional<Locate
     seen.stale = true;
     return std::nullopt;
   }
+  if (!uri_only_ && recomputes_stale(location, m)) {
+    seen.stale = true;
+    return std::nullopt;
+  }
   if (m.is_null()) {
     if (r_.retry_null_cache) {
       seen.stale = true;
@@ -134,6 +139,36 @@ std::optional<Found> Call::recall(const Location& location, std::optional<Locate
     return std::nullopt;
   }
   return Found{&location, store, &record, fn_.adapter->from_stored(*stored, *codec, r_.engine)};
+}
+
+bool Call::recomputes_stale(const Location& location, const Manifest& m) const {
+  if (r_.on_stale == OnStale::ignore) return false;
+  std::vector<std::string> reasons =
+      staleness::code_changes(m.code_components, fn_.code_components, r_.stale_on_packages);
+  staleness::Verdict upstream = staleness::upstream(m, *locations_);
+  reasons.insert(reasons.end(), upstream.reasons.begin(), upstream.reasons.end());
+  if (reasons.empty()) return false;
+  const std::string what = fmt::format("entry '{}' of {} at {} is stale: {}", m.key, fn_.name,
+                                       location.name(), staleness::describe(reasons));
+  switch (r_.on_stale) {
+    case OnStale::fail:
+      throw StaleEntryError(what + " (on_stale='fail'; recompute it, or bless it if the code "
+                                   "change makes no difference)");
+    case OnStale::recompute:
+      // A mode that may not compute returns the entry it has, with the warning.
+      if (r_.policy.compute) {
+        log::info(what + "; recomputing (on_stale='recompute')");
+        return true;
+      }
+      [[fallthrough]];
+    case OnStale::warn:
+      // One warning per entry and process, not one per hit.
+      log::warn_once(fmt::format("stale {} {} {}", location.name(), m.key, m.entry_id),
+                     what + "; returning it (on_stale='warn')");
+      return false;
+    case OnStale::ignore: return false;
+  }
+  return false;
 }
 
 std::optional<Boxed> Call::read_entry(const EntryStore& store, ManifestRecord& record,

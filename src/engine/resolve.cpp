@@ -42,6 +42,34 @@ std::optional<CacheMode> configured_mode() {
   return mode;
 }
 
+// The staleness settings of the configuration (`on_stale`, `stale_on_packages`), read on
+// every call: cached per configuration generation.
+struct StaleSettings {
+  std::optional<OnStale> on_stale;
+  bool packages = false;
+};
+
+StaleSettings configured_staleness() {
+  struct Cached {
+    std::uint64_t generation;
+    StaleSettings settings;
+  };
+  thread_local Cached cached{~std::uint64_t{0}, {}};
+  std::uint64_t g = config::generation();
+  if (cached.generation == g) return cached.settings;
+  StaleSettings s;
+  if (std::optional<Value> v = get_parameter("on_stale"); v && !v->is_null()) {
+    if (!v->is_string()) throw ConfigError("parameter on_stale must be a string");
+    s.on_stale = parse_on_stale(v->string_ref());
+  }
+  if (std::optional<Value> v = get_parameter("stale_on_packages"); v && !v->is_null()) {
+    if (!v->is_bool()) throw ConfigError("parameter stale_on_packages must be true or false");
+    s.packages = v->as<bool>();
+  }
+  cached = {g, s};
+  return s;
+}
+
 // The mode when neither the call nor the configuration names one: write, or, as the
 // original Nuthatch, read_only_strict when the root cannot be reached (its mirrors are
 // read; a miss is an error instead of a computation nobody could store).
@@ -171,6 +199,9 @@ ResolvedCall resolve_call(const FunctionSpec& fn, CallArgs args, const CallOptio
               selected(FunctionSet(), parent ? parent->memoize : FunctionSet());
   r.fail_if_no_cache = o.fail_if_no_cache.value_or(d.fail_if_no_cache);
   r.recompute_invalid = o.recompute_invalid.value_or(d.recompute_invalid);
+  const StaleSettings stale = configured_staleness();
+  r.on_stale = o.on_stale.value_or(d.on_stale.value_or(stale.on_stale.value_or(OnStale::warn)));
+  r.stale_on_packages = d.stale_on_packages || stale.packages;
   r.upsert = o.upsert.value_or(false);
   r.upsert_keys = d.upsert_keys;
   if (r.upsert && r.upsert_keys.empty()) {

@@ -27,6 +27,8 @@ struct ResolvedCall {
   bool fail_if_no_cache = false;
   bool recompute_invalid = false;  ///< heal a recalled entry that fails validation
   bool retry_null_cache = false;
+  OnStale on_stale = OnStale::warn;  ///< what a hit on a stale entry does
+  bool stale_on_packages = false;    ///< third-party package versions are code components
   bool upsert = false;
   std::vector<std::string> upsert_keys;  ///< the columns that identify a row (upsert)
   std::optional<bool> force_overwrite;

@@ -20,10 +20,19 @@ void throw_null_for_non_optional(const std::type_info& result) {
                                type_name(result), type_name(result)));
 }
 
-std::string code_fingerprint(const std::type_info& callable, const std::string& version) {
-  // C++ cannot see a function's source; the callable's type and the version stand in.
-  return "cxx:" + xxh3_128_hex(type_name(callable) + "|" + version).substr(0, 16);
+namespace {
+
+// C++ cannot read a function's source: its components are the version and the
+// code_version the user sets (e.g. a build-time hash of the source file).
+CodeFingerprint cxx_fingerprint(const CacheOptions& options) {
+  CodeFingerprint f;
+  f.components["version"] = options.version;
+  if (!options.code_version.empty()) f.components["code_version"] = options.code_version;
+  f.digest = "cxx:" + fingerprint_digest(f.components);
+  return f;
 }
+
+}  // namespace
 
 std::shared_ptr<const FunctionSpec> make_spec(std::string name, std::vector<std::string> params,
                                               CacheOptions options,
@@ -54,8 +63,30 @@ std::shared_ptr<const FunctionSpec> make_spec(std::string name, std::vector<std:
   spec->params = std::move(params);
   spec->options = std::move(options);
   spec->adapter = std::move(adapter);
-  spec->code = std::move(code);
+  if (code.empty()) {  // a C++ function (front ends give theirs)
+    CodeFingerprint f = cxx_fingerprint(spec->options);
+    spec->code = std::move(f.digest);
+    spec->code_components = std::move(f.components);
+  } else {
+    spec->code = std::move(code);
+  }
   return spec;
 }
 
 }  // namespace nuthatch::detail
+
+namespace nuthatch {
+
+std::string fingerprint_digest(const std::map<std::string, std::string>& components) {
+  std::string text;
+  for (const auto& [name, hash] : components) {
+    if (name.starts_with("package ")) continue;  // listed, never part of the digest
+    text += name;
+    text += '\0';
+    text += hash;
+    text += '\n';
+  }
+  return xxh3_128_hex(text).substr(0, 32);
+}
+
+}  // namespace nuthatch

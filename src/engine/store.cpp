@@ -13,6 +13,7 @@
 #include "engine/backend_hints.hpp"
 #include "engine/call.hpp"
 #include "engine/overwrite.hpp"
+#include "location/staleness.hpp"
 
 namespace nuthatch {
 namespace {
@@ -55,6 +56,8 @@ EntryDraft Call::draft(const Location& location, const std::string& backend,
     }
   }
   d.code = fn_.code;
+  d.code_components = fn_.code_components;
+  d.compute_seconds = compute_seconds_;
   if (r_.frame->lineage) d.inputs = r_.frame->lineage->take();
   // A null entry lives in the store of the backend the call writes with.
   if (result.empty()) d.store_backend = write_backend();
@@ -124,6 +127,7 @@ CommitOutcome Call::commit(const Location& location, EntryStore& store, const En
   const CommitOutcome outcome = location.commit(entry, codec, payload ? &*payload : nullptr,
                                                 kwargs, rules, &committed);
   if (outcome == CommitOutcome::committed) {
+    staleness::note_changed();
     log::info(fmt::format("cached '{}' (namespace {}) with backend {} in {}", entry.key, r_.ns,
                           committed.backend, location.name()));
     if (write_backend().empty() && !result.empty()) backend_hints::put(fn_.name, entry.backend);

@@ -22,6 +22,8 @@ Manifest EntryDraft::manifest() const {
   m.version = version;
   m.args = args;
   m.code = code;
+  m.code_components = code_components;
+  m.compute_seconds = compute_seconds;
   m.inputs = inputs;
   m.sparse = sparse;
   return m;

@@ -10,6 +10,7 @@
 // own lock, so a slow driver (credentials read from a file) holds up no other location.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -44,6 +45,8 @@ struct EntryDraft {
   std::string version;
   Value args = Value::object();  ///< the cache arguments only: other arguments never reach storage
   std::string code;
+  std::map<std::string, std::string> code_components;
+  double compute_seconds = -1;  ///< negative: not measured (imports, copies)
   std::vector<InputRef> inputs;
   /// The backend whose store holds the entry when it differs from `backend` (a null
   /// entry lives in the store of the backend the call asked for; "" = the default store).

@@ -276,6 +276,23 @@ CommitOutcome EntryStore::publish(Manifest m, const std::optional<ManifestRecord
   return CommitOutcome::committed;
 }
 
+bool EntryStore::restamp(const ManifestRecord& current, const Manifest& updated) {
+  if (read_only()) {
+    throw StorageError(fmt::format("cannot update key '{}' at {}: the location is read-only",
+                                   updated.key, location_));
+  }
+  const Manifest& was = current.manifest;
+  if (updated.entry_id != was.entry_id || updated.payload != was.payload ||
+      updated.ns != was.ns || updated.key != was.key || updated.backend != was.backend ||
+      current.generation.empty()) {
+    throw StorageError(fmt::format("cannot update key '{}' at {}: an update keeps the entry "
+                                   "and its payload",
+                                   updated.key, location_));
+  }
+  return storage_->write_if(manifest_path(was.ns, was.key, was.backend), manifest_to_json(updated),
+                            WriteCondition::if_generation(current.generation));
+}
+
 void EntryStore::after_swap(const Manifest& m) {
   // Invariant 9: the entry is committed; nothing here may fail the call.
   if (m.is_null()) return;

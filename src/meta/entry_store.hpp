@@ -118,6 +118,12 @@ class EntryStore {
   CommitOutcome publish(Manifest m, const std::optional<ManifestRecord>& expected, bool replace,
                         Manifest* committed = nullptr);
 
+  /// Rewrites the manifest of the entry `current` (as read, with its generation) as
+  /// `updated`, which must keep its entry id and payload: descriptive fields only (the
+  /// code fingerprint `bless` records). Conditional on the manifest being unchanged since
+  /// it was read; false when another writer changed it meanwhile. Nothing is retired.
+  bool restamp(const ManifestRecord& current, const Manifest& updated);
+
   /// Removes an entry: its payload is retired (readers that opened it keep reading it;
   /// `nuthatch gc` reclaims it after the grace period), then its manifest is deleted.
   /// `metadata_only` does not retire the payload (gc treats it as an orphan). A manifest

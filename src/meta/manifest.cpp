@@ -114,6 +114,15 @@ std::string manifest_to_json(const Manifest& m) {
       {"inputs", inputs_to_value(m.inputs)},
       {"engine_version", m.engine_version},
   });
+  if (!m.code_components.empty()) {
+    Value components = Value::object();
+    for (const auto& [name, hash] : m.code_components) components[name] = hash;
+    v["code_components"] = std::move(components);
+  }
+  if (m.code_history.is_array() && m.code_history.size() > 0) {
+    v["code_history"] = m.code_history;
+  }
+  if (m.compute_seconds >= 0) v["compute_seconds"] = m.compute_seconds;
   if (m.inline_data) v["inline"] = base64_encode(*m.inline_data);
   if (m.sparse) v["sparse"] = true;
   return to_json(v, 1);
@@ -215,6 +224,25 @@ Manifest manifest_from_json(std::string_view text, std::string_view where) {
   if (std::string g = text_field(o, "git_commit", where, false); !g.empty()) m.git_commit = g;
   m.code = text_field(o, "code", where, false);
   m.engine_version = text_field(o, "engine_version", where, false);
+  simdjson::dom::object components;
+  if (o["code_components"].get(components) == simdjson::SUCCESS) {
+    for (auto field : components) {
+      std::string_view hash;
+      if (field.value.get(hash) != simdjson::SUCCESS) {
+        throw CodecError(fmt::format("manifest {}: code component '{}' is not a string", where,
+                                     std::string_view(field.key)));
+      }
+      m.code_components.emplace(std::string(field.key), std::string(hash));
+    }
+  }
+  simdjson::dom::element history;
+  if (o["code_history"].get(history) == simdjson::SUCCESS && history.is_array()) {
+    m.code_history = element_to_value(history);
+  }
+  double compute_seconds = -1;
+  if (o["compute_seconds"].get(compute_seconds) == simdjson::SUCCESS && compute_seconds >= 0) {
+    m.compute_seconds = compute_seconds;
+  }
   simdjson::dom::array inputs;
   if (o["inputs"].get(inputs) == simdjson::SUCCESS) {
     for (simdjson::dom::element in : inputs) {
@@ -348,6 +376,8 @@ Manifest parse_manifest_at(std::string_view text, std::string_view path, std::st
   }
   return m;
 }
+
+const std::string& current_user() { return process_stamp().user; }
 
 void stamp_manifest(Manifest& m) {
   const ProcessStamp& s = process_stamp();

@@ -3,6 +3,7 @@
 // meta/<ns>/<key>/<backend>.json (null entries: meta/<ns>/<key>/null.json).
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,7 +54,15 @@ struct Manifest {
   std::string user;
   std::string host;
   std::optional<std::string> git_commit;
-  std::string code;
+  std::string code;  ///< the code fingerprint's digest ("py:<hex>", "cxx:<hex>")
+  /// The fingerprint's named components (component -> hash, or the text of a version);
+  /// empty for entries written before components were recorded (DESIGN §4 Staleness).
+  std::map<std::string, std::string> code_components;
+  /// The fingerprints `bless` replaced, oldest first: [{code, code_components, replaced,
+  /// user}]. The history of which code an entry was declared equivalent to.
+  Value code_history = Value::array();
+  /// Seconds the function ran to compute the value; negative when not recorded.
+  double compute_seconds = -1;
   std::vector<InputRef> inputs;
   std::string engine_version;
   std::optional<std::string> inline_data;  ///< raw payload bytes when inlined
@@ -120,5 +129,7 @@ std::optional<ManifestLocation> parse_manifest_path(std::string_view path);
 /// Values filled in for every new manifest: user, host, git commit of the project,
 /// engine version, creation time.
 void stamp_manifest(Manifest& m);
+/// The user stamped into manifests ($USER, else the account's name).
+const std::string& current_user();
 
 }  // namespace nuthatch
