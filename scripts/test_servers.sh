@@ -8,10 +8,12 @@
 #     writes);
 #   - PostgreSQL, Debian's package (apt, only when missing), for the sql backend's tests,
 #     which start their own cluster (tests/servers/postgres_server.py: initdb, pg_ctl);
-#     NH_TEST_POSTGRES is the directory of its binaries.
+#     NH_TEST_POSTGRES is the directory of its binaries;
+#   - Chromium, Debian's package (apt, only when missing), headless, for the test that
+#     draws the lineage page (`nuthatch lineage --format html`): NH_TEST_CHROMIUM.
 #
 #   ./scripts/test_servers.sh          # install; print NH_TEST_MINIO=..., NH_TEST_MOTO=...
-#                                      # and NH_TEST_POSTGRES=...
+#                                      # NH_TEST_POSTGRES=..., NH_TEST_CHROMIUM=...
 #   eval "$(./scripts/test_servers.sh --env)"   # ... and export them into this shell
 #
 # scripts/test.sh exports both before ctest, so every server test runs there. A test whose
@@ -70,6 +72,21 @@ if ! dpkg-query -W -f='${Status}' postgresql 2>/dev/null | grep -q "install ok i
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
     postgresql >&2
 fi
+# Chromium (Debian's package), headless: the lineage page's test draws it in a browser.
+if ! command -v chromium > /dev/null 2>&1; then
+  echo "test_servers: installing Chromium (Debian's chromium package)" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    chromium >&2
+fi
+CHROMIUM=$(command -v chromium || true)
+if [ -z "$CHROMIUM" ]; then
+  echo "test_servers: chromium is missing after installing it" >&2
+  exit 1
+fi
+
 # The newest installed major version's binaries (initdb and pg_ctl are not on PATH).
 POSTGRES=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 if [ -z "$POSTGRES" ] || [ ! -x "$POSTGRES/initdb" ]; then
@@ -81,8 +98,10 @@ if ((print_env)); then
   echo "export NH_TEST_MINIO='$MINIO'"
   echo "export NH_TEST_MOTO='$MOTO'"
   echo "export NH_TEST_POSTGRES='$POSTGRES'"
+  echo "export NH_TEST_CHROMIUM='$CHROMIUM'"
 else
   echo "NH_TEST_MINIO=$MINIO"
   echo "NH_TEST_MOTO=$MOTO"
   echo "NH_TEST_POSTGRES=$POSTGRES"
+  echo "NH_TEST_CHROMIUM=$CHROMIUM"
 fi

@@ -9,7 +9,8 @@ import atexit
 
 from . import _core, _logging, _prompt, _types
 from ._core import (CacheKeyError, CacheMissError, CodecError, ConfigError, NuthatchError,
-                    StorageError, ValidationError)
+                    StaleEntryError, StorageError, ValidationError)
+from ._staleness import bless, status
 from .backends import Adapter, register_adapter
 from .cache import cache
 from .config import config_parameter, get_parameter, set_parameter
@@ -19,7 +20,7 @@ __version__ = "0.1.0"
 __all__ = ["cache", "set_parameter", "config_parameter", "get_parameter", "clear_memoizer",
            "Adapter", "register_adapter",
            "NuthatchError", "ConfigError", "StorageError", "CodecError", "CacheKeyError",
-           "CacheMissError", "ValidationError"]
+           "CacheMissError", "ValidationError", "StaleEntryError", "status", "bless"]
 
 _core.set_types(_types)
 _prompt.install()  # the engine's questions are asked through Python

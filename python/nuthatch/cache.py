@@ -8,12 +8,15 @@ import functools
 import hashlib
 import importlib
 import inspect
+import logging
 import sys
+from typing import NamedTuple
 
 from . import _core
 from ._plain import key_value, plain
 from .backend import engine_backend
 from .backends import adapters
+from ._fingerprint import code_fingerprint
 from .config import register_module
 from .processor import call_process_arguments
 
@@ -21,7 +24,7 @@ from .processor import call_process_arguments
 CALL_KEYWORDS = ("cache", "namespace", "cache_mode", "recompute", "memoize", "engine",
                  "backend", "backend_kwargs", "storage_backend", "storage_backend_kwargs",
                  "filepath_only", "retry_null_cache", "fail_if_no_cache", "upsert",
-                 "force_overwrite", "post_processors", "recompute_invalid")
+                 "force_overwrite", "post_processors", "recompute_invalid", "on_stale")
 # A function with processors also takes `validate_data`, their validate_data for one call.
 _SCALARS = frozenset((bool, int, float, str, bytes))  # keyed as they are
 
@@ -29,7 +32,7 @@ _SCALARS = frozenset((bool, int, float, str, bytes))  # keyed as they are
 def cache(cache=True, namespace=None, version=None, cache_args=[], cache_disable_if=None,  # noqa: B006 - the original's signature
           fail_if_no_cache=False, engine=None, backend=None, backend_kwargs={},  # noqa: B006
           storage_backend=None, storage_backend_kwargs={}, memoize=False,  # noqa: B006
-          upsert_keys=None, recompute_invalid=False):
+          upsert_keys=None, recompute_invalid=False, on_stale=None, stale_on_packages=False):
     """Caches a function's results, keyed by the arguments named in ``cache_args``.
 
     Keywords (fixed for the function): ``cache``, ``namespace``, ``version``,
@@ -39,26 +42,29 @@ def cache(cache=True, namespace=None, version=None, cache_args=[], cache_disable
     ``storage_backend_kwargs``, ``memoize``, ``upsert_keys``; and ``recompute_invalid``
     (this package's: a recalled entry that fails its processors' validation is recomputed
     and replaced, where by default, as in the original, ``ValidationError``, a
-    ``ValueError``, is raised).
+    ``ValueError``, is raised); ``on_stale`` (what a hit on a stale entry does:
+    ``'warn'``, the default, ``'recompute'``, ``'ignore'`` or ``'fail'``, raising
+    ``StaleEntryError``) and ``stale_on_packages`` (a changed version of a third-party
+    package the function uses makes its entries stale; README "Staleness").
 
     Each call also takes ``cache``, ``namespace``, ``cache_mode``, ``recompute`` (True, a
     name, a list of names or ``'_all'``), ``memoize`` (the same), ``engine``, ``backend``,
     ``backend_kwargs``, ``storage_backend``, ``storage_backend_kwargs``,
     ``filepath_only``, ``retry_null_cache``, ``fail_if_no_cache``, ``upsert``,
-    ``force_overwrite``, ``post_processors`` and ``recompute_invalid``.
+    ``force_overwrite``, ``post_processors``, ``recompute_invalid`` and ``on_stale``.
     """
     if callable(cache):  # used bare, as @cache
         return CachedFunction(cache, _options())
     return lambda func: CachedFunction(func, _options(
         cache, namespace, version, cache_args, cache_disable_if, fail_if_no_cache, engine,
         backend, backend_kwargs, storage_backend, storage_backend_kwargs, memoize, upsert_keys,
-        recompute_invalid))
+        recompute_invalid, on_stale, stale_on_packages))
 
 
 def _options(cache=True, namespace=None, version=None, cache_args=(), cache_disable_if=None,
              fail_if_no_cache=False, engine=None, backend=None, backend_kwargs=None,
              storage_backend=None, storage_backend_kwargs=None, memoize=False,
-             upsert_keys=None, recompute_invalid=False):
+             upsert_keys=None, recompute_invalid=False, on_stale=None, stale_on_packages=False):
     return {
         "cache": cache, "namespace": namespace,
         "version": None if version is None else str(version),
@@ -71,6 +77,7 @@ def _options(cache=True, namespace=None, version=None, cache_args=(), cache_disa
         "storage_backend_kwargs": plain(storage_backend_kwargs or {}),
         "memoize": memoize, "upsert_keys": list(upsert_keys or []),
         "recompute_invalid": bool(recompute_invalid),
+        "on_stale": on_stale, "stale_on_packages": bool(stale_on_packages),
     }
 
 
@@ -110,6 +117,17 @@ def _fingerprint(func, version):
     return "py:" + digest
 
 
+class EntryStatus(NamedTuple):
+    """What ``nuthatch.status`` tells of a call's entry."""
+
+    state: str      # "fresh" | "stale" | "missing"
+    reasons: list   # why stale, e.g. "helper `rolling_mean` in pipeline/agg.py changed"
+    location: str   # where the entry was found ("" when missing)
+    key: str
+    entry_id: str
+    input_missing: bool  # an entry it read was deleted
+
+
 class CachedFunction:
     """A function called through the cache. Calls are thread-safe."""
 
@@ -129,6 +147,7 @@ class CachedFunction:
         self._name = func.__name__
         self._core_fingerprint = _fingerprint(func, options.get("version"))
         self._core = _core.Function(self._name, self._params, options, self._core_fingerprint)
+        self._code_known = False  # components recorded on the first call (_record_code)
         # The configuration of the function's own project (an installed package's as its
         # mirrors), as the original looks it up from the decorated function's module.
         register_module(sys.modules.get(getattr(func, "__module__", None) or ""))
@@ -143,10 +162,31 @@ class CachedFunction:
         return functools.partial(self.__call__, obj)
 
     def __call__(self, *args, **kwargs):
+        if not self._code_known:
+            self._record_code()
         if not kwargs and not self._processors and self._plain_params and \
                 len(args) == len(self._params):
             values = [v if v is None or type(v) in _SCALARS else key_value(v) for v in args]
             return self._core.call(values, {}, lambda: self._func(*args))
+        values, call, bound = self._bind(args, kwargs)
+        return self._core.call(values, call, lambda: self._func(*bound.args, **bound.kwargs))
+
+    def _record_code(self):
+        """Gives the engine the function's code components, on the first call: by then the
+        helpers it uses are defined. A fingerprint that cannot be made never fails a call:
+        the version alone is recorded, with a warning."""
+        try:
+            components = code_fingerprint(self._func, self._options.get("version"))[1]
+        except Exception as e:  # noqa: BLE001 - any failure reading source code
+            logging.getLogger("nuthatch").warning(
+                "cannot fingerprint the code of %s (%s): its entries are not checked for code "
+                "changes", self._name, e)
+            components = {"version": self._options.get("version") or ""}
+        self._core.set_code(components)
+        self._code_known = True
+
+    def _bind(self, args, kwargs):
+        """(argument values, per-call options, bound arguments) of one call."""
         call = {k: kwargs.pop(k) for k in CALL_KEYWORDS if k in kwargs}
         validate_data = kwargs.pop("validate_data", None) if self._processors else None
         processors = [p if hasattr(p, "post_process") else _CallableProcessor(p)
@@ -176,7 +216,26 @@ class CachedFunction:
         for k in ("backend_kwargs", "storage_backend_kwargs"):
             if call.get(k) is not None:
                 call[k] = plain(call[k])
-        return self._core.call(values, call, lambda: self._func(*bound.args, **bound.kwargs))
+        return values, call, bound
+
+    def status(self, *args, **kwargs):
+        """Whether the entry of this call is fresh, stale (and why) or missing, without
+        computing anything or reading the payload (``nuthatch.status``)."""
+        if not self._code_known:
+            self._record_code()
+        values, call, _ = self._bind(args, dict(kwargs))
+        call.pop("post_processors", None)
+        return EntryStatus(*self._core.status(values, call))
+
+    def bless(self, *args, **kwargs):
+        """Records that the current code is equivalent to the code the call's entry was
+        computed with, so it is no longer stale by code (the manifest keeps the replaced
+        fingerprint in its ``code_history``). False when there is no entry."""
+        if not self._code_known:
+            self._record_code()
+        values, call, _ = self._bind(args, dict(kwargs))
+        call.pop("post_processors", None)
+        return self._core.bless(values, call)
 
     def __reduce__(self):
         # By reference when importable (a module-level function), else by value (dask's
