@@ -64,23 +64,26 @@ printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$PWD/build/venv/bin/python" \
   "$PWD/tests/servers/moto_atomic.py" > "$MOTO"
 chmod +x "$MOTO"
 
-if ! dpkg-query -W -f='${Status}' postgresql 2>/dev/null | grep -q "install ok installed"; then
-  echo "test_servers: installing PostgreSQL (Debian's postgresql package)" >&2
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    postgresql >&2
-fi
-# Chromium (Debian's package), headless: the lineage page's test draws it in a browser.
-if ! command -v chromium > /dev/null 2>&1; then
-  echo "test_servers: installing Chromium (Debian's chromium package)" >&2
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    chromium >&2
-fi
+# Installs Debian packages that are not installed yet ($1: what they are, for the log).
+apt_install_missing() {
+  local what=$1 missing=()
+  shift
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+      missing+=("$package")
+  done
+  ((${#missing[@]})) || return 0
+  echo "test_servers: installing $what (Debian's ${missing[*]})" >&2
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >&2
+}
+
+apt_install_missing "PostgreSQL" postgresql
+# Chromium, headless: the lineage page's test draws it in a browser.
+apt_install_missing "Chromium" chromium
 CHROMIUM=$(command -v chromium || true)
 if [ -z "$CHROMIUM" ]; then
   echo "test_servers: chromium is missing after installing it" >&2

@@ -59,23 +59,29 @@ Json manifest_json(const Manifest& m) {
                       {"entry_id", in.entry_id},
                       {"location", in.location}});
   }
-  return {{"format", m.format},
-          {"entry_id", m.entry_id},
-          {"name", m.name},
-          {"version", m.version},
-          {"state", m.state},
-          {"payload", string_or_null(m.payload)},
-          {"inline", m.inline_data.has_value()},
-          {"bytes", m.bytes},
-          {"checksum", string_or_null(m.checksum)},
-          {"args", json_of(m.args)},
-          {"created", m.created},
-          {"user", m.user},
-          {"host", m.host},
-          {"git_commit", m.git_commit ? Json(*m.git_commit) : Json(nullptr)},
-          {"code", m.code},
-          {"inputs", std::move(inputs)},
-          {"engine_version", m.engine_version}};
+  Json components = Json::object();
+  for (const auto& [name, hash] : m.code_components) components[name] = hash;
+  Json out = {{"format", m.format},
+              {"entry_id", m.entry_id},
+              {"name", m.name},
+              {"version", m.version},
+              {"state", m.state},
+              {"payload", string_or_null(m.payload)},
+              {"inline", m.inline_data.has_value()},
+              {"bytes", m.bytes},
+              {"checksum", string_or_null(m.checksum)},
+              {"args", json_of(m.args)},
+              {"created", m.created},
+              {"user", m.user},
+              {"host", m.host},
+              {"git_commit", m.git_commit ? Json(*m.git_commit) : Json(nullptr)},
+              {"code", m.code},
+              {"code_components", std::move(components)},
+              {"compute_seconds", m.compute_seconds >= 0 ? Json(m.compute_seconds) : Json(nullptr)},
+              {"inputs", std::move(inputs)},
+              {"engine_version", m.engine_version}};
+  if (m.code_history.size() > 0) out["code_history"] = json_of(m.code_history);
+  return out;
 }
 
 std::string json_text(const Json& j) {

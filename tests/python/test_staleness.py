@@ -275,26 +275,33 @@ def test_the_command_line_tells_the_same(pipeline_project):
     assert "agg_and_clip/n=4" in dry.stdout and "agg_and_clip/n=1" in dry.stdout
 
 
-def test_lineage_page_is_drawn_in_a_browser(pipeline_project, tmp_path):
+def test_the_seed_examples_lineage_page_is_drawn_in_a_browser(project, tmp_path):
     chromium = os.environ.get("NH_TEST_CHROMIUM")
     if not chromium:
         pytest.skip("NH_TEST_CHROMIUM is not set (scripts/test_servers.sh installs Chromium)")
-    run(pipeline_project)  # the seed's example: my_first_cache -> agg_and_clip
+    # The seed's example: my_first_cache -> agg_and_clip (daily and weekly); its last call
+    # recomputes my_first_cache, so the daily aggregate read an input replaced since.
+    example = pathlib.Path(__file__).resolve().parents[2] / "examples" / "seed_example.py"
+    done = subprocess.run([sys.executable, str(example)], cwd=project.dir, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
     page = tmp_path / "lineage.html"
     done = cli("lineage", "agg_and_clip", "--format", "html", "-o", str(page))
     assert done.returncode == 0, done.stderr
     assert "http://" not in page.read_text().replace("http://www.w3.org/2000/svg", "")
-    profile = tmp_path / "chromium-profile"
     drawn = subprocess.run(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--dump-dom",
-         page.as_uri()],
+         f"--user-data-dir={tmp_path / 'chromium-profile'}", "--virtual-time-budget=5000",
+         "--dump-dom", page.as_uri()],
         capture_output=True, text=True, timeout=120)
     dom = drawn.stdout
     assert 'data-ready="1"' in dom, drawn.stderr[-2000:]
-    assert 'data-nodes="2"' in dom
-    assert dom.count('class="node"') == 2
-    assert "my_first_cache/n=4" in dom and "agg_and_clip/n=4" in dom
+    assert 'data-nodes="3"' in dom
+    assert dom.count('class="node"') == 3
+    assert dom.count('class="edge"') == 2
+    assert dom.count('data-state="stale"') == 1
+    for key in ("my_first_cache", "agg_and_clip/agg_days=1", "agg_and_clip/agg_days=7"):
+        assert key in dom
     # The SVG form needs no browser: written as it is.
     svg = cli("lineage", "agg_and_clip", "--format", "svg")
-    assert svg.returncode == 0 and svg.stdout.count('class="node"') == 2
+    assert svg.returncode == 0 and svg.stdout.count('class="node"') == 3
