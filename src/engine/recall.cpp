@@ -143,8 +143,11 @@ std::optional<Found> Call::recall(const Location& location, std::optional<Locate
 
 bool Call::recomputes_stale(const Location& location, const Manifest& m) const {
   if (r_.on_stale == OnStale::ignore) return false;
-  std::vector<std::string> reasons =
-      staleness::code_changes(m.code_components, fn_.code_components, r_.stale_on_packages);
+  // Equal digests: equal components (package versions aside), the common case.
+  std::vector<std::string> reasons;
+  if (m.code != fn_.code || r_.stale_on_packages) {
+    reasons = staleness::code_changes(m.code_components, fn_.code_components, r_.stale_on_packages);
+  }
   staleness::Verdict upstream = staleness::upstream(m, *locations_);
   reasons.insert(reasons.end(), upstream.reasons.begin(), upstream.reasons.end());
   if (reasons.empty()) return false;
