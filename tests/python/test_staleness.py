@@ -305,3 +305,40 @@ def test_the_seed_examples_lineage_page_is_drawn_in_a_browser(project, tmp_path)
     # The SVG form needs no browser: written as it is.
     svg = cli("lineage", "agg_and_clip", "--format", "svg")
     assert svg.returncode == 0 and svg.stdout.count('class="node"') == 3
+
+
+PACKAGES = '''
+import sys
+
+import numpy
+
+import nuthatch
+
+numpy.__version__ = sys.argv[1]  # as if another numpy were installed
+
+
+@nuthatch.cache(cache_args=["n"], stale_on_packages=sys.argv[2] == "tracked")
+def total(n):
+    return int(numpy.arange(n).sum())
+
+
+print(nuthatch.status(total, 5).reasons if total(5) == 10 else "wrong")
+'''
+
+
+def test_package_versions_are_listed_and_count_only_when_asked(project):
+    (project.dir / "packages.py").write_text(PACKAGES)
+
+    def reasons(version, tracked):
+        done = subprocess.run([sys.executable, "packages.py", version, tracked], cwd=project.dir,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert reasons("1.0", "listed") == "[]"
+    manifest = json.loads(next((project.root / "meta").rglob("total/n=5/*.json")).read_text())
+    assert manifest["code_components"]["package numpy"] == "1.0"
+    assert reasons("2.0", "listed") == "[]"  # listed, not compared
+    assert reasons("2.0", "tracked") == "['package numpy changed (1.0 -> 2.0)']"
+    project.write_toml("stale_on_packages = true")
+    assert reasons("3.0", "listed") == "['package numpy changed (1.0 -> 3.0)']"
