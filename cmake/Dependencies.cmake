@@ -15,6 +15,8 @@ pkg_check_modules(BLOSC REQUIRED IMPORTED_TARGET blosc)
 pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
 # libpq: the sql backend drops the tables of collected entries (src/codecs/sql).
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
+# SQLite: the terracotta backend's database when it is a file (src/codecs/terracotta).
+pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 find_package(TBB REQUIRED)
 # Object-store drivers (storage/http, storage/s3): the shared curl transport, SigV4 and
 # digests from OpenSSL, S3's XML answers through expat.

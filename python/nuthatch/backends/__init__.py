@@ -3,7 +3,7 @@ registry of them, in the manner of xarray's backend entrypoints.
 
 An adapter is a small object (subclass ``Adapter``) that names the engine backend
 storing its values (``name``: ``basic``, ``pickle``, ``blob``, ``zarr``, ``parquet``, ``arrow``,
-``delta``, ``sql``),
+``delta``, ``sql``, ``terracotta``),
 says which values it takes (``takes``) and with what ``priority`` when several could
 (the highest wins; ``None``: only when asked for by name), and how it encodes them to the
 backend's plain form, decodes that form, streams a value into its payload (``write``)
@@ -158,8 +158,8 @@ def module(name):
 
 
 def _register_builtins():
-    from . import arrow, basic, blob, delta, parquet, pickle, sql, zarr
-    for m in (pickle, basic, blob, zarr, parquet, arrow, delta, sql):
+    from . import arrow, basic, blob, delta, parquet, pickle, sql, terracotta, zarr
+    for m in (pickle, basic, blob, zarr, parquet, arrow, delta, sql, terracotta):
         register_adapter(m.ADAPTER)
 
 

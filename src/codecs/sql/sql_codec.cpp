@@ -22,6 +22,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "codecs/sql/postgres.hpp"
 #include "common/json.hpp"
 #include "nuthatch/codec.hpp"
 #include "nuthatch/error.hpp"
@@ -32,13 +33,7 @@ namespace {
 
 constexpr std::string_view kRecord = "_nuthatch_table.json";
 
-std::string text_of(const Value& settings, std::string_view name) {
-  const Value* v = settings.find(name);
-  if (v == nullptr || v->is_null()) return {};
-  if (v->is_string()) return v->as<std::string>();
-  if (v->is_int()) return std::to_string(v->as<std::int64_t>());
-  return {};
-}
+using postgres::setting;
 
 /// The `"schema"."table"` of a record, quoted by libpq.
 std::string qualified(PGconn* conn, const std::string& schema, const std::string& table) {
@@ -88,8 +83,8 @@ class SqlCodec final : public Codec {
                                      "is kept",
                                      payload, kRecord, e.what()));
     }
-    const std::string schema = text_of(record, "schema");
-    const std::string table = text_of(record, "table");
+    const std::string schema = setting(record, "schema");
+    const std::string table = setting(record, "table");
     if (table.empty()) {
       throw StorageError(fmt::format("sql: the record {}/{} names no table; the payload is kept",
                                      payload, kRecord));
@@ -109,32 +104,12 @@ class SqlCodec final : public Codec {
                                      "entry's; the payload is kept and no table is dropped",
                                      payload, kRecord, table));
     }
-    const bool writer = !text_of(settings, "write_username").empty();
-    const std::string user = text_of(settings, writer ? "write_username" : "username");
-    const std::string password = text_of(settings, writer ? "write_password" : "password");
-    const std::string host = text_of(settings, "host");
-    const std::string port = text_of(settings, "port");
-    const std::string database = text_of(settings, "database");
-    const char* keys[] = {"host", "port", "dbname", "user", "password", "connect_timeout",
-                          "application_name", nullptr};
-    const char* values[] = {host.c_str(), port.c_str(),     database.c_str(), user.c_str(),
-                            password.c_str(), "10", "nuthatch gc", nullptr};
-    std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdbParams(keys, values, 0),
-                                                       &PQfinish);
-    const std::string where =
-        fmt::format("database '{}' on {}:{} as '{}'", database, host, port, user);
-    if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
-      throw StorageError(fmt::format("sql: cannot connect to {} to drop table '{}.{}': {}", where,
-                                     schema, table,
-                                     conn ? PQerrorMessage(conn.get()) : "out of memory"));
-    }
+    postgres::Connection conn = postgres::connect(
+        settings, "sql", fmt::format("to drop table '{}.{}'", schema, table));
     const std::string sql = "DROP TABLE IF EXISTS " + qualified(conn.get(), schema, table);
-    std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(conn.get(), sql.c_str()),
-                                                          &PQclear);
-    if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
-      throw StorageError(fmt::format("sql: cannot drop table '{}.{}' in {}: {}", schema, table,
-                                     where, PQerrorMessage(conn.get())));
-    }
+    postgres::exec(conn.get(), sql, {},
+                   fmt::format("sql: cannot drop table '{}.{}' in database '{}'", schema, table,
+                               setting(settings, "database")));
   }
 
  private:

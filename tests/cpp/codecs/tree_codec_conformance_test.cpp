@@ -14,12 +14,15 @@
 //    crash nor another exception type.
 
 #include <gmock/gmock.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdint>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -583,6 +586,60 @@ TEST(FrontEndPayloadCodecs, SqlReleaseNamesWhatIsWrong) {
     ADD_FAILURE() << "an unreachable server was accepted";
   } catch (const StorageError& e) {
     EXPECT_THAT(e.what(), ::testing::HasSubstr("database 'caches' on 127.0.0.1:9"));
+    EXPECT_THAT(e.what(), ::testing::Not(::testing::HasSubstr("Sekr3t-pw")));
+  }
+}
+
+TEST(FrontEndPayloadCodecs, TerracottaReleaseUnregistersOnlyThePayloadsRasters) {
+  const Codec& tc = CodecRegistry::get("terracotta");
+  EXPECT_EQ(tc.extension(), ".terracotta");
+  auto storage = StorageRegistry::open("memory://terracotta-release", Value::object());
+  const std::string payload = "data/_/rain/terracotta-01ARZ3NDEKTSV4RRFFQ69G5FAV.terracotta";
+  // No database configured, or a database file that is gone: nothing to unregister.
+  EXPECT_NO_THROW(tc.release_payload(*storage, payload, Value::object()));
+  char dir_template[] = "/tmp/nuthatch-tc-XXXXXX";
+  const std::string dir = mkdtemp(dir_template);
+  const std::string file = dir + "/terracotta.sqlite";
+  const Value settings = Value::object({{"driver", "sqlite"}, {"database", file}});
+  EXPECT_NO_THROW(tc.release_payload(*storage, payload, settings));
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  const std::string setup =
+      "CREATE TABLE datasets (key TEXT PRIMARY KEY, path TEXT);"
+      "CREATE TABLE metadata (key TEXT PRIMARY KEY, bounds_north REAL);"
+      "INSERT INTO datasets VALUES ('rain_a', '/root/" + payload + "/a.tif'),"
+      " ('rain_b', 's3://tiles/" + payload + "/b.tif'),"
+      " ('rain_new', '/root/data/_/rain/terracotta-01BX5ZZKBKACTAV9WEVGEMMVRZ.terracotta/a.tif'),"
+      " ('other', '/root/data/_/rain/terracotta-01ARZ3NDEKTSV4RRFFQ69G5FAV.terracotta.bak/x.tif');"
+      "INSERT INTO metadata VALUES ('rain_a', 1), ('rain_b', 2), ('rain_new', 3), ('other', 4);";
+  ASSERT_EQ(sqlite3_exec(db, setup.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  tc.release_payload(*storage, payload, settings);
+  auto keys = [&](const char* table) {
+    std::vector<std::string> out;
+    sqlite3_stmt* stmt = nullptr;
+    sqlite3_prepare_v2(db, fmt::format("SELECT key FROM {} ORDER BY key", table).c_str(), -1,
+                       &stmt, nullptr);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
+    }
+    sqlite3_finalize(stmt);
+    return out;
+  };
+  EXPECT_THAT(keys("datasets"), ::testing::ElementsAre("other", "rain_new"));
+  EXPECT_THAT(keys("metadata"), ::testing::ElementsAre("other", "rain_new"));
+  sqlite3_close(db);
+  std::filesystem::remove_all(dir);
+  // An unknown driver, and an unreachable PostgreSQL, say so without the password.
+  EXPECT_THROW(tc.release_payload(*storage, payload,
+                                  Value::object({{"driver", "mysql"}, {"database", "d"}})),
+               StorageError);
+  try {
+    tc.release_payload(*storage, payload,
+                       Value::object({{"host", "127.0.0.1"}, {"port", "9"}, {"database", "tiles"},
+                                      {"username", "reader"}, {"password", "Sekr3t-pw"}}));
+    ADD_FAILURE() << "an unreachable server was accepted";
+  } catch (const StorageError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("database 'tiles' on 127.0.0.1:9"));
     EXPECT_THAT(e.what(), ::testing::Not(::testing::HasSubstr("Sekr3t-pw")));
   }
 }
