@@ -640,15 +640,36 @@ def test_delta_tables_on_object_store_roots(root_fixture, request):
     assert root.secret not in repr(table)
 
 
-def test_delta_on_a_gcs_root_is_refused_by_name(gcs_root):
-    """delta-rs speaks GCS's XML API, which the engine's GCS driver does not hand it
-    options for (the emulator lacks it): a delta write there is refused, naming why."""
+def test_delta_tables_on_a_gcs_root_go_through_the_engines_driver(gcs_root):
+    """delta-rs speaks GCS through an API of its own, which the engine's driver does not
+    hand it options for (the emulator lacks it): the table is written by delta-rs into a
+    local staging directory and copied into the payload through the engine's GCS driver,
+    and read back the same way, pinned to the version committed; upsert merges into it."""
     pytest.importorskip("deltalake")
     gcs_root.set_in_code()
+    df = pd.DataFrame({"id": np.arange(40, dtype="int64"), "v": np.linspace(0, 1, 40)})
+    calls = []
 
-    @cache(cache_args=["n"], backend="delta")
-    def table(n):
-        return pd.DataFrame({"id": np.arange(3)})
+    @cache(cache_args=["n"], backend="delta", upsert_keys=["id"])
+    def table(n, ids=None):
+        calls.append(n)
+        return df if ids is None else df.iloc[list(ids)].assign(v=-1.0)
 
-    with pytest.raises(TypeError, match="deltalake package"):
-        table(1)
+    table(1)
+    nuthatch.clear_memoizer()
+    pd.testing.assert_frame_equal(table(1), df)
+    assert calls == [1]
+    merged = table(1, ids=[0, 1], upsert=True)
+    want = pd.concat([df.iloc[2:], df.iloc[[0, 1]].assign(v=-1.0)], ignore_index=True)
+    pd.testing.assert_frame_equal(merged, want)
+    nuthatch.clear_memoizer()
+    pd.testing.assert_frame_equal(table(1), want)
+    uri = table(1, filepath_only=True)
+    assert uri.startswith("gs://") and uri.endswith(".delta")
+    # The payload is a Delta table: its log and the record that pins its version.
+    payload = uri[len(gcs_root.url.rstrip("/")) + 1:]
+    log = _core.read_object(gcs_root.url, f"{payload}/_delta_log/{0:020d}.json",
+                            gcs_root.options)
+    assert log is not None and b'"add"' in log
+    assert json.loads(_core.read_object(gcs_root.url, f"{payload}/_nuthatch_table.json",
+                                        gcs_root.options))["version"] == 0

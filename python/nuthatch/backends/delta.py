@@ -17,7 +17,11 @@ removed whole by ``nuthatch gc`` after the grace period, as every payload.
 
 The table is reached where the engine's storage driver says the Rust ``object_store``
 crate reaches it (``_core.object_store_options``): a local root, or S3 and Azure with the
-location's endpoint and credentials. Elsewhere a write is refused by name.
+location's endpoint and credentials. Elsewhere (GCS: the crate speaks an API of its own,
+not the engine driver's) the table goes through the engine's driver instead: written by
+delta-rs into a local staging directory, then copied into the payload file by file; read
+by copying the log and the data files of the pinned version back to a staging directory.
+A payload is written once, by one writer, so nothing needs delta-rs's own atomic commits.
 
 ``engine`` is as for parquet: ``None`` (the kind stored), ``"pandas"``, ``"polars"`` or
 ``"dask"``. A dask DataFrame is written partition by partition (each computed in turn,
@@ -28,9 +32,11 @@ stored table directly.
 import json
 import logging
 import os
+import tempfile
 import urllib.parse
 
 from .. import _core
+from .._storage import Target
 from .parquet import (DASK_FRAME, DASK_NULL_INDEX, FRAME_KEY, ParquetAdapter, _arrow_table,
                       _is_dask, _is_polars, _kind_of_metadata, _read_kind,
                       _to_polars, partition_columns)
@@ -108,6 +114,46 @@ def _read_in_order(target, names):
     return pa.concat_tables(tables) if len(tables) != 1 else tables[0]
 
 
+def _upload(staged, target):
+    """Copies the table written at the local directory ``staged`` into the payload, file by
+    file, the log last (readers read the record, written after it, anyway)."""
+    names = []
+    for folder, _, files in os.walk(staged):
+        for name in files:
+            rel = os.path.relpath(os.path.join(folder, name), staged).replace(os.sep, "/")
+            names.append(rel)
+    for rel in sorted(names, key=lambda n: (n.startswith("_delta_log/"), n)):
+        with open(os.path.join(staged, rel), "rb") as f:
+            target.write_object(rel, f.read())
+
+
+def _download(target, version, into):
+    """Copies the log up to ``version`` and the data files live at it from the payload to
+    the local directory ``into``; False when an object is missing."""
+    names = _files_in_order(target, version)
+    if names is None:
+        return False
+    wanted = [f"_delta_log/{v:020d}.json" for v in range(version + 1)] + names
+    for name in wanted:
+        data = _core.read_object(target.url, name, target.options)
+        if data is None:
+            return False
+        path = os.path.join(into, *name.split("/"))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+    return True
+
+
+def _latest_version(target):
+    """The newest version whose commit the payload's log holds, or None (no log)."""
+    version = -1
+    while _core.read_object(target.url, f"_delta_log/{version + 1:020d}.json",
+                            target.options) is not None:
+        version += 1
+    return version if version >= 0 else None
+
+
 def _deltalake():
     try:
         import deltalake
@@ -155,8 +201,17 @@ class DeltaAdapter(ParquetAdapter):
         if not self.takes(obj):
             return None  # encode() names what is wrong
         uri, options = _where(target)
-        if uri is None:
-            return None
+        if uri is None:  # storage delta-rs cannot reach: staged through the engine's driver
+            with tempfile.TemporaryDirectory(prefix="nuthatch-delta-") as staged:
+                record = self._write_table(obj, staged, None)
+                _upload(staged, target)
+        else:
+            record = self._write_table(obj, uri, options)
+        target.write_object(RECORD, json.dumps(record).encode())
+        return target.stored_bytes()
+
+    def _write_table(self, obj, uri, options):
+        """Writes ``obj`` as a new Delta table at ``uri``; returns the payload's record."""
         write_deltalake = _deltalake().write_deltalake
         cols = [] if _is_polars(obj) else partition_columns(obj)
         # delta-rs keeps the row order of one record batch, not across batches: a frame
@@ -175,23 +230,28 @@ class DeltaAdapter(ParquetAdapter):
             write_deltalake(uri, _one_batch(table), mode="error", partition_by=cols or None,
                             storage_options=options)
         version = _deltalake().DeltaTable(uri, storage_options=options).version()
-        record = {"version": version, "schema_metadata": _metadata_text(metadata)}
-        target.write_object(RECORD, json.dumps(record).encode())
-        return target.stored_bytes()
+        return {"version": version, "schema_metadata": _metadata_text(metadata)}
 
     def open(self, target, engine):
         uri, options = _where(target)
-        if uri is None:
-            return None
         record = _record(target)
         if record is None and target.missing_chunks == "fill":
             # A table the engine did not write (the original Nuthatch's, found through a
             # legacy mirror or migrated): its latest version, a pandas frame.
-            record = {"version": _deltalake().DeltaTable(uri, storage_options=options).version()}
+            latest = _latest_version(target) if uri is None else \
+                _deltalake().DeltaTable(uri, storage_options=options).version()
+            record = None if latest is None else {"version": latest}
         if record is None:
             return None  # the engine says so, and recomputes
         try:
-            arrow = self._read_version(target, uri, options, int(record["version"]))
+            if uri is None:  # staged: the pinned version copied through the engine's driver
+                with tempfile.TemporaryDirectory(prefix="nuthatch-delta-") as staged:
+                    if not _download(target, int(record["version"]), staged):
+                        raise ValueError("an object of the table is missing")
+                    arrow = self._read_version(Target(staged), staged, None,
+                                               int(record["version"]))
+            else:
+                arrow = self._read_version(target, uri, options, int(record["version"]))
         except Exception as e:  # noqa: BLE001 - a table that cannot be read is a miss
             logger.warning("the Delta table at %s cannot be read (%s: %s); computing the entry "
                            "again", target.url, type(e).__name__, _core.redact(str(e)))
