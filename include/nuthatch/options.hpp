@@ -39,12 +39,25 @@ std::string_view to_string(CacheMode mode);
 
 /// What a hit on a stale entry does (DESIGN §4 Staleness): an entry whose recorded code
 /// components differ from the function's current ones, or one of whose inputs has been
-/// replaced, deleted or is stale itself.
-enum class OnStale {
-  warn,       ///< default: return the entry, log one warning naming what changed
-  recompute,  ///< compute again and replace the entry (as an entry of another version)
-  ignore,     ///< return the entry, say nothing
-  fail,       ///< throw StaleEntryError naming what changed
+/// replaced, deleted or is stale itself. Built from a policy (`nh::OnStale::fail`) or,
+/// as in Python and the configuration, from its name (`"fail"`; ConfigError for another).
+class OnStale {
+ public:
+  enum Policy {
+    warn,       ///< default: return the entry, log one warning naming what changed
+    recompute,  ///< compute again and replace the entry (as an entry of another version)
+    ignore,     ///< return the entry, say nothing
+    fail,       ///< throw StaleEntryError naming what changed
+  };
+  constexpr OnStale(Policy policy = warn) : policy_(policy) {}
+  OnStale(std::string_view name);
+  OnStale(const char* name) : OnStale(std::string_view(name)) {}
+  OnStale(const std::string& name) : OnStale(std::string_view(name)) {}
+  constexpr Policy policy() const { return policy_; }
+  friend constexpr bool operator==(OnStale a, OnStale b) { return a.policy_ == b.policy_; }
+
+ private:
+  Policy policy_;
 };
 
 /// Parses "warn", "recompute", "ignore" or "fail"; ConfigError names any other value.

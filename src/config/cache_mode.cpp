@@ -51,13 +51,15 @@ std::string_view to_string(CacheMode mode) {
 }
 
 namespace {
-constexpr std::pair<OnStale, std::string_view> kOnStaleNames[] = {
+constexpr std::pair<OnStale::Policy, std::string_view> kOnStaleNames[] = {
     {OnStale::warn, "warn"},
     {OnStale::recompute, "recompute"},
     {OnStale::ignore, "ignore"},
     {OnStale::fail, "fail"},
 };
 }  // namespace
+
+OnStale::OnStale(std::string_view name) : policy_(parse_on_stale(name).policy()) {}
 
 OnStale parse_on_stale(std::string_view name) {
   for (const auto& [policy, known] : kOnStaleNames) {
@@ -70,7 +72,7 @@ OnStale parse_on_stale(std::string_view name) {
 
 std::string_view to_string(OnStale policy) {
   for (const auto& [known, name] : kOnStaleNames) {
-    if (known == policy) return name;
+    if (known == policy.policy()) return name;
   }
   return "unknown";
 }

@@ -153,7 +153,7 @@ bool Call::recomputes_stale(const Location& location, const Manifest& m) const {
   if (reasons.empty()) return false;
   const std::string what = fmt::format("entry '{}' of {} at {} is stale: {}", m.key, fn_.name,
                                        location.name(), staleness::describe(reasons));
-  switch (r_.on_stale) {
+  switch (r_.on_stale.policy()) {
     case OnStale::fail:
       throw StaleEntryError(what + " (on_stale='fail'; recompute it, or bless it if the code "
                                    "change makes no difference)");

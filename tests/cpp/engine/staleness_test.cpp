@@ -100,6 +100,10 @@ TEST_F(StalenessTest, ThePolicyComesFromTheCallAndTheConfiguration) {
   EXPECT_EQ(computed, 1);
   EXPECT_THROW(nh::set_parameter("on_stale", nh::Value("sometimes")), nh::ConfigError);
   EXPECT_THROW(nh::parse_on_stale("never"), nh::ConfigError);
+  // By name, as Python and the configuration give it.
+  EXPECT_THROW(square(computed, "b").with({.on_stale = "fail"})(5), nh::StaleEntryError);
+  EXPECT_THROW(nh::CallOptions{.on_stale = "sometimes"}, nh::ConfigError);
+  EXPECT_EQ(nh::to_string(nh::OnStale("recompute")), "recompute");
 }
 
 TEST_F(StalenessTest, UpstreamChangesMakeReadersStaleAndRecomputeOnlyThem) {
