@@ -17,50 +17,15 @@
 #include <string_view>
 #include <typeinfo>
 
+#include "codecs/front_end/front_end_codec.hpp"
 #include "nuthatch/codec.hpp"
 #include "nuthatch/error.hpp"
 
 namespace nuthatch {
 namespace {
 
-class FrontEndCodec final : public Codec {
- public:
-  FrontEndCodec(std::string_view name, std::string_view extension, bool runs_code = true)
-      : name_(name), extension_(extension), runs_code_(runs_code) {}
-
-  std::string_view name() const override { return name_; }
-  std::string_view extension() const override { return extension_; }
-  // What the front end's reader does is not the engine's to know: treat it as code that
-  // runs on read, so only trusted locations hand these payloads over (as pickle).
-  bool runs_code_on_read() const override { return runs_code_; }
-  bool single_file() const override { return false; }
-  bool front_end_payload() const override { return true; }
-  const std::type_info& stored_type() const override { return typeid(void); }
-
-  std::uint64_t write_tree(const Boxed&, Storage&, const std::string&,
-                           const Value&) const override {
-    throw unreadable("written");
-  }
-  Boxed read_tree(Storage&, const std::string&, const Value&) const override {
-    throw unreadable("read");
-  }
-
- private:
-  CodecError unreadable(std::string_view verb) const {
-    return CodecError("backend '" + name_ + "' is " + std::string(verb) +
-                      " by the front end, the Python package (" +
-                      std::string(runs_code_ ? "a backend class registered there"
-                                             : "with the deltalake package") +
-                      "), on storage it can reach; the engine itself has no reader or writer "
-                      "for it");
-  }
-
-  std::string name_;
-  std::string extension_;
-  bool runs_code_;
-};
-
-const CodecRegistrar kDelta(std::make_shared<FrontEndCodec>("delta", ".delta", false));
+const CodecRegistrar kDelta(std::make_shared<FrontEndCodec>("delta", ".delta", false,
+                                                          "with the deltalake package"));
 
 bool valid_name(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
@@ -93,13 +58,16 @@ void register_front_end_backend(std::string_view name, std::string_view extensio
   // same backend, nothing to do.
   auto same = [&] {
     const Codec* existing = CodecRegistry::find(name);
-    return existing != nullptr && dynamic_cast<const FrontEndCodec*>(existing) != nullptr &&
+    // Exactly a registered class's codec: the package's own front-end backends (sql,
+    // terracotta) are other kinds.
+    return existing != nullptr && typeid(*existing) == typeid(FrontEndCodec) &&
            existing->extension() == extension;
   };
   if (same()) return;
   if (CodecRegistry::find(name) == nullptr) {
     try {
-      CodecRegistry::add(std::make_shared<FrontEndCodec>(name, extension));
+      CodecRegistry::add(std::make_shared<FrontEndCodec>(name, extension, true,
+                                                         "a backend class registered there"));
       return;
     } catch (const ConfigError&) {
       if (same()) return;

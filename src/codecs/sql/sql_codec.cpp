@@ -22,6 +22,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "codecs/front_end/front_end_codec.hpp"
 #include "codecs/sql/postgres.hpp"
 #include "common/json.hpp"
 #include "nuthatch/codec.hpp"
@@ -50,21 +51,9 @@ std::string qualified(PGconn* conn, const std::string& schema, const std::string
   return schema.empty() ? quote(table) : quote(schema) + "." + quote(table);
 }
 
-class SqlCodec final : public Codec {
+class SqlCodec final : public FrontEndCodec {
  public:
-  std::string_view name() const override { return "sql"; }
-  std::string_view extension() const override { return ".sql"; }
-  bool single_file() const override { return false; }
-  bool front_end_payload() const override { return true; }
-  const std::type_info& stored_type() const override { return typeid(void); }
-
-  std::uint64_t write_tree(const Boxed&, Storage&, const std::string&,
-                           const Value&) const override {
-    throw unsupported("written");
-  }
-  Boxed read_tree(Storage&, const std::string&, const Value&) const override {
-    throw unsupported("read");
-  }
+  SqlCodec() : FrontEndCodec("sql", ".sql", false, "through ADBC's PostgreSQL driver") {}
 
   std::vector<std::string> release_settings() const override {
     return {"host", "port", "database", "username", "password", "write_username",
@@ -110,14 +99,6 @@ class SqlCodec final : public Codec {
     postgres::exec(conn.get(), sql, {},
                    fmt::format("sql: cannot drop table '{}.{}' in database '{}'", schema, table,
                                setting(settings, "database")));
-  }
-
- private:
-  static CodecError unsupported(std::string_view verb) {
-    return CodecError(fmt::format("backend 'sql' is {} by the Python package (through ADBC's "
-                                  "PostgreSQL driver); the engine itself has no reader or "
-                                  "writer for it",
-                                  verb));
   }
 };
 

@@ -20,6 +20,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "codecs/front_end/front_end_codec.hpp"
 #include "codecs/sql/postgres.hpp"
 #include "nuthatch/codec.hpp"
 #include "nuthatch/error.hpp"
@@ -89,21 +90,10 @@ void release_in_sqlite(const std::string& file, const std::string& marker,
   }
 }
 
-class TerracottaCodec final : public Codec {
+class TerracottaCodec final : public FrontEndCodec {
  public:
-  std::string_view name() const override { return "terracotta"; }
-  std::string_view extension() const override { return ".terracotta"; }
-  bool single_file() const override { return false; }
-  bool front_end_payload() const override { return true; }
-  const std::type_info& stored_type() const override { return typeid(void); }
-
-  std::uint64_t write_tree(const Boxed&, Storage&, const std::string&,
-                           const Value&) const override {
-    throw unsupported("written");
-  }
-  Boxed read_tree(Storage&, const std::string&, const Value&) const override {
-    throw unsupported("read");
-  }
+  TerracottaCodec()
+      : FrontEndCodec("terracotta", ".terracotta", false, "with rioxarray and terracotta") {}
 
   std::vector<std::string> release_settings() const override {
     return {"driver", "host", "port", "database", "username", "password", "write_username",
@@ -126,14 +116,6 @@ class TerracottaCodec final : public Codec {
                                      "sqlite); the rasters of {} stay registered",
                                      driver, payload));
     }
-  }
-
- private:
-  static CodecError unsupported(std::string_view verb) {
-    return CodecError(fmt::format("backend 'terracotta' is {} by the Python package (rioxarray "
-                                  "and terracotta); the engine itself has no reader or writer "
-                                  "for it",
-                                  verb));
   }
 };
 
