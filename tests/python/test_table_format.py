@@ -1,5 +1,5 @@
-"""How a pandas DataFrame is stored (README, "Stored formats"): parquet with LZ4 pages and
-dictionaries for text columns only; a large frame as row slices, one file per core,
+"""How a pandas DataFrame is stored (README, "Stored formats"): parquet with LZ4 pages,
+dictionaries for text columns only and delta-encoded integer and time columns; a large frame as row slices, one file per core,
 encoded in parallel and recalled as one frame equal to the one stored. Whatever is stored
 opens directly in pandas, polars and DuckDB."""
 import glob
@@ -56,7 +56,8 @@ def test_a_frame_reads_back_equal_in_one_or_several_slices(project, monkeypatch,
     assert isinstance(recalled.index, pd.RangeIndex)
 
 
-def test_stored_pages_are_lz4_with_dictionaries_for_text_only(project, monkeypatch):
+def test_stored_pages_are_lz4_with_dictionaries_for_text_and_deltas_for_integers_and_times(
+        project, monkeypatch):
     stored(project, 3000, monkeypatch, 1 << 19)
     [path] = [f for f in payload_files(project) if os.path.isfile(f)]
     meta = pq.ParquetFile(path).metadata
@@ -64,6 +65,42 @@ def test_stored_pages_are_lz4_with_dictionaries_for_text_only(project, monkeypat
     assert {c.compression.startswith("LZ4") for c in columns.values()} == {True}
     dictionary = {name for name, c in columns.items() if c.dictionary_page_offset is not None}
     assert dictionary == {"site"}
+    delta = {name for name, c in columns.items() if "DELTA_BINARY_PACKED" in c.encodings}
+    assert delta == {"id", "time"}
+
+
+def test_every_integer_and_time_type_round_trips_delta_encoded(project):
+    rows = 40_000
+    n = np.arange(rows)
+    df = pd.DataFrame({
+        "i8": (n % 200 - 100).astype(np.int8),
+        "u16": (n * 7 % 60_000).astype(np.uint16),
+        "u64": n.astype(np.uint64) * np.uint64(2**50),  # above int64's range once stored
+        "random": np.random.default_rng(2).integers(-2**62, 2**62, rows),
+        "nullable": pd.array(np.where(n % 5 == 0, None, n), dtype="Int64"),
+        "utc": pd.date_range("1969-12-31", periods=rows, freq="37s", tz="UTC"),
+        "span": pd.to_timedelta(n[::-1] * 3, "ms"),
+    })
+
+    @cache(cache_args=["n"])
+    def frame(n):
+        return df
+
+    frame(rows)
+    pd.testing.assert_frame_equal(frame(rows), df)
+    [path] = [f for f in payload_files(project) if os.path.isfile(f)]
+    meta = pq.ParquetFile(path).metadata
+    assert all("DELTA_BINARY_PACKED" in meta.row_group(0).column(i).encodings
+               for i in range(meta.num_columns))
+    by_polars = pl.read_parquet(path)
+    assert by_polars["u64"].to_list() == df["u64"].tolist()
+    assert by_polars["random"].to_list() == df["random"].tolist()
+    glob_path = path.replace("'", "''")
+    total, nulls, first = duckdb.sql(
+        f"select sum(random::hugeint), count(*) - count(nullable), min(utc) "
+        f"from read_parquet('{glob_path}')").fetchall()[0]
+    assert total == sum(int(v) for v in df["random"]) and nulls == rows // 5
+    assert pd.Timestamp(first) == df["utc"].iloc[0]
 
 
 @pytest.mark.parametrize("slice_rows", [1 << 19, 1000])

@@ -52,7 +52,9 @@
 //  3. Open the root (creating it and its missing ancestors first: the root is created
 //     lazily by the first write), then the parent directory from it, one component at a
 //     time with O_NOFOLLOW, creating missing ones with mkdirat() (I6). With `fsync`, the
-//     parent of each new directory is fsynced. Refuse an unsupported file system (I8).
+//     parent of each new directory is fsynced, on a helper thread while steps 4 to 8 go
+//     on (the write returns only once it is done: nothing is reported written before every
+//     fsync it needs). Refuse an unsupported file system (I8).
 //  4. Create ".nh-tmp-<random>" there (O_CREAT | O_EXCL | O_NOFOLLOW), write the data,
 //     stamp the mtime (I2), fsync, close. Done before taking the lock so the slow part
 //     never holds it. If the directory vanished meanwhile (remove() prunes empty
@@ -88,7 +90,10 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <string>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "common/ids.hpp"
 #include "nuthatch/error.hpp"
@@ -150,11 +155,62 @@ bool condition_holds(int dir_fd, const std::string& name, const std::string& pat
   fail(op, full(relative), err);
 }
 
+// The fsyncs of directories that gained an entry (step 3), run on a helper thread while
+// the caller writes; finish() waits for them and fails with the first error. Destroyed
+// without finish() (a retry, or a failure elsewhere), it still waits, so no descriptor is
+// closed under the thread.
+class DirectorySyncs {
+ public:
+  DirectorySyncs() = default;
+  DirectorySyncs(const DirectorySyncs&) = delete;
+  DirectorySyncs& operator=(const DirectorySyncs&) = delete;
+  ~DirectorySyncs() { join(); }
+
+  /// Queues an fsync of `dir_fd` (duplicated: the caller keeps its own), named `path`.
+  void add(int dir_fd, std::string path) {
+    UniqueFd fd(::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0));
+    const int error = fd.valid() ? 0 : errno;  // reported by finish(), as an fsync's
+    dirs_.push_back({std::move(fd), std::move(path), error});
+  }
+
+  /// Starts the queued fsyncs, if any, on the helper thread.
+  void start() {
+    if (dirs_.empty() || thread_.joinable()) return;
+    thread_ = std::thread([this] {
+      for (Dir& dir : dirs_) {
+        if (dir.error == 0) dir.error = posix::fsync_fd(dir.fd.get());
+      }
+    });
+  }
+
+  void finish(const Failure& fail) {
+    start();
+    join();
+    for (const Dir& dir : dirs_) {
+      if (dir.error != 0) fail("fsync directory", dir.path, dir.error);
+    }
+  }
+
+ private:
+  struct Dir {
+    UniqueFd fd;
+    std::string path;
+    int error;
+  };
+  void join() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  std::vector<Dir> dirs_;
+  std::thread thread_;
+};
+
 // Step 3 below the root: the directory `dir_key` opened from `root_fd` with no link
-// followed, its missing components created one at a time. An invalid descriptor when a
-// directory on the way was removed meanwhile (the caller retries).
-UniqueFd open_parent(int root_fd, std::string_view dir_key, const std::string& root, bool sync,
-                     const Failure& fail) {
+// followed, its missing components created one at a time; with `syncs`, the parent of each
+// one created is queued there for an fsync. An invalid descriptor when a directory on the
+// way was removed meanwhile (the caller retries).
+UniqueFd open_parent(int root_fd, std::string_view dir_key, const std::string& root,
+                     DirectorySyncs* syncs, const Failure& fail) {
   constexpr int kDirFlags = O_RDONLY | O_DIRECTORY;
   UniqueFd fd = posix::open_beneath(root_fd, dir_key, kDirFlags);
   if (fd.valid()) return fd;
@@ -170,10 +226,10 @@ UniqueFd open_parent(int root_fd, std::string_view dir_key, const std::string& r
     UniqueFd next = posix::open_at(current.get(), segment.c_str(), kDirFlags | O_NOFOLLOW);
     if (!next.valid() && errno == ENOENT) {
       if (::mkdirat(current.get(), segment.c_str(), kDirectoryMode) == 0) {
-        if (sync) {
-          if (const int err = posix::fsync_fd(current.get())) {
-            fail("fsync directory", root + "/" + std::string(so_far), err);
-          }
+        if (syncs != nullptr) {  // `current` is the new directory's parent
+          const std::size_t cut = so_far.size() - segment.size();
+          syncs->add(current.get(),
+                     cut == 0 ? root : root + "/" + std::string(so_far.substr(0, cut - 1)));
         }
       } else if (errno == ENOENT) {
         return UniqueFd();  // `current` was pruned under us
@@ -397,8 +453,11 @@ bool FileStorage::put(std::string_view key, std::string_view data,
       root = open_root("write", key);
       if (!root.valid()) continue;
     }
-    UniqueFd dir_fd = open_parent(root.get(), parts.dir, root_, options_.fsync, fail);
+    DirectorySyncs syncs;  // declared first: destroyed (joined) after every descriptor
+    UniqueFd dir_fd =
+        open_parent(root.get(), parts.dir, root_, options_.fsync ? &syncs : nullptr, fail);
     if (!dir_fd.valid()) continue;
+    syncs.start();
     file_fs::check_writable(dir_fd.get(), dir, url_);
     TempFile temp(dir_fd.get(), dir);  // destroyed (unlinked if not renamed) before dir_fd
     if (!temp.create(data, options_.fsync, fail)) continue;  // step 4
@@ -413,6 +472,7 @@ bool FileStorage::put(std::string_view key, std::string_view data,
     if (options_.fsync) {  // step 8
       if (const int err = posix::fsync_fd(dir_fd.get())) fail("fsync directory", dir, err);
     }
+    syncs.finish(fail);  // step 3's fsyncs
     return true;
   }
   fail("open directory", dir, ENOENT);  // removed under us kMaxWriteAttempts times

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <iterator>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -246,11 +247,24 @@ TEST(FileStorageTest, ErrorsNameKeyLocationAndCause) {
 
 // remove() prunes directories that become empty; a writer whose directory disappears
 // under it starts again instead of failing.
-TEST(FileStorageTest, WritesSurviveConcurrentPruning) {
+// With fsync on, the fsyncs of the directories a write creates run beside the rest of the
+// write (file_storage.cpp, step 3): the same races hold, and no descriptor is left open.
+class FileStorageFsyncTest : public ::testing::TestWithParam<bool> {};
+
+INSTANTIATE_TEST_SUITE_P(Fsync, FileStorageFsyncTest, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "on" : "off"; });
+
+std::size_t open_descriptors() {
+  return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator("/proc/self/fd"),
+                                                std::filesystem::directory_iterator()));
+}
+
+TEST_P(FileStorageFsyncTest, WritesSurviveConcurrentPruning) {
   constexpr int kThreads = 4;
-  constexpr int kIterations = 200;
+  const int kIterations = GetParam() ? 50 : 200;
   TempDir dir;
-  auto storage = StorageRegistry::open(dir.path(), Value::object({{"fsync", false}}));
+  auto storage = StorageRegistry::open(dir.path(), Value::object({{"fsync", GetParam()}}));
+  const std::size_t descriptors = open_descriptors();
   std::atomic<int> errors{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -271,6 +285,19 @@ TEST(FileStorageTest, WritesSurviveConcurrentPruning) {
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(errors, 0);
   EXPECT_TRUE(entries_of(dir.path()).empty());
+  EXPECT_EQ(open_descriptors(), descriptors);
+}
+
+TEST_P(FileStorageFsyncTest, DeepNewDirectoriesAreWrittenAndReadBack) {
+  TempDir dir;
+  auto storage = StorageRegistry::open(dir.path() + "/root", Value::object({{"fsync", GetParam()}}));
+  const std::size_t descriptors = open_descriptors();
+  for (int i = 0; i < 20; ++i) {
+    const std::string key = "a" + std::to_string(i) + "/b/c/d/object";
+    storage->write(key, "value " + std::to_string(i));
+    EXPECT_EQ(storage->read(key), "value " + std::to_string(i));
+  }
+  EXPECT_EQ(open_descriptors(), descriptors);
 }
 
 // Two processes race write_if(if_absent) on the same key: exactly one wins, every round.
