@@ -221,11 +221,13 @@ def child_write(engine, root, size_mib, repeat):
         out["miss"], out["miss_calls"] = statistics.median(misses), len(misses)
 
     FRAME = make_frame(size_mib)
+    os.sync()  # each phase starts with nothing waiting to be written back (see run_engine)
     out["frame_mib"] = FRAME.memory_usage(deep=False).sum() / MIB
     frame_cached = cached(engine, frame_value, os.path.join(root, "frame"), "frame")
     out["frame_write"] = min(timed(lambda: frame_cached(run))[0] for run in range(repeat))
     if engine == "nuthatch":  # the same frame as Arrow IPC files (backend='arrow')
         arrow_cached = cached(engine, frame_arrow_value, root, "frame", "arrow")
+        os.sync()
         out["frame_arrow_write"] = min(timed(lambda: arrow_cached(run))[0]
                                        for run in range(repeat))
         for key, call in (("frame_stored_mib", frame_cached),
@@ -235,6 +237,7 @@ def child_write(engine, root, size_mib, repeat):
     FRAME = None
 
     DATASET = make_dataset(size_mib)
+    os.sync()
     out["dataset_mib"] = DATASET.nbytes / MIB
     dataset_cached = cached(engine, dataset_value, os.path.join(root, "dataset"), "dataset")
     writes, reads = [], []
@@ -400,6 +403,7 @@ def run_engine(engine, python, size_mib, repeat, recalls_only=False, remote=None
     try:
         root = child_project(engine, workdir, remote)
         print(f"running {engine} at {size_mib} MiB ...", file=sys.stderr, flush=True)
+        os.sync()  # the last engine's writes, still going to disk, must not slow this one's
         out = run_child(python, workdir, engine,
                         ["--phase", "write", "--size-mib", str(size_mib),
                          "--repeat", str(1 if recalls_only else repeat)], root)
