@@ -11,6 +11,8 @@
 #                                     # a package that does not install is a warning, not a failure
 #   ./scripts/python_env.sh --package # build/pyvenv for the Python package's tests
 #                                     # (tests/python/requirements.txt: build backend, pyarrow, distributed)
+#   ./scripts/python_env.sh --package --bench   # flags combine: the package's environment
+#                                               # with the benchmark extras
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,13 +23,14 @@ SERVER_REQUIREMENTS=tests/servers/requirements.txt
 
 with_bench=0
 with_servers=0
-case "${1:-}" in
-  "") ;;
-  --bench) with_bench=1 ;;
-  --servers) with_servers=1 ;;
-  --package) VENV=build/pyvenv; TEST_REQUIREMENTS=tests/python/requirements.txt ;;
-  *) echo "usage: $0 [--bench | --servers | --package]" >&2; exit 2 ;;
-esac
+for arg in "$@"; do  # any of them, together: e.g. --package --bench
+  case "$arg" in
+    --bench) with_bench=1 ;;
+    --servers) with_servers=1 ;;
+    --package) VENV=build/pyvenv; TEST_REQUIREMENTS=tests/python/requirements.txt ;;
+    *) echo "usage: $0 [--package] [--bench] [--servers]" >&2; exit 2 ;;
+  esac
+done
 
 if [ ! -x "$VENV/bin/python" ]; then
   if ! python3 -m venv "$VENV"; then
