@@ -91,6 +91,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -173,19 +174,20 @@ class DirectorySyncs {
     dirs_.push_back({std::move(fd), std::move(path), error});
   }
 
-  /// Starts the queued fsyncs, if any, on the helper thread.
+  /// Starts the queued fsyncs, if any, on the helper thread (when no thread can be
+  /// started, finish() makes them itself).
   void start() {
-    if (dirs_.empty() || thread_.joinable()) return;
-    thread_ = std::thread([this] {
-      for (Dir& dir : dirs_) {
-        if (dir.error == 0) dir.error = posix::fsync_fd(dir.fd.get());
-      }
-    });
+    if (dirs_.empty() || thread_.joinable() || done_) return;
+    try {
+      thread_ = std::thread([this] { sync_all(); });
+    } catch (const std::system_error&) {
+    }
   }
 
   void finish(const Failure& fail) {
     start();
     join();
+    if (!done_) sync_all();
     for (const Dir& dir : dirs_) {
       if (dir.error != 0) fail("fsync directory", dir.path, dir.error);
     }
@@ -197,12 +199,19 @@ class DirectorySyncs {
     std::string path;
     int error;
   };
+  void sync_all() {
+    for (Dir& dir : dirs_) {
+      if (dir.error == 0) dir.error = posix::fsync_fd(dir.fd.get());
+    }
+    done_ = true;
+  }
   void join() {
     if (thread_.joinable()) thread_.join();
   }
 
   std::vector<Dir> dirs_;
   std::thread thread_;
+  bool done_ = false;  // written by the thread before join(), read after it
 };
 
 // Step 3 below the root: the directory `dir_key` opened from `root_fd` with no link
