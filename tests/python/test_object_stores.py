@@ -608,15 +608,11 @@ def test_pandas_and_polars_tables_on_an_s3_root(s3_root, monkeypatch):
     assert calls == ["pandas", "polars"]
 
 
-@pytest.mark.parametrize("root_fixture", ["s3_root", "az_root"])
-def test_delta_tables_on_object_store_roots(root_fixture, request):
-    """backend='delta' on S3 and Azure: delta-rs reaches the bucket or container with the
-    endpoint and credentials the engine's driver resolved (nothing in the environment),
-    the table pinned to the version committed, upsert merging into it."""
-    deltalake = pytest.importorskip("deltalake")
-    root = request.getfixturevalue(root_fixture)
+def delta_round_trip(root, rows):
+    """A delta entry written, recalled pinned to its version and upserted on `root`; the
+    payload's URI."""
     root.set_in_code()
-    df = pd.DataFrame({"id": np.arange(50, dtype="int64"), "v": np.linspace(0, 1, 50)})
+    df = pd.DataFrame({"id": np.arange(rows, dtype="int64"), "v": np.linspace(0, 1, rows)})
     calls = []
 
     @cache(cache_args=["n"], backend="delta", upsert_keys=["id"])
@@ -633,11 +629,22 @@ def test_delta_tables_on_object_store_roots(root_fixture, request):
     pd.testing.assert_frame_equal(merged, want)
     nuthatch.clear_memoizer()
     pd.testing.assert_frame_equal(table(1), want)
+    assert root.secret not in repr(table)
     uri = table(1, filepath_only=True)
     assert uri.startswith(root.url.split("://")[0] + "://") and uri.endswith(".delta")
+    return uri
+
+
+@pytest.mark.parametrize("root_fixture", ["s3_root", "az_root"])
+def test_delta_tables_on_object_store_roots(root_fixture, request):
+    """backend='delta' on S3 and Azure: delta-rs reaches the bucket or container with the
+    endpoint and credentials the engine's driver resolved (nothing in the environment),
+    the table pinned to the version committed, upsert merging into it."""
+    deltalake = pytest.importorskip("deltalake")
+    root = request.getfixturevalue(root_fixture)
+    uri = delta_round_trip(root, 50)
     options = _core.object_store_options(root.url, root.options)
     assert deltalake.DeltaTable(uri, storage_options=options).to_pandas().shape == (50, 2)
-    assert root.secret not in repr(table)
 
 
 def test_delta_tables_on_a_gcs_root_go_through_the_engines_driver(gcs_root):
@@ -646,26 +653,7 @@ def test_delta_tables_on_a_gcs_root_go_through_the_engines_driver(gcs_root):
     local staging directory and copied into the payload through the engine's GCS driver,
     and read back the same way, pinned to the version committed; upsert merges into it."""
     pytest.importorskip("deltalake")
-    gcs_root.set_in_code()
-    df = pd.DataFrame({"id": np.arange(40, dtype="int64"), "v": np.linspace(0, 1, 40)})
-    calls = []
-
-    @cache(cache_args=["n"], backend="delta", upsert_keys=["id"])
-    def table(n, ids=None):
-        calls.append(n)
-        return df if ids is None else df.iloc[list(ids)].assign(v=-1.0)
-
-    table(1)
-    nuthatch.clear_memoizer()
-    pd.testing.assert_frame_equal(table(1), df)
-    assert calls == [1]
-    merged = table(1, ids=[0, 1], upsert=True)
-    want = pd.concat([df.iloc[2:], df.iloc[[0, 1]].assign(v=-1.0)], ignore_index=True)
-    pd.testing.assert_frame_equal(merged, want)
-    nuthatch.clear_memoizer()
-    pd.testing.assert_frame_equal(table(1), want)
-    uri = table(1, filepath_only=True)
-    assert uri.startswith("gs://") and uri.endswith(".delta")
+    uri = delta_round_trip(gcs_root, 40)
     # The payload is a Delta table: its log and the record that pins its version.
     payload = uri[len(gcs_root.url.rstrip("/")) + 1:]
     log = _core.read_object(gcs_root.url, f"{payload}/_delta_log/{0:020d}.json",
