@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
+
+#include "nuthatch/config.hpp"
 
 namespace nuthatch::cli {
 namespace {
@@ -29,6 +32,9 @@ EntryGraph EntryGraph::load(bool show_progress) {
     g.entries_.push_back({std::move(listed[i]), std::move(*manifests[i])});
   }
   for (const Location* l : Locations::current()->all()) g.locations_.push_back(l->name());
+  // As a call judges it (the parameter's type is checked where it is set).
+  const std::optional<Value> packages = get_parameter("stale_on_packages");
+  g.stale_on_packages_ = packages && packages->is_bool() && packages->as<bool>();
   g.readers_.resize(g.entries_.size());
   for (std::size_t i = 0; i < g.entries_.size(); ++i) {
     const EntryInfo& e = g.entries_[i].listed.info;
@@ -82,9 +88,9 @@ staleness::Verdict EntryGraph::verdict(std::size_t i) const {
   staleness::Verdict v;
   if (auto it = newest_code_.find(function_id(m)); it != newest_code_.end() && it->second != i) {
     const Manifest& newest = entries_[it->second].manifest;
-    if (newest.code != m.code) {
+    if (newest.code != m.code || stale_on_packages_) {
       for (std::string& r : staleness::code_changes(m.code_components, newest.code_components,
-                                                    false)) {
+                                                    stale_on_packages_)) {
         v.reasons.push_back(fmt::format("{} (in the code of a later run, {})", r, newest.created));
       }
     }

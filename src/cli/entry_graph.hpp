@@ -49,6 +49,7 @@ class EntryGraph {
   std::vector<std::string> locations_;
   /// The newest entry (by creation) of each function that records code components.
   std::map<std::string, std::size_t> newest_code_;
+  bool stale_on_packages_ = false;  ///< the configuration's `stale_on_packages`
   mutable std::map<std::size_t, staleness::Verdict> upstream_memo_;
 };
 

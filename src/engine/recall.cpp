@@ -92,12 +92,10 @@ std::optional<Found> Call::recall(const Location& location, std::optional<Locate
     seen.stale = true;
     return std::nullopt;
   }
-  if (!uri_only_ && recomputes_stale(location, m)) {
-    seen.stale = true;
-    return std::nullopt;
-  }
+  // Staleness is judged only for an entry the call would use: not for one it recomputes
+  // or skips anyway (retry_null_cache, a backend this build lacks, an untrusted payload).
   if (m.is_null()) {
-    if (r_.retry_null_cache) {
+    if (r_.retry_null_cache || (!uri_only_ && recomputes_stale(location, m))) {
       seen.stale = true;
       return std::nullopt;
     }
@@ -118,6 +116,10 @@ std::optional<Found> Call::recall(const Location& location, std::optional<Locate
                           "{} does not set trust_pickle = true; skipping it",
                           key, location.name(), m.backend, location.name()));
     seen_.pop_back();
+    return std::nullopt;
+  }
+  if (recomputes_stale(location, m)) {
+    seen.stale = true;
     return std::nullopt;
   }
   // Part of the value is enough where the raw value is not copied to another level: a

@@ -187,3 +187,25 @@ TEST(CodeChanges, NamesWhatChangedAndLeavesPackagesOutUnlessAsked) {
 }
 
 }  // namespace
+
+namespace {
+
+// Staleness is judged only for an entry the call would use: a null entry that
+// retry_null_cache recomputes anyway is recomputed, never refused as stale.
+TEST_F(StalenessTest, AnEntryTheCallRecomputesAnywayIsNotJudged) {
+  int calls = 0;
+  auto maybe = [&](std::string code_version) {
+    return nh::cache("maybe_stale", {},
+                     {.on_stale = nh::OnStale::fail, .code_version = code_version},
+                     [&]() -> std::optional<int> {
+                       ++calls;
+                       return std::nullopt;
+                     });
+  };
+  EXPECT_EQ(maybe("src-1")(), std::nullopt);
+  EXPECT_THROW(maybe("src-2")(), nh::StaleEntryError);  // used as it is: judged
+  EXPECT_EQ(maybe("src-2").with({.retry_null_cache = true})(), std::nullopt);
+  EXPECT_EQ(calls, 2);
+}
+
+}  // namespace
