@@ -187,14 +187,16 @@ class SqlAdapter(ParquetAdapter):
         try:
             record = json.loads(raw)
             stored = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(record["arrow_schema"])))
-            if not str(record["table"]).endswith("@" + target.entry.get("entry_id", "?")):
+            schema, name = record["schema"], record["table"]
+            entry_id = target.entry.get("entry_id")
+            if not (isinstance(schema, str) and isinstance(name, str) and entry_id
+                    and schema == _schema_name(target.entry) and name.endswith("@" + entry_id)):
                 raise ValueError("the record names a table of another entry")
         except (ValueError, KeyError, TypeError, pa.ArrowInvalid):
             logger.warning("the sql table record %s/%s cannot be read; computing the entry "
                            "again", target.url, RECORD)
             return None
         db = _Database(target.entry.get("location"))
-        schema, name = record["schema"], record["table"]
         conn = db.connect(write=False)
         try:
             with conn.cursor() as cur:

@@ -249,8 +249,13 @@ class TerracottaAdapter(Adapter):
         raw = _core.read_object(target.url, RECORD, target.options)
         if raw is None:
             return None  # its writer did not finish: the engine recomputes
+        base = target.entry["key"].replace("/", "_")
         try:
-            keys = [str(k) for k in json.loads(raw)["keys"]]
+            keys = json.loads(raw)["keys"]
+            # Only this entry's own keys: the key itself, or it with a time step appended.
+            if not (isinstance(keys, list) and all(
+                    isinstance(k, str) and (k == base or k.startswith(base + "_")) for k in keys)):
+                raise ValueError("the record names keys of another entry")
         except (ValueError, KeyError, TypeError):
             logger.warning("the terracotta record %s/%s cannot be read; computing the entry "
                            "again", target.url, RECORD)
