@@ -113,7 +113,7 @@ bool bless(const FunctionSpec& fn, CallArgs args, const CallOptions& options) {
     m.code = fn.code;
     m.code_components = fn.code_components;
     if (found->store->restamp(found->record, m)) {
-      staleness::note_changed();
+      staleness::note_changed(p.level->name(), p.r.ns, p.key);
       return true;
     }
   }
@@ -123,22 +123,26 @@ bool bless(const FunctionSpec& fn, CallArgs args, const CallOptions& options) {
 
 bool remove(const FunctionSpec& fn, CallArgs args, const CallOptions& options, bool null_entry) {
   Place p = place_of(fn, std::move(args), options);
-  staleness::note_changed();
-  if (null_entry) {
-    bool removed = false;
-    for (const std::shared_ptr<EntryStore>& store : p.level->stores()) {
-      for (const std::string& backend : store->backends(p.r.ns, p.key)) {
-        if (backend != kNullBackend) continue;
-        store->remove(p.r.ns, p.key, backend);
-        removed = true;
+  auto removed = [&] {
+    if (null_entry) {
+      bool any = false;
+      for (const std::shared_ptr<EntryStore>& store : p.level->stores()) {
+        for (const std::string& backend : store->backends(p.r.ns, p.key)) {
+          if (backend != kNullBackend) continue;
+          store->remove(p.r.ns, p.key, backend);
+          any = true;
+        }
       }
+      return any;
     }
-    return removed;
-  }
-  std::optional<LocatedEntry> found = p.level->find(p.r.ns, p.key, p.r.backend);
-  if (!found || found->record.manifest.is_null()) return false;
-  found->store->remove(p.r.ns, p.key, found->record.manifest.backend);
-  return true;
+    std::optional<LocatedEntry> found = p.level->find(p.r.ns, p.key, p.r.backend);
+    if (!found || found->record.manifest.is_null()) return false;
+    found->store->remove(p.r.ns, p.key, found->record.manifest.backend);
+    return true;
+  }();
+  // After the removal, so an answer another thread kept meanwhile is forgotten too.
+  if (removed) staleness::note_changed(p.level->name(), p.r.ns, p.key);
+  return removed;
 }
 
 }  // namespace nuthatch::engine

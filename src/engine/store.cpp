@@ -127,7 +127,7 @@ CommitOutcome Call::commit(const Location& location, EntryStore& store, const En
   const CommitOutcome outcome = location.commit(entry, codec, payload ? &*payload : nullptr,
                                                 kwargs, rules, &committed);
   if (outcome == CommitOutcome::committed) {
-    staleness::note_changed();
+    staleness::note_changed(location.name(), r_.ns, entry.key);
     log::info(fmt::format("cached '{}' (namespace {}) with backend {} in {}", entry.key, r_.ns,
                           committed.backend, location.name()));
     if (write_backend().empty() && !result.empty()) backend_hints::put(fn_.name, entry.backend);

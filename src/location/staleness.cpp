@@ -133,7 +133,18 @@ Verdict upstream(const Manifest& m, const Locations& locations) {
   return upstream_at(m, locations, 0);
 }
 
-void note_changed() {
+void note_changed(std::string_view location, std::string_view ns, std::string_view key) {
+  const std::string prefix = fmt::format("{}\n{}\n{}\n", location, ns, key);
+  std::lock_guard lock(answers().mu);
+  for (const auto& [id, _] : answers().by_place) {
+    if (id.starts_with(prefix)) {
+      answers().by_place.clear();
+      return;
+    }
+  }
+}
+
+void forget_answers() {
   std::lock_guard lock(answers().mu);
   answers().by_place.clear();
 }

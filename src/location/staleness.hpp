@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "location/location.hpp"
@@ -59,9 +60,14 @@ std::vector<std::string> code_changes(const std::map<std::string, std::string>& 
 /// reused for kInputAnswerSeconds, so a hit costs at most one manifest read per input.
 Verdict upstream(const Manifest& m, const Locations& locations);
 
-/// Forgets every reused answer: this process committed or removed an entry, which later
-/// checks must see at once.
-void note_changed();
+/// This process committed, removed or re-stamped the entry at (location, ns, key), which
+/// later checks must see at once. Answers are forgotten only when that place is among
+/// them: an answer's verdict rests on the answers of its own inputs, each of which was
+/// kept too, so a place no kept answer names changes none of them.
+void note_changed(std::string_view location, std::string_view ns, std::string_view key);
+
+/// Forgets every reused answer (tests, and a process that wants the next check fresh).
+void forget_answers();
 
 /// The text of a verdict's reasons for messages: "a; b; c".
 std::string describe(const std::vector<std::string>& reasons);

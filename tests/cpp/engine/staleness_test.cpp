@@ -23,7 +23,7 @@ class StalenessTest : public ::testing::Test {
  protected:
   void SetUp() override {
     nh::log::set_capture(true);
-    nh::staleness::note_changed();
+    nh::staleness::forget_answers();
   }
   void TearDown() override { nh::log::set_capture(false); }
 
@@ -206,6 +206,37 @@ TEST_F(StalenessTest, AnEntryTheCallRecomputesAnywayIsNotJudged) {
   EXPECT_THROW(maybe("src-2")(), nh::StaleEntryError);  // used as it is: judged
   EXPECT_EQ(maybe("src-2").with({.retry_null_cache = true})(), std::nullopt);
   EXPECT_EQ(calls, 2);
+}
+
+}  // namespace
+
+namespace {
+
+// Answers about inputs are reused across this process's own commits unless a commit lands
+// on a place an answer names: then they are forgotten at once. (A change made behind the
+// engine's back, as by another process, is seen once the reuse window ends.)
+TEST_F(StalenessTest, OnlyACommitAtAKeptPlaceForgetsTheKeptAnswers) {
+  int inner_runs = 0;
+  auto inner = nh::cache("inner", {"x"}, {.cache_args = {"x"}}, [&](int x) {
+    ++inner_runs;
+    return x + 1;
+  });
+  auto outer = nh::cache("outer", {"x"}, {.cache_args = {"x"}},
+                         [&](int x) { return inner(x) * 10; });
+  auto other = nh::cache("other", {"x"}, {.cache_args = {"x"}}, [](int x) { return x; });
+  EXPECT_EQ(outer(1), 20);
+  auto outer_state = [&] {
+    return nh::engine::status(outer.spec(), {{nh::Value(1)}, {}}, {}).state;
+  };
+  EXPECT_EQ(outer_state(), "fresh");  // keeps the answer about inner/x=1
+  // Another "process" deletes the input; this process does not know yet.
+  nh::EntryStore store(nh::StorageRegistry::open(project_.root().string()), "root");
+  store.remove("_", "inner/x=1", "basic");
+  EXPECT_EQ(other(5), 5);  // a commit elsewhere keeps the answers
+  EXPECT_EQ(outer_state(), "fresh");
+  EXPECT_EQ(inner(1), 2);  // a commit at the kept place forgets them
+  EXPECT_EQ(inner_runs, 2);
+  EXPECT_EQ(outer_state(), "stale");
 }
 
 }  // namespace
