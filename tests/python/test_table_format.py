@@ -1,7 +1,8 @@
-"""How a pandas DataFrame is stored (README, "Stored formats"): parquet with LZ4 pages,
-dictionaries for text columns only and delta-encoded integer and time columns; a large frame as row slices, one file per core,
-encoded in parallel and recalled as one frame equal to the one stored. Whatever is stored
-opens directly in pandas, polars and DuckDB."""
+"""How a pandas DataFrame is stored (README, "Tables, fast" and the type table): parquet
+with LZ4 pages, dictionaries for text columns only and delta-encoded integer and time
+columns; one file on a local root, row slices encoded in parallel elsewhere; recalled as
+one frame equal to the one stored, text columns with small dictionaries read through
+them. Whatever is stored opens directly in pandas, polars and DuckDB."""
 import glob
 import os
 
@@ -10,6 +11,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+import nuthatch
 from nuthatch import cache
 from nuthatch.backends import parquet
 
@@ -45,15 +47,52 @@ def stored(project, rows, monkeypatch, slice_rows):
     return df, frame
 
 
-@pytest.mark.parametrize("slice_rows", [1 << 19, 1000])
-def test_a_frame_reads_back_equal_in_one_or_several_slices(project, monkeypatch, slice_rows):
-    df, frame = stored(project, 5000, monkeypatch, slice_rows)
+def test_a_frame_on_a_local_root_is_one_file_whatever_its_size(project, monkeypatch):
+    df, frame = stored(project, 5000, monkeypatch, 1000)
     files = [f for f in payload_files(project) if os.path.isfile(f)]
-    cores = os.cpu_count() or 1
-    assert len(files) == (1 if slice_rows > 5000 else min(cores, 5))
+    assert len(files) == 1
     recalled = frame(5000)
     pd.testing.assert_frame_equal(recalled, df)
     assert isinstance(recalled.index, pd.RangeIndex)
+
+
+def test_a_local_payload_of_several_slices_reads_back_as_one_frame(project, monkeypatch):
+    """Slices are what other roots store, and what local payloads held before one file;
+    a local payload of several still reads back as the one frame."""
+    monkeypatch.setattr(parquet, "SLICE_ROWS", 1000)
+    monkeypatch.setattr(parquet.ParquetAdapter, "_write_slices",
+                        lambda self, obj, target: self._write_files(
+                            parquet._slices(obj), target, target.local_path,
+                            parquet._write_table))
+    df = table(5000)
+
+    @cache(cache_args=["n"])
+    def frame(n):
+        return df
+
+    frame(5000)
+    files = [f for f in payload_files(project) if os.path.isfile(f)]
+    assert len(files) == min(os.cpu_count() or 1, 5)
+    recalled = frame(5000)
+    pd.testing.assert_frame_equal(recalled, df)
+    assert isinstance(recalled.index, pd.RangeIndex)
+
+
+def test_a_frame_on_a_root_in_memory_is_sliced_and_reads_back_equal(project, monkeypatch):
+    monkeypatch.setattr(parquet, "SLICE_ROWS", 1000)
+    nuthatch.set_parameter({"filesystem": "memory://sliced-frame"})
+    df = table(5000)
+    calls = []
+
+    @cache(cache_args=["n"])
+    def frame(n):
+        calls.append(n)
+        return df
+
+    frame(5000)
+    nuthatch.clear_memoizer()
+    pd.testing.assert_frame_equal(frame(5000), df)
+    assert calls == [5000]
 
 
 def test_stored_pages_are_lz4_with_dictionaries_for_text_and_deltas_for_integers_and_times(
@@ -164,3 +203,50 @@ def test_an_unknown_engine_names_the_ones_it_takes(project, monkeypatch):
     _, frame = stored(project, 100, monkeypatch, 1 << 19)
     with pytest.raises(RuntimeError, match="'polars'"):
         frame(100, engine="spark")
+
+
+def text_columns(rows):
+    """Text of every kind the dictionary read meets: few values with nulls, unique values
+    (past the writer's dictionary limit, so later pages are plain), an empty string, and a
+    pandas categorical (stored as a dictionary, read back as one)."""
+    rng = np.random.default_rng(3)
+    few = np.array(["", "north", "south", "ünïcode ✓"], dtype=object)[rng.integers(0, 4, rows)]
+    few[::7] = None
+    return pd.DataFrame({
+        "few": pd.array(few, dtype="str"),
+        "unique": pd.array([f"row-{i:09d}-{'x' * (i % 13)}" for i in range(rows)], dtype="str"),
+        "kind": pd.Categorical(rng.choice(["a", "b", "c"], rows)),
+        "n": np.arange(rows),
+    })
+
+
+def test_text_columns_read_through_their_dictionaries_come_back_dense_and_equal(tmp_path):
+    import pyarrow as pa
+    rows = 300_000
+    df = text_columns(rows)
+    table = pa.Table.from_pandas(df)
+    path = str(tmp_path / "t.parquet")
+    pq.write_table(table, path, row_group_size=70_000, **parquet.encoding_options(table.schema))
+    file = pq.ParquetFile(path)
+    assert file.metadata.num_row_groups == 5
+    # Only the small-dictionary text column is read as a dictionary; the unique one fell
+    # back to plain pages and is decoded as before; the categorical was never dense.
+    assert parquet._small_dictionary_columns(file) == ["few"]
+    read = parquet.read_parquet(path, memory_map=True)
+    assert read.schema == pq.read_table(path).schema
+    assert read.equals(pq.read_table(path))
+    pd.testing.assert_frame_equal(read.to_pandas(), df)
+    assert pl.from_arrow(read.replace_schema_metadata(None))["few"].dtype == pl.String
+
+
+def test_a_frame_with_text_recalls_equal_through_the_engine(project):
+    df = text_columns(120_000)
+
+    @cache(cache_args=["n"])
+    def frame(n):
+        return df
+
+    frame(1)
+    pd.testing.assert_frame_equal(frame(1), df)
+    few = df["few"].astype(object).where(df["few"].notna(), None).tolist()
+    assert frame(1, engine="polars")["few"].to_list() == few

@@ -164,7 +164,7 @@ def _each_slice(func, *lists):
     if len(lists[0]) == 1:
         return [func(*(values[0] for values in lists))]
     import concurrent.futures
-    with concurrent.futures.ThreadPoolExecutor(len(lists[0])) as pool:
+    with concurrent.futures.ThreadPoolExecutor(min(len(lists[0]), os.cpu_count() or 1)) as pool:
         return list(pool.map(func, *lists))
 
 
@@ -175,8 +175,77 @@ def _sliced_parquet(df):
 
 def _read_table(data):
     import pyarrow as pa
+    return read_parquet(pa.BufferReader(data))
+
+
+def read_parquet(source, memory_map=False):
+    """One parquet file (a path or a pyarrow buffer) as the arrow table a plain read
+    returns, faster: a text column stored with a small dictionary in every row group is
+    decoded as that dictionary's indices and expanded by a gather, on every core, rather
+    than by parquet's per-value string decoder (which is most of a recall's time for such
+    a column). ParquetFile rather than read_table: one file needs no dataset layer (whose
+    import, pyarrow.dataset, costs a fresh process 10 ms)."""
     import pyarrow.parquet as pq
-    return pq.ParquetFile(pa.BufferReader(data)).read()
+    file = pq.ParquetFile(source, memory_map=memory_map)
+    names = _small_dictionary_columns(file)
+    if not names:
+        return file.read()
+    table = pq.ParquetFile(source, memory_map=memory_map, metadata=file.metadata,
+                           read_dictionary=names).read()
+    return _expand_dictionaries(table, file.schema_arrow)
+
+
+# A column chunk's dictionary page (compressed) at most this size: a dictionary this
+# small has not reached the writer's dictionary page limit (1 MiB, uncompressed), after
+# which its later pages fall back to plain values that a dictionary read would re-hash.
+SMALL_DICTIONARY_BYTES = 32 << 10
+
+
+def _small_dictionary_columns(file):
+    """The top-level text columns of this parquet file that every row group stores with
+    a small dictionary (and the plain read would return dense)."""
+    import pyarrow as pa
+    metadata = file.metadata
+    if metadata.num_row_groups == 0:
+        return []
+    leaf = {metadata.schema.column(j).path: j for j in range(metadata.num_columns)}
+    names = []
+    for field in file.schema_arrow:
+        j = leaf.get(field.name)
+        if j is None or not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
+            continue
+        chunks = (metadata.row_group(g).column(j) for g in range(metadata.num_row_groups))
+        if all(c.has_dictionary_page and 0 < c.data_page_offset - c.dictionary_page_offset
+               <= SMALL_DICTIONARY_BYTES for c in chunks):
+            names.append(field.name)
+    return names
+
+
+def _expand_dictionaries(table, schema):
+    """``table`` with each dictionary column that ``schema`` has dense made dense again:
+    every chunk's indices gathered from its dictionary (cast first: it is small), the
+    chunks side by side (pyarrow releases the GIL)."""
+    import pyarrow as pa
+    columns = [i for i, field in enumerate(table.schema)
+               if pa.types.is_dictionary(field.type)
+               and not pa.types.is_dictionary(schema.field(field.name).type)]
+    jobs = [(i, chunk) for i in columns for chunk in table.column(i).chunks]
+
+    def dense(job):
+        i, chunk = job
+        target = schema.field(table.schema.field(i).name).type
+        return chunk.dictionary.cast(target).take(chunk.indices)
+
+    expanded = _each_slice(dense, jobs) if jobs else []
+    done = 0
+    for i in columns:
+        count = table.column(i).num_chunks
+        field = table.schema.field(i)
+        target = schema.field(field.name).type
+        table = table.set_column(i, field.with_type(target),
+                                 pa.chunked_array(expanded[done:done + count], type=target))
+        done += count
+    return table
 
 
 def _stored_kind(source):
@@ -358,13 +427,17 @@ class ParquetAdapter(Adapter):
         return target.stored_bytes()
 
     def _write_slices(self, obj, target):
-        """A pandas or polars frame on a local payload: its slices encoded straight into their files
-        (no copy of the encoded bytes in memory), then the record of how many there are.
-        Elsewhere, and for Hive partitions, the engine stores encode(obj)."""
+        """A pandas or polars frame on a local payload: encoded straight into one file (no
+        copy of the encoded bytes in memory), then the record that it is the only part.
+        One file, not one slice per core as elsewhere: a recall then hands pandas each
+        column in one piece, where slices cost a concatenating copy of every column
+        (README, "Tables, fast", has the measured trade). Elsewhere, and for Hive
+        partitions, the engine stores encode(obj): slices, encoded and fetched in
+        parallel."""
         path = target.local_path
         if path is None or (_is_pandas(obj) and partition_columns(obj)):
             return None
-        return self._write_files(_slices(obj), target, path, _write_table)
+        return self._write_files([_arrow_table(obj)], target, path, _write_table)
 
     def _write_files(self, slices, target, path, write):
         """Each of the arrow tables ``slices`` written as a part file of the local payload
@@ -424,7 +497,6 @@ class ParquetAdapter(Adapter):
         engine's own complete layout (every partition, then the record of their count) or
         one file; anything else (Hive folders, a partial payload) is left to the engine,
         which reads it or says what is wrong."""
-        import pyarrow.parquet as pq
         if single:
             files = [path]
         else:
@@ -433,9 +505,7 @@ class ParquetAdapter(Adapter):
                 return None
             if any(os.path.isdir(os.path.join(path, entry)) for entry in os.listdir(path)):
                 return None  # Hive folders: the engine's read names their values
-        # ParquetFile rather than read_table: one file needs no dataset layer (whose
-        # import, pyarrow.dataset, costs a fresh process 10 ms).
-        tables = [pq.ParquetFile(name, memory_map=True).read() for name in files]
+        tables = [read_parquet(name, memory_map=True) for name in files]
         if len(tables) > 1:
             if not all(t.schema.equals(tables[0].schema, check_metadata=True) for t in tables):
                 return None  # partitions of a dask frame, each with its own index
