@@ -40,14 +40,6 @@ class Call {
 
  private:
   // recall.cpp
-  /// The key `location` files this call under; empty when it has none (a location in the
-  /// original Nuthatch's layout, for a call the original would not have cached).
-  const std::string& key_for(const Location& location) const {
-    static const std::string kNone;
-    if (location.layout() == EntryLayout::nuthatch_0_4) return r_.legacy_key ? *r_.legacy_key : kNone;
-    return location.uses_memo_key() ? r_.memo_key : r_.cache_key;
-  }
-  std::vector<const Location*> read_levels() const;
   std::optional<Found> lookup(const Location& location);
   std::optional<Found> recall(const Location& location, std::optional<LocatedEntry> entry);
   std::optional<Found> recall_migrated(const Location& location, const std::string& hint);

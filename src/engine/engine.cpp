@@ -64,7 +64,7 @@ std::string Call::uri(const std::optional<Found>& found) const {
   const Location& level = r_.policy.write_local && !r_.policy.write_root ? locations_->local()
                                                                          : locations_->root();
   auto store = level.store_for(r_.backend);
-  return store->storage().url_of(manifest_dir(r_.ns, key_for(level)));
+  return store->storage().url_of(manifest_dir(r_.ns, key_at(r_, level)));
 }
 
 Boxed Call::run(std::string* uri_out) {
@@ -83,7 +83,7 @@ Boxed Call::run(std::string* uri_out) {
   std::optional<Found> found;
   uri_only_ = uri_out != nullptr;
   if (!r_.recompute && !r_.upsert) {
-    for (const Location* level : read_levels()) {
+    for (const Location* level : read_levels(r_)) {
       found = lookup(*level);
       if (!found) continue;
       if (uri_only_) {  // its path, as found: nothing read, validated or copied
@@ -119,7 +119,7 @@ Boxed Call::run(std::string* uri_out) {
     const bool strict = !r_.policy.compute || (r_.fail_if_no_cache && r_.cache);
     if (strict && r_.mode != CacheMode::off) {
       std::vector<std::string> levels;
-      for (const Location* level : read_levels()) levels.push_back(level->name());
+      for (const Location* level : read_levels(r_)) levels.push_back(level->name());
       throw CacheMissError(fmt::format(
           "no cache entry for key '{}' (namespace {}) in [{}]; cache mode {}{} does not compute",
           r_.cache_key, r_.ns, fmt::join(levels, ", "), to_string(r_.mode),

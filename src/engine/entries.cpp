@@ -61,17 +61,12 @@ std::string metadata_url(const FunctionSpec& fn, CallArgs args, const CallOption
 
 EntryStatus status(const FunctionSpec& fn, CallArgs args, const CallOptions& options) {
   ResolvedCall r = resolve_call(fn, std::move(args), options);
-  // The levels a call reads, in its order (Call::read_levels), the first entry of the
-  // function's version answering.
-  std::vector<const Location*> levels;
-  if (r.policy.read_local && r.memo_keyable) levels.push_back(&r.locations->local());
-  if (r.policy.read_global && r.cache) {
-    if (levels.empty() || levels.back() != &r.locations->root()) levels.push_back(&r.locations->root());
-    levels.insert(levels.end(), r.locations->mirrors().begin(), r.locations->mirrors().end());
-  }
-  for (const Location* level : levels) {
-    if (level->layout() != EntryLayout::nuthatch) continue;
-    const std::string& key = level->uses_memo_key() ? r.memo_key : r.cache_key;
+  // The levels the call reads, in its order and with its rules (recall.cpp), the first
+  // entry of the function's version answering; entries in the original's layout record
+  // no components to compare.
+  for (const Location* level : read_levels(r)) {
+    if (level->layout() != EntryLayout::nuthatch || skips_unreachable(r, *level)) continue;
+    const std::string& key = key_at(r, *level);
     if (key.empty()) continue;
     std::optional<LocatedEntry> found;
     try {
@@ -83,11 +78,7 @@ EntryStatus status(const FunctionSpec& fn, CallArgs args, const CallOptions& opt
     if (!found || found->record.manifest.version != fn.options.version) continue;
     const Manifest& m = found->record.manifest;
     EntryStatus s{"fresh", {}, false, level->name(), m.key, m.entry_id};
-    s.reasons = staleness::code_changes(m.code_components, fn.code_components,
-                                        r.stale_on_packages);
-    staleness::Verdict up = staleness::upstream(m, *r.locations);
-    s.reasons.insert(s.reasons.end(), up.reasons.begin(), up.reasons.end());
-    s.input_missing = up.input_missing;
+    s.reasons = stale_reasons(r, m, &s.input_missing);
     if (!s.reasons.empty()) s.state = "stale";
     return s;
   }

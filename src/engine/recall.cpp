@@ -13,17 +13,6 @@
 
 namespace nuthatch {
 
-std::vector<const Location*> Call::read_levels() const {
-  std::vector<const Location*> levels;
-  if (r_.policy.read_local && r_.memo_keyable) levels.push_back(&locations_->local());
-  if (r_.policy.read_global && r_.cache) {
-    // A call given its location has it as both local and root: read once.
-    if (levels.empty() || levels.back() != &locations_->root()) levels.push_back(&locations_->root());
-    levels.insert(levels.end(), locations_->mirrors().begin(), locations_->mirrors().end());
-  }
-  return levels;
-}
-
 void Call::mark_stale(const Location& location) {
   for (Seen& s : seen_) {
     if (s.location == &location) s.stale = true;
@@ -31,13 +20,9 @@ void Call::mark_stale(const Location& location) {
 }
 
 std::optional<Found> Call::lookup(const Location& location) {
-  const std::string& key = key_for(location);
+  const std::string& key = key_at(r_, location);
   if (key.empty()) return std::nullopt;
-  // A root that cannot be reached is left out of a call that does not write it (as the
-  // original leaves out a location it cannot open): its mirrors answer.
-  if (location.role() == LocationRole::root && !r_.policy.write_root && !location.reachable()) {
-    return std::nullopt;
-  }
+  if (skips_unreachable(r_, location)) return std::nullopt;
   try {
     std::optional<std::string> hint;
     if (r_.backend.empty()) hint = backend_hints::get(fn_.name);
@@ -75,7 +60,7 @@ std::optional<Found> Call::recall_migrated(const Location& location, const std::
 
 std::optional<Found> Call::recall(const Location& location, std::optional<LocatedEntry> entry) {
   if (!entry) return std::nullopt;
-  const std::string& key = key_for(location);
+  const std::string& key = key_at(r_, location);
   std::shared_ptr<EntryStore> store = std::move(entry->store);
   if (r_.backend.empty() && !entry->record.manifest.is_null()) {
     backend_hints::put(fn_.name, entry->record.manifest.backend);
@@ -145,13 +130,7 @@ std::optional<Found> Call::recall(const Location& location, std::optional<Locate
 
 bool Call::recomputes_stale(const Location& location, const Manifest& m) const {
   if (r_.on_stale == OnStale::ignore) return false;
-  // Equal digests: equal components (package versions aside), the common case.
-  std::vector<std::string> reasons;
-  if (m.code != fn_.code || r_.stale_on_packages) {
-    reasons = staleness::code_changes(m.code_components, fn_.code_components, r_.stale_on_packages);
-  }
-  staleness::Verdict upstream = staleness::upstream(m, *locations_);
-  reasons.insert(reasons.end(), upstream.reasons.begin(), upstream.reasons.end());
+  const std::vector<std::string> reasons = stale_reasons(r_, m);
   if (reasons.empty()) return false;
   const std::string what = fmt::format("entry '{}' of {} at {} is stale: {}", m.key, fn_.name,
                                        location.name(), staleness::describe(reasons));

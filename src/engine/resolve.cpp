@@ -6,6 +6,7 @@
 
 #include "common/log.hpp"
 #include "engine/explicit_location.hpp"
+#include "location/staleness.hpp"
 #include "location/location.hpp"
 #include "config/config.hpp"
 #include "nuthatch/config.hpp"
@@ -255,6 +256,40 @@ ResolvedCall resolve_call(const FunctionSpec& fn, CallArgs args, const CallOptio
   }
   r.frame = std::move(frame);
   return r;
+}
+
+std::vector<const Location*> read_levels(const ResolvedCall& r) {
+  std::vector<const Location*> levels;
+  if (r.policy.read_local && r.memo_keyable) levels.push_back(&r.locations->local());
+  if (r.policy.read_global && r.cache) {
+    if (levels.empty() || levels.back() != &r.locations->root()) levels.push_back(&r.locations->root());
+    levels.insert(levels.end(), r.locations->mirrors().begin(), r.locations->mirrors().end());
+  }
+  return levels;
+}
+
+const std::string& key_at(const ResolvedCall& r, const Location& location) {
+  static const std::string kNone;
+  if (location.layout() == EntryLayout::nuthatch_0_4) return r.legacy_key ? *r.legacy_key : kNone;
+  return location.uses_memo_key() ? r.memo_key : r.cache_key;
+}
+
+bool skips_unreachable(const ResolvedCall& r, const Location& location) {
+  return location.role() == LocationRole::root && !r.policy.write_root && !location.reachable();
+}
+
+std::vector<std::string> stale_reasons(const ResolvedCall& r, const Manifest& m,
+                                       bool* input_missing) {
+  std::vector<std::string> reasons;
+  // Equal digests: equal components (package versions aside), the common case.
+  if (m.code != r.fn->code || r.stale_on_packages) {
+    reasons = staleness::code_changes(m.code_components, r.fn->code_components,
+                                      r.stale_on_packages);
+  }
+  staleness::Verdict upstream = staleness::upstream(m, *r.locations);
+  reasons.insert(reasons.end(), upstream.reasons.begin(), upstream.reasons.end());
+  if (input_missing != nullptr) *input_missing = upstream.input_missing;
+  return reasons;
 }
 
 }  // namespace nuthatch

@@ -58,4 +58,26 @@ struct ResolvedCall {
 /// arguments that cannot be keyed.
 ResolvedCall resolve_call(const FunctionSpec& fn, CallArgs args, const CallOptions& options);
 
+// What a resolved call reads, shared by the call itself (recall.cpp) and the questions
+// asked about its entry without running it (entries.cpp: status).
+
+/// The levels the call reads, in order: the local level (a memoizable call's), then root
+/// and its mirrors. A call given its location has it as both local and root: read once.
+std::vector<const Location*> read_levels(const ResolvedCall& r);
+
+/// The key the call is filed under at `location`; empty when it has none there (a
+/// location in the original Nuthatch's layout, for a call the original would not have
+/// cached).
+const std::string& key_at(const ResolvedCall& r, const Location& location);
+
+/// Whether the call leaves `location` out of its reads: a root it cannot reach and does
+/// not write (as the original leaves out a location it cannot open); its mirrors answer.
+bool skips_unreachable(const ResolvedCall& r, const Location& location);
+
+/// Why the entry `m` is stale for this call: its code components that differ (packages
+/// only with stale_on_packages), then its inputs replaced, deleted or stale upstream.
+/// Empty when it is fresh; `input_missing` (when given) tells whether an input is gone.
+std::vector<std::string> stale_reasons(const ResolvedCall& r, const Manifest& m,
+                                       bool* input_missing = nullptr);
+
 }  // namespace nuthatch

@@ -43,7 +43,7 @@ EntryDraft Call::draft(const Location& location, const std::string& backend,
   EntryDraft d;
   d.name = fn_.name;
   d.ns = r_.ns;
-  d.key = key_for(location);
+  d.key = key_at(r_, location);
   d.backend = backend;
   d.version = fn_.options.version;
   // Cache arguments only, at every level: other arguments (a token, a password) never

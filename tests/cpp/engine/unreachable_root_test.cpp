@@ -55,4 +55,14 @@ TEST_F(UnreachableRootTest, AModeTheCallNamesAppliesAsGiven) {
   EXPECT_THROW(f.with({.cache_mode = nh::CacheMode::write})(3), nh::StorageError);
 }
 
+// status() reads the levels as the call does: the unreachable root is left out and the
+// mirror's entry answers, rather than the root's error.
+TEST_F(UnreachableRootTest, StatusAnswersFromTheMirrorsAsTheCallDoes) {
+  auto f = nh::cache("stored", {"n"}, {.cache_args = {"n"}}, [](int n) { return n; });
+  const nh::engine::EntryStatus s = nh::engine::status(f.spec(), {{nh::Value(1)}, {}}, {});
+  EXPECT_EQ(s.state, "fresh");
+  EXPECT_EQ(s.location, "mirror-team");
+  EXPECT_EQ(nh::engine::status(f.spec(), {{nh::Value(2)}, {}}, {}).state, "missing");
+}
+
 }  // namespace
