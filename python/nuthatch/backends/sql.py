@@ -31,41 +31,31 @@ import base64
 import hashlib
 import json
 import logging
-import urllib.parse
 
 from .. import _core
+from ._database import DatabaseSettings
 from .parquet import (DASK_FRAME, FRAME_KEY, ParquetAdapter, _arrow_table, _is_dask,
                       _is_pandas, _kind_of_metadata, _read_kind, _to_polars)
 
 RECORD = "_nuthatch_table.json"
 NO_NAMESPACE = "_"
 _REQUIRED = ("host", "port", "database", "username", "password")
-_SETTINGS = _REQUIRED + ("driver", "write_username", "write_password")
 
 logger = logging.getLogger("nuthatch")
 
 
-class _Database:
+class _Database(DatabaseSettings):
     """The connection settings of a location's sql backend."""
 
     def __init__(self, location):
-        self.location = location or "root"
-        got = {name: _core.get_parameter(name, self.location, "sql") for name in _SETTINGS}
-        missing = [name for name in _REQUIRED if got.get(name) in (None, "")]
-        if missing:
-            raise RuntimeError(f"backend 'sql' at {self.location}: set {', '.join(missing)} "
-                               f"(the database's connection settings, e.g. in "
-                               f"[tool.nuthatch.sql])")
-        driver = str(got.get("driver") or "postgresql")
+        super().__init__("sql", location)
+        self.require(_REQUIRED, "the database's connection settings, e.g. in "
+                                "[tool.nuthatch.sql]")
+        driver = str(self.get("driver") or "postgresql")
         if not driver.startswith("postgres"):
-            raise RuntimeError(f"backend 'sql' at {self.location}: driver '{driver}' is not "
-                               f"supported; this package speaks to PostgreSQL")
-        self.settings = got
-        self.where = f"database '{got['database']}' on {got['host']}:{got['port']}"
-
-    def _secrets(self):
-        return [str(s) for s in (self.settings.get("password"),
-                                 self.settings.get("write_password")) if s]
+            raise self.error(f"driver '{driver}' is not supported; this package speaks to "
+                             f"PostgreSQL")
+        self.where = self.server
 
     def connect(self, write):
         try:
@@ -73,23 +63,11 @@ class _Database:
         except ImportError:
             raise RuntimeError("backend 'sql' needs ADBC's PostgreSQL driver (pip install "
                                "adbc-driver-postgresql, or nuthatch[sql])") from None
-        s = self.settings
-        user, password = (s["write_username"], s.get("write_password")) \
-            if write and s.get("write_username") else (s["username"], s["password"])
-        uri = (f"postgresql://{urllib.parse.quote(str(user), safe='')}:"
-               f"{urllib.parse.quote(str(password or ''), safe='')}@{s['host']}:{s['port']}/"
-               f"{urllib.parse.quote(str(s['database']), safe='')}?connect_timeout=10")
         try:
-            return pg.connect(uri)
+            return pg.connect(self.postgres_url(write, "connect_timeout=10"))
         except Exception as e:  # noqa: BLE001 - reworded without the password
-            raise RuntimeError(f"backend 'sql' at {self.location}: cannot connect to "
-                               f"{self.where} as '{user}': {self.hide(e)}") from None
-
-    def hide(self, error):
-        text = str(error)
-        for secret in self._secrets():
-            text = text.replace(secret, "***")
-        return _core.redact(text)
+            raise self.error(f"cannot connect to {self.where} as "
+                             f"'{self.credentials(write)[0]}': {self.hide(e)}") from None
 
 
 def _quote(name):

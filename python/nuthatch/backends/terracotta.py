@@ -26,19 +26,16 @@ default the payload's own path or URL). Dimension names: ``latitude_dimension``,
 ``backend_kwargs``. When ``nuthatch gc`` collects a payload, the engine's ``terracotta``
 codec removes the database rows that point into it.
 """
-import functools
 import json
 import logging
 import os
-import urllib.parse
 
 from .. import _core
 from . import Adapter
+from ._database import DatabaseSettings
 
 RECORD = "_nuthatch_terracotta.json"
 _RESAMPLING = ("nearest", "average", "bilinear", "cubic")
-_SETTINGS = ("driver", "host", "port", "database", "username", "password", "write_username",
-             "write_password", "override_path")
 
 logger = logging.getLogger("nuthatch")
 
@@ -55,50 +52,33 @@ def _packages():
     return terracotta, Resampling, MemoryFile
 
 
-class _Database:
+class _Database(DatabaseSettings):
     """The terracotta database of a location, opened for reading or writing."""
 
     def __init__(self, location):
-        self.location = location or "root"
-        self.settings = {name: _core.get_parameter(name, self.location, "terracotta")
-                         for name in _SETTINGS}
-        s = self.settings
-        self.driver_name = str(s.get("driver") or "postgresql")
-        if not s.get("database"):
-            raise RuntimeError(f"backend 'terracotta' at {self.location}: set 'database' (and "
-                               f"for PostgreSQL host, port, username and password), e.g. in "
-                               f"[tool.nuthatch.terracotta]")
+        super().__init__("terracotta", location, extra=("override_path",))
+        self.driver_name = str(self.get("driver") or "postgresql")
+        if not self.get("database"):
+            raise self.error("set 'database' (and for PostgreSQL host, port, username and "
+                             "password), e.g. in [tool.nuthatch.terracotta]")
         if self.driver_name.startswith("sqlite"):
-            self.where = f"SQLite database {s['database']}"
+            self.where = f"SQLite database {self.get('database')}"
         elif self.driver_name.startswith("postgres"):
-            missing = [n for n in ("host", "port", "username") if s.get(n) in (None, "")]
-            if missing:
-                raise RuntimeError(f"backend 'terracotta' at {self.location}: set "
-                                   f"{', '.join(missing)} (the database's connection settings)")
-            self.where = f"database '{s['database']}' on {s['host']}:{s['port']}"
+            self.require(("host", "port", "username"), "the database's connection settings")
+            self.where = self.server
         else:
-            raise RuntimeError(f"backend 'terracotta' at {self.location}: driver "
-                               f"'{self.driver_name}' is not supported (postgresql or sqlite)")
-
-    def hide(self, error):
-        text = str(error)
-        for secret in (self.settings.get("password"), self.settings.get("write_password")):
-            if secret:
-                text = text.replace(str(secret), "***")
-        return _core.redact(text)
+            raise self.error(f"driver '{self.driver_name}' is not supported (postgresql or "
+                             f"sqlite)")
 
     def open(self, write):
         """A terracotta driver on the database, created when it does not exist yet and the
         caller writes."""
         tc, _, _ = _packages()
-        s = self.settings
         try:
             if self.driver_name.startswith("sqlite"):
-                driver = tc.get_driver(str(s["database"]), provider="sqlite")
+                driver = tc.get_driver(str(self.get("database")), provider="sqlite")
             else:
-                user, password = (s["write_username"], s.get("write_password")) \
-                    if write and s.get("write_username") else (s["username"], s.get("password"))
-                driver = _postgres_driver(s["host"], s["port"], s["database"], user, password)
+                driver = _postgres_driver(self.postgres_url(write))
             try:
                 driver.get_keys()
             except Exception:  # noqa: BLE001 - no metastore there yet
@@ -115,28 +95,23 @@ class _Database:
         except RuntimeError:
             raise
         except Exception as e:  # noqa: BLE001 - reworded without the password
-            raise RuntimeError(f"backend 'terracotta' at {self.location}: cannot open "
-                               f"{self.where}: {self.hide(e)}") from None
+            raise self.error(f"cannot open {self.where}: {self.hide(e)}") from None
 
 
-_drivers = {}  # (host, port, database, user, password) -> driver, for this process
+_drivers = {}  # PostgreSQL URL (user and password in it) -> driver, for this process
 
 
-def _postgres_driver(host, port, database, user, password):
-    """A terracotta driver connecting as ``user``. terracotta's own ``get_driver`` keeps one
-    driver per database whatever the credentials, so the reader and the writer would share
-    the first one's: drivers are made here, one per user."""
+def _postgres_driver(url):
+    """A terracotta driver connecting with ``url``'s user. terracotta's own ``get_driver``
+    keeps one driver per database whatever the credentials, so the reader and the writer
+    would share the first one's: drivers are made here, one per user."""
     from terracotta.drivers import TerracottaDriver
     from terracotta.drivers.geotiff_raster_store import GeoTiffRasterStore
     from terracotta.drivers.postgresql_meta_store import PostgreSQLMetaStore
-    ident = (str(host), str(port), str(database), str(user), str(password or ""))
-    if ident not in _drivers:
-        q = functools.partial(urllib.parse.quote, safe="")
-        url = (f"postgresql://{q(ident[3])}:{q(ident[4])}@{ident[0]}:{ident[1]}/"
-               f"{q(ident[2])}")
-        _drivers[ident] = TerracottaDriver(meta_store=PostgreSQLMetaStore(url),
-                                           raster_store=GeoTiffRasterStore())
-    return _drivers[ident]
+    if url not in _drivers:
+        _drivers[url] = TerracottaDriver(meta_store=PostgreSQLMetaStore(url),
+                                         raster_store=GeoTiffRasterStore())
+    return _drivers[url]
 
 
 def _dims(kwargs):
@@ -236,7 +211,7 @@ class TerracottaAdapter(Adapter):
     def _raster_path(target, db, name):
         """The path the database records for raster ``name``: under ``override_path`` (the
         payload's place relative to the location), else the payload's own path or URL."""
-        override = db.settings.get("override_path")
+        override = db.get("override_path")
         if override:
             entry = target.entry
             payload = (f"data/{entry.get('namespace') or '_'}/{entry['key']}/"
