@@ -235,3 +235,12 @@ def test_a_log_naming_files_outside_the_table_is_a_miss(project):
     nuthatch.clear_memoizer()
     pd.testing.assert_frame_equal(stored(1), df)
     assert calls == [1, 1]
+
+
+@pytest.mark.parametrize("name", ["../x.parquet", "/abs.parquet", "s3://b/x.parquet", "a//b",
+                                  "a/./b", "..\\x.parquet", "a\\..\\..\\b", "x\0.parquet", ""])
+def test_a_log_path_that_could_leave_the_table_is_refused(name):
+    from nuthatch.backends import delta
+    with pytest.raises(ValueError, match="outside the table"):
+        delta._inside(name)
+    assert delta._inside("year=2020/part-0001.parquet") == "year=2020/part-0001.parquet"

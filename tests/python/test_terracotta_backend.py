@@ -113,6 +113,19 @@ def test_time_steps_are_rasters_of_their_own_and_all_nan_ones_are_skipped(
     assert sorted(rows(sqlite_db)) == keys
 
 
+def test_a_time_text_with_slashes_or_dots_names_a_file_in_the_payload(sqlite_db, project):
+    @cache(cache_args=["run"], backend="terracotta")
+    def labelled(run):
+        return grid(["../up", "a/b"])
+
+    labelled(1)
+    keys = sorted(next(iter(item)) for item in labelled(1))
+    assert keys == ["labelled_run=1_../up", "labelled_run=1_a/b"]  # the original's keys
+    assert payload_files(project, "labelled/run=1") == [
+        "%2E.%2Fup.tif", "_nuthatch_terracotta.json", "a%2Fb.tif"]
+    assert not glob.glob(str(project.root / "data" / "_" / "labelled" / "up*"))
+
+
 def test_the_originals_pattern_publishes_a_stored_dataset(sqlite_db, project, counter):
     @cache(cache_args=[])
     def field():

@@ -92,7 +92,7 @@ def _inside(name):
     """A data file's path from the log, checked to lie inside the table (the protocol also
     allows absolute URIs, which a table of the engine's never holds)."""
     parts = name.split("/")
-    if not name or name.startswith("/") or ":" in parts[0] or \
+    if not name or name.startswith("/") or ":" in parts[0] or "\\" in name or "\0" in name or \
             any(part in ("", ".", "..") for part in parts):
         raise ValueError(f"the Delta log names the data file {name!r}, outside the table")
     return name

@@ -8,7 +8,7 @@ serves, as the original Nuthatch does. Ask for it by name (``backend='terracotta
 What: the data are reprojected from EPSG:4326 to web mercator (EPSG:3857) with the
 ``resampling_method`` (``nearest``, the default, ``average``, ``bilinear`` or ``cubic``),
 longitudes above 180 turned into -180..180 first. Each time step is written as
-``<time>.tif`` (``_.tif`` without a time dimension) in the entry's payload,
+``<time>.tif`` (the time's text, percent-encoded; ``_.tif`` without a time dimension) in the entry's payload,
 ``terracotta-<entry_id>.terracotta/``, and registered under the terracotta key
 ``<cache key with / as _>`` (``_<time>`` appended per time step), the original's keys, so
 tile URLs stay the same. Time steps without a valid value are skipped with a warning
@@ -29,6 +29,7 @@ codec removes the database rows that point into it.
 import json
 import logging
 import os
+import urllib.parse
 
 from .. import _core
 from . import Adapter
@@ -151,6 +152,14 @@ def _time_text(value):
     return str(value.values if hasattr(value, "values") else value)
 
 
+def _file_name(time_text):
+    """The payload file of one time step: its text percent-encoded (no `/`, so no
+    folder, and no leading `.`, so no hidden file, whatever the time coordinate holds),
+    then `.tif`."""
+    name = urllib.parse.quote(time_text, safe="-_:")
+    return ("%2E" + name[1:] if name.startswith(".") else name) + ".tif"
+
+
 class TerracottaAdapter(Adapter):
     name = "terracotta"
     priority = None  # only when asked for by name
@@ -181,7 +190,7 @@ class TerracottaAdapter(Adapter):
         _, _, time = _dims(kwargs)
         db = _Database(target.entry.get("location"))
         base = target.entry["key"].replace("/", "_")
-        slices = [(base + "_" + _time_text(t), _time_text(t) + ".tif",
+        slices = [(base + "_" + _time_text(t), _file_name(_time_text(t)),
                    ds.sel({time: t}).reset_coords(time, drop=True)) for t in ds[time]] \
             if time in ds.dims else [(base, "_.tif", ds)]
         registered = []
