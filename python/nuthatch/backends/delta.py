@@ -68,15 +68,27 @@ def _one_batch(table):
     return table.combine_chunks()
 
 
-def _files_in_order(target, version):
-    """The data files of ``version`` of the table at ``target``, in the order they were
-    added (the table's row order, which delta-rs's own scan does not keep), read from the
-    commits of the log; None when a commit cannot be read (a checkpointed log)."""
-    files = {}
+def _commit_name(version):
+    return f"_delta_log/{version:020d}.json"
+
+
+def _commits(target, version):
+    """The log's commits 0 to ``version`` of the table at ``target``, as bytes; None when
+    one cannot be read (a checkpointed log)."""
+    commits = []
     for v in range(version + 1):
-        raw = _core.read_object(target.url, f"_delta_log/{v:020d}.json", target.options)
+        raw = _core.read_object(target.url, _commit_name(v), target.options)
         if raw is None:
             return None
+        commits.append(raw)
+    return commits
+
+
+def _files_in_order(commits):
+    """The data files live after ``commits`` (the log's, from the first), in the order they
+    were added: the table's row order, which delta-rs's own scan does not keep."""
+    files = {}
+    for raw in commits:
         for line in raw.splitlines():
             if not line.strip():
                 continue
@@ -129,27 +141,31 @@ def _upload(staged, target):
 
 def _download(target, version, into):
     """Copies the log up to ``version`` and the data files live at it from the payload to
-    the local directory ``into``; False when an object is missing."""
-    names = _files_in_order(target, version)
-    if names is None:
+    the local directory ``into``, each object fetched once; False when one is missing."""
+    commits = _commits(target, version)
+    if commits is None:
         return False
-    wanted = [f"_delta_log/{v:020d}.json" for v in range(version + 1)] + names
-    for name in wanted:
-        data = _core.read_object(target.url, name, target.options)
-        if data is None:
-            return False
+
+    def put(name, data):
         path = os.path.join(into, *name.split("/"))
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as f:
             f.write(data)
+
+    for v, raw in enumerate(commits):
+        put(_commit_name(v), raw)
+    for name in _files_in_order(commits):
+        data = _core.read_object(target.url, name, target.options)
+        if data is None:
+            return False
+        put(name, data)
     return True
 
 
 def _latest_version(target):
     """The newest version whose commit the payload's log holds, or None (no log)."""
     version = -1
-    while _core.read_object(target.url, f"_delta_log/{version + 1:020d}.json",
-                            target.options) is not None:
+    while target.has_object(_commit_name(version + 1)):
         version += 1
     return version if version >= 0 else None
 
@@ -278,8 +294,9 @@ class DeltaAdapter(ParquetAdapter):
             raise ValueError(f"version {version}")
         table = _deltalake().DeltaTable(uri, version=version, storage_options=options)
         if not table.metadata().partition_columns:
-            names = _files_in_order(target, version)
-            if names is not None:
+            commits = _commits(target, version)
+            if commits is not None:
+                names = _files_in_order(commits)
                 arrow = _read_in_order(target, names)
                 if arrow is not None:
                     return arrow
