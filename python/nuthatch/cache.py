@@ -5,7 +5,6 @@ what to do with an argument that cannot be keyed: the binding names it, and the 
 turns caching off for the call with one warning (on stderr, as its other warnings)."""
 import copy
 import functools
-import hashlib
 import importlib
 import inspect
 import logging
@@ -108,15 +107,6 @@ def engine_name(engine):
     return root or str(engine)
 
 
-def _fingerprint(func, version):
-    try:
-        source = inspect.getsource(func)
-    except (OSError, TypeError):
-        source = getattr(func, "__qualname__", repr(func))
-    digest = hashlib.sha256(f"{source}|{version or ''}".encode()).hexdigest()[:16]
-    return "py:" + digest
-
-
 class EntryStatus(NamedTuple):
     """What ``nuthatch.status`` tells of a call's entry."""
 
@@ -131,7 +121,7 @@ class EntryStatus(NamedTuple):
 class CachedFunction:
     """A function called through the cache. Calls are thread-safe."""
 
-    def __init__(self, func, options, processors=()):
+    def __init__(self, func, options, processors=(), code=None):
         functools.update_wrapper(self, func)
         self.__wrapped__ = func
         self.__nuthatch_cacheable__ = True
@@ -145,16 +135,21 @@ class CachedFunction:
         self._plain_params = all(p.kind is p.POSITIONAL_OR_KEYWORD
                                  for p in self._signature.parameters.values())
         self._name = func.__name__
-        self._core_fingerprint = _fingerprint(func, options.get("version"))
-        self._core = _core.Function(self._name, self._params, options, self._core_fingerprint)
-        self._code_known = False  # components recorded on the first call (_record_code)
+        self._core = _core.Function(self._name, self._params, options, "")
+        # The code's components: recorded on the first call (_record_code), or given by the
+        # process that pickled this function by value (a dask task's), which made them.
+        self._code = None
+        self._code_known = False
+        if code is not None:
+            self._set_code(code)
         # The configuration of the function's own project (an installed package's as its
         # mirrors), as the original looks it up from the decorated function's module.
         register_module(sys.modules.get(getattr(func, "__module__", None) or ""))
 
     def with_processor(self, processor):
         """The same cached function with `processor` (outermost first)."""
-        return CachedFunction(self._func, self._options, (processor,) + self._processors)
+        return CachedFunction(self._func, self._options, (processor,) + self._processors,
+                              self._code)
 
     def __get__(self, obj, objtype=None):  # methods: bind like a function
         if obj is None:
@@ -182,7 +177,11 @@ class CachedFunction:
                 "cannot fingerprint the code of %s (%s): its entries are not checked for code "
                 "changes", self._name, e)
             components = {"version": self._options.get("version") or ""}
+        self._set_code(components)
+
+    def _set_code(self, components):
         self._core.set_code(components)
+        self._code = components
         self._code_known = True
 
     def _bind(self, args, kwargs):
@@ -246,10 +245,13 @@ class CachedFunction:
             target = getattr(target, part, None)
         if target is self:
             return (_import, (module.__name__, self.__qualname__))
-        return (CachedFunction, (self._func, self._options, self._processors))
+        # The code's components travel with it: a task does not fingerprint it again.
+        return (CachedFunction, (self._func, self._options, self._processors, self._code))
 
     def __dask_tokenize__(self):
-        return ("nuthatch.CachedFunction", self._name, self._core_fingerprint,
+        if not self._code_known:
+            self._record_code()
+        return ("nuthatch.CachedFunction", self._name, self._core.code,
                 repr(sorted(self._options.items(), key=lambda kv: kv[0])),
                 tuple(type(p).__qualname__ for p in self._processors))
 

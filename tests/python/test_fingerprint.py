@@ -307,3 +307,36 @@ def test_lambdas_and_exec_code_do_not_fail():
     assert components["version"] == "2"
     assert built("x * LIMIT")[0] == digest
     assert built("x * LIMIT * 2")[0] != digest
+
+
+def test_a_function_pickled_by_value_carries_its_fingerprint(project, monkeypatch):
+    """A dask task receives a local cached function by value (cloudpickle): the components
+    made by the process that called it travel with it, and are not made again per task."""
+    import cloudpickle
+
+    import nuthatch
+    cache_module = sys.modules["nuthatch.cache"]
+
+    def helper(x):
+        return x + 1
+
+    @nuthatch.cache(cache_args=["x"])
+    def local(x):
+        return helper(x)
+
+    assert local(1) == 2
+    made = []
+    monkeypatch.setattr(cache_module, "code_fingerprint",
+                        lambda *a, **k: made.append(a) or code_fingerprint(*a, **k))
+    copy = cloudpickle.loads(cloudpickle.dumps(local))
+    assert copy is not local
+    assert copy._core.code == local._core.code and copy._core.code.startswith("py:")
+    assert copy(1) == 2
+    assert made == []
+    # A function never called before it is pickled is fingerprinted where it is called.
+    @nuthatch.cache(cache_args=["x"])
+    def fresh(x):
+        return helper(x)
+
+    assert cloudpickle.loads(cloudpickle.dumps(fresh))(2) == 3
+    assert len(made) == 1
