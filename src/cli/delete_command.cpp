@@ -38,15 +38,15 @@ struct DeleteArgs {
 // while computing, transitively (their manifests' inputs).
 std::vector<ListedEntry> with_downstream(std::vector<ListedEntry> selected) {
   const EntryGraph graph = EntryGraph::load(false);
+  std::set<std::pair<std::string, std::string>> chosen;  // (location, manifest path)
+  for (const ListedEntry& s : selected) chosen.emplace(s.info.location, s.info.manifest_path);
   std::set<std::size_t> seen;
   std::deque<std::size_t> todo;
   for (std::size_t i = 0; i < graph.entries().size(); ++i) {
     const EntryInfo& e = graph.entries()[i].listed.info;
-    for (const ListedEntry& s : selected) {
-      if (s.info.manifest_path == e.manifest_path && s.info.location == e.location) {
-        seen.insert(i);
-        todo.push_back(i);
-      }
+    if (chosen.contains({e.location, e.manifest_path})) {
+      seen.insert(i);
+      todo.push_back(i);
     }
   }
   for (; !todo.empty(); todo.pop_front()) {

@@ -101,8 +101,7 @@ staleness::Verdict EntryGraph::verdict(std::size_t i) const {
   return v;
 }
 
-std::string EntryGraph::state(std::size_t i) const {
-  const staleness::Verdict v = verdict(i);
+std::string EntryGraph::state_of(const staleness::Verdict& v) {
   if (v.input_missing) return "input-missing";
   return v.stale() ? "stale" : "fresh";
 }

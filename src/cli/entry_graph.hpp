@@ -36,8 +36,8 @@ class EntryGraph {
   /// Why entry `i` is stale: its code against the newest fingerprint recorded for its
   /// function (same name, namespace and version), then its inputs, transitively.
   staleness::Verdict verdict(std::size_t i) const;
-  /// "fresh" | "stale" | "input-missing".
-  std::string state(std::size_t i) const;
+  /// A verdict's state: "fresh" | "stale" | "input-missing".
+  static std::string state_of(const staleness::Verdict& v);
 
  private:
   std::optional<staleness::InputAnswer> answer(const InputRef& in, int depth) const;

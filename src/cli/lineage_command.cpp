@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <deque>
+#include <functional>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -55,7 +56,7 @@ LineageNode node_of(const EntryGraph& graph, std::size_t i, int depth) {
   n.key = e.key;
   n.backend = e.backend;
   n.location = e.location;
-  n.state = graph.state(i);
+  n.state = EntryGraph::state_of(v);
   n.reasons = v.reasons;
   n.bytes = m.bytes;
   n.created = m.created;
@@ -92,40 +93,47 @@ LineageGraph walk(const EntryGraph& graph, const std::vector<std::size_t>& start
   LineageGraph out;
   std::map<std::string, std::size_t> placed;  // node id -> index in out.nodes
   std::set<std::pair<std::string, std::string>> edges;
-  auto add = [&](LineageNode n) {
-    if (placed.contains(n.id)) return false;
-    placed[n.id] = out.nodes.size();
-    out.nodes.push_back(std::move(n));
+  // A node is made (its verdict judged, its manifest shown) once, when first reached.
+  auto add = [&](const std::string& id, const std::function<LineageNode()>& make) {
+    if (placed.contains(id)) return false;
+    placed[id] = out.nodes.size();
+    out.nodes.push_back(make());
     return true;
+  };
+  auto id_of = [&](std::size_t i) {
+    const EntryInfo& e = graph.entries()[i].listed.info;
+    return place_id(e.location, e.ns, e.key, e.backend);
   };
   std::deque<std::pair<std::size_t, int>> up, down;
   for (std::size_t i : start) {
-    add(node_of(graph, i, 0));
+    add(id_of(i), [&] { return node_of(graph, i, 0); });
     up.emplace_back(i, 0);
     down.emplace_back(i, 0);
   }
   for (; !up.empty(); up.pop_front()) {
     const auto [i, depth] = up.front();
     if (-depth >= args.up) continue;
-    const GraphEntry& reader = graph.entries()[i];
-    const std::string to = place_id(reader.listed.info.location, reader.listed.info.ns,
-                                    reader.listed.info.key, reader.listed.info.backend);
-    for (const InputRef& in : reader.manifest.inputs) {
+    const std::string to = id_of(i);
+    for (const InputRef& in : graph.entries()[i].manifest.inputs) {
       std::optional<std::size_t> j = graph.at(in);
-      LineageNode n = j ? node_of(graph, *j, depth - 1) : missing_node(in, depth - 1);
-      edges.emplace(n.id, to);
-      if (add(std::move(n)) && j) up.emplace_back(*j, depth - 1);
+      const std::string id = j ? id_of(*j) : place_id(in.location, in.ns, in.key, in.backend);
+      edges.emplace(id, to);
+      const bool added = add(id, [&, d = depth] {
+        return j ? node_of(graph, *j, d - 1) : missing_node(in, d - 1);
+      });
+      if (added && j) up.emplace_back(*j, depth - 1);
     }
   }
   for (; !down.empty(); down.pop_front()) {
     const auto [i, depth] = down.front();
     if (depth >= args.down) continue;
-    const EntryInfo& e = graph.entries()[i].listed.info;
-    const std::string from = place_id(e.location, e.ns, e.key, e.backend);
+    const std::string from = id_of(i);
     for (std::size_t j : graph.readers(i)) {
-      LineageNode n = node_of(graph, j, depth + 1);
-      edges.emplace(from, n.id);
-      if (add(std::move(n))) down.emplace_back(j, depth + 1);
+      const std::string id = id_of(j);
+      edges.emplace(from, id);
+      if (add(id, [&, d = depth] { return node_of(graph, j, d + 1); })) {
+        down.emplace_back(j, depth + 1);
+      }
     }
   }
   for (const auto& [from, to] : edges) out.edges.push_back({from, to});

@@ -33,7 +33,7 @@ int run_status(const StatusArgs& args) {
     if (!passes(args.filter, e)) continue;
     if (args.filter.location != kAllLocations && e.location != args.filter.location) continue;
     const staleness::Verdict v = graph.verdict(i);
-    const std::string state = graph.state(i);
+    const std::string state = EntryGraph::state_of(v);
     ++shown;
     if (v.stale()) ++stale;
     if (args.json) {
