@@ -110,6 +110,13 @@ class Storage {
   /// Removes every object under a prefix (a payload directory); returns how many.
   virtual std::size_t remove_prefix(std::string_view prefix);
 
+  /// Makes `prefix` (an object, or a directory of them) and the directories that lead to
+  /// it survive a crash of the machine, before a manifest names it: for a payload that a
+  /// front end or a library wrote straight into local_directory() (pyarrow, dask,
+  /// delta-rs), bypassing write(). Throws StorageError when that cannot be done. The
+  /// default does nothing: a write() that returned is durable already (object stores).
+  virtual void make_durable(std::string_view prefix) {}
+
   /// A URL (or local path) naming `path` inside this location, for uri() and messages.
   virtual std::string url_of(std::string_view path) const;
 

@@ -216,6 +216,9 @@ CommitOutcome Location::commit(const EntryDraft& draft, const Codec* codec,
     try {
       bytes = payload->write_tree(
           TreePlace{store->payload_location(prepared), store->storage(), prepared.payload});
+      // The source may have written files itself (a library, straight into a local
+      // directory): durable before the manifest names them.
+      if (bytes) store->storage().make_durable(prepared.payload);
     } catch (...) {
       // A partial tree is nobody's payload.
       try {

@@ -65,7 +65,8 @@ class Memoizer {
   void evict_to(MemoryPool p, std::size_t limit);                   // requires mu_
 
   mutable std::mutex mu_;
-  Pool pools_[2] = {Pool{.budget = kDefaultBudget}, Pool{.budget = kDefaultRemoteBudget}};
+  Pool pools_[2] = {Pool{.lru = {}, .bytes = 0, .budget = kDefaultBudget},
+                    Pool{.lru = {}, .bytes = 0, .budget = kDefaultRemoteBudget}};
   std::unordered_map<std::string, Slot> index_;
 };
 

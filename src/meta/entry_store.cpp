@@ -83,7 +83,10 @@ EntryStore::EntryStore(StoragePtr storage, std::string location, bool read_only,
 ManifestSlot EntryStore::inspect(const std::string& ns, const std::string& key,
                                  const std::string& backend) const {
   if (layout_ == EntryLayout::nuthatch_0_4) {
-    return ManifestSlot{.record = legacy::find(*storage_, ns, key, backend)};
+    return ManifestSlot{.record = legacy::find(*storage_, ns, key, backend),
+                        .unreadable_generation = {},
+                        .newer_format = false,
+                        .problem = {}};
   }
   const std::string path = manifest_path(ns, key, backend);
   // The generation is never newer than the text (Storage::read_versioned): if the

@@ -487,6 +487,52 @@ bool FileStorage::put(std::string_view key, std::string_view data,
   fail("open directory", dir, ENOENT);  // removed under us kMaxWriteAttempts times
 }
 
+void FileStorage::make_durable(std::string_view prefix) {
+  if (!options_.fsync) return;
+  const std::string key(prefix);
+  const Failure fail{url_, "make durable", key};
+  const UniqueFd root = open_root("make durable", key);
+  if (!root.valid()) fail("open directory", root_, ENOENT);
+  auto sync = [&](int fd, const std::string& path) {
+    if (const int err = posix::fsync_fd(fd)) fail("fsync", path, err);
+  };
+  // O_NONBLOCK: a FIFO put there must not block the open (it is refused below).
+  constexpr int kOpen = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
+  UniqueFd top = posix::open_beneath(root.get(), key, kOpen);
+  if (!top.valid()) fail_beneath(root.get(), key, root_, "open", errno, fail);
+  struct stat st;
+  if (::fstat(top.get(), &st) != 0) fail("stat", path_of(key), errno);
+  if (S_ISDIR(st.st_mode)) {
+    sync(top.get(), path_of(key));
+    const std::string dir = path_of(key);
+    file_tree::walk(std::move(top), dir, key + "/", {}, "make durable", url_, [&](const file_tree::WalkEntry& e) {
+      if (e.type != DT_REG && e.type != DT_DIR) return false;  // links and the like: not ours
+      const int flags = kOpen | (e.type == DT_DIR ? O_DIRECTORY : 0);
+      const UniqueFd fd = posix::open_at(e.dir_fd, e.name.c_str(), flags);
+      if (!fd.valid()) {
+        if (errno == ENOENT) return false;  // a temp file renamed meanwhile: synced by its writer
+        fail("open", e.dir_path + "/" + e.name, errno);
+      }
+      sync(fd.get(), e.dir_path + "/" + e.name);
+      return e.type == DT_DIR;
+    });
+  } else if (S_ISREG(st.st_mode)) {
+    sync(top.get(), path_of(key));
+  } else {
+    fail.not_regular(path_of(key), st.st_mode);
+  }
+  // The entries naming it, up to the root: a library creates missing folders unsynced.
+  std::string_view dir = prefix;
+  while (!dir.empty()) {
+    const std::size_t slash = dir.rfind('/');
+    dir = slash == std::string_view::npos ? std::string_view() : dir.substr(0, slash);
+    const UniqueFd fd = dir.empty() ? posix::open_at(root.get(), ".", O_RDONLY | O_DIRECTORY)
+                                    : posix::open_beneath(root.get(), dir, O_RDONLY | O_DIRECTORY);
+    if (!fd.valid()) fail("open directory", path_of(dir), errno);
+    sync(fd.get(), path_of(dir));
+  }
+}
+
 namespace {
 
 const StorageRegistrar kRegistrar(std::string(kScheme), [](const std::string& url,

@@ -62,6 +62,10 @@ class FileStorage final : public Storage {
   /// them are removed but not counted. Not serialised with concurrent writes under it.
   /// A symbolic link is unlinked itself, never followed.
   std::size_t remove_prefix(std::string_view prefix) override;
+  /// With `fsync`: fsyncs every regular file and directory under `prefix` (or the file
+  /// `prefix`), walking by descriptor without following links, then each directory from
+  /// its parent up to the root. Nothing without `fsync`.
+  void make_durable(std::string_view prefix) override;
   /// The local path of `path`.
   std::string url_of(std::string_view path) const override;
   std::optional<std::string> local_directory() const override { return url_of(""); }
