@@ -1,57 +1,30 @@
 // FileStorage::make_durable: a payload a library wrote straight into the location's
 // directory (no write(), so no fsync) is fsynced, file by file and folder by folder, up to
-// the root, before a manifest names it. This binary counts the fsyncs it makes: fsync()
-// below forwards every call to the kernel and records the path of the descriptor.
+// the root, before a manifest names it. This binary counts the fsyncs it makes
+// (support/fsync_recorder.hpp).
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <set>
 #include <string>
 
 #include "nuthatch/error.hpp"
 #include "nuthatch/storage.hpp"
 #include "storage/temp_dir.hpp"
-
-namespace {
-
-std::mutex synced_mu;
-std::set<std::string>& synced() {
-  static std::set<std::string> paths;
-  return paths;
-}
-
-}  // namespace
-
-extern "C" int fsync(int fd) {
-  char link[64];
-  std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-  char target[4096];
-  const ssize_t n = ::readlink(link, target, sizeof target - 1);
-  if (n > 0) {
-    std::lock_guard lock(synced_mu);
-    synced().insert(std::string(target, static_cast<std::size_t>(n)));
-  }
-  return static_cast<int>(::syscall(SYS_fsync, fd));
-}
+#include "support/fsync_recorder.hpp"
 
 namespace nuthatch {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::set<std::string> take_synced() {
-  std::lock_guard lock(synced_mu);
-  std::set<std::string> out;
-  out.swap(synced());
-  return out;
-}
+/// The paths fsynced since the last call.
+std::set<std::string> synced_since() { return nuthatch::testing::fsync_recorder::take(); }
 
 void write_file(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());
@@ -66,9 +39,9 @@ TEST(MakeDurable, FsyncsEveryFileAndFolderOfAPayloadAndTheFoldersAboveIt) {
   write_file(root / payload / "part.0.parquet", "a");
   write_file(root / payload / "year=2020" / "part.0.parquet", "b");
   fs::create_symlink("/etc", root / payload / "elsewhere");  // never followed
-  take_synced();
+  synced_since();
   storage->make_durable(payload);
-  const std::set<std::string> got = take_synced();
+  const std::set<std::string> got = synced_since();
   for (const fs::path& p :
        {root / payload / "part.0.parquet", root / payload / "year=2020" / "part.0.parquet",
         root / payload / "year=2020", root / payload, root / "data/_/f/run=1",
@@ -80,9 +53,9 @@ TEST(MakeDurable, FsyncsEveryFileAndFolderOfAPayloadAndTheFoldersAboveIt) {
   }
   // One file is a payload too.
   write_file(root / "data/_/g/blob-02.bin", "c");
-  take_synced();
+  synced_since();
   storage->make_durable("data/_/g/blob-02.bin");
-  EXPECT_TRUE(take_synced().contains((root / "data/_/g/blob-02.bin").string()));
+  EXPECT_TRUE(synced_since().contains((root / "data/_/g/blob-02.bin").string()));
 }
 
 TEST(MakeDurable, SaysWhatIsWrongAndDoesNothingWithoutFsync) {
@@ -99,10 +72,10 @@ TEST(MakeDurable, SaysWhatIsWrongAndDoesNothingWithoutFsync) {
   ASSERT_EQ(::mkfifo((root / "data/pipe").c_str(), 0600), 0);
   EXPECT_THROW(storage->make_durable("data/pipe"), StorageError);
   auto unsynced = StorageRegistry::open(root.string(), Value::object({{"fsync", false}}));
-  take_synced();
+  synced_since();
   unsynced->make_durable("data/x");
   unsynced->make_durable("data/missing");
-  EXPECT_TRUE(take_synced().empty());
+  EXPECT_TRUE(synced_since().empty());
 }
 
 }  // namespace
