@@ -220,8 +220,11 @@ def text_columns(rows):
     })
 
 
-def test_text_columns_read_through_their_dictionaries_come_back_dense_and_equal(tmp_path):
+@pytest.mark.parametrize("slice_rows", [1 << 19, 1000])  # expanded in turn, side by side
+def test_text_columns_read_through_their_dictionaries_come_back_dense_and_equal(
+        tmp_path, monkeypatch, slice_rows):
     import pyarrow as pa
+    monkeypatch.setattr(parquet, "SLICE_ROWS", slice_rows)
     rows = 300_000
     df = text_columns(rows)
     table = pa.Table.from_pandas(df)

@@ -236,7 +236,9 @@ def _expand_dictionaries(table, schema):
         target = schema.field(table.schema.field(i).name).type
         return chunk.dictionary.cast(target).take(chunk.indices)
 
-    expanded = _each_slice(dense, jobs) if jobs else []
+    # Side by side only when there is enough to share (a pool costs a fraction of a ms).
+    parallel = len(jobs) > 1 and table.num_rows >= SLICE_ROWS
+    expanded = _each_slice(dense, jobs) if parallel else [dense(job) for job in jobs]
     done = 0
     for i in columns:
         count = table.column(i).num_chunks
