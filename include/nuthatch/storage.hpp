@@ -113,7 +113,8 @@ class Storage {
   /// Makes `prefix` (an object, or a directory of them) and the directories that lead to
   /// it survive a crash of the machine, before a manifest names it: for a payload that a
   /// front end or a library wrote straight into local_directory() (pyarrow, dask,
-  /// delta-rs), bypassing write(). Throws StorageError when that cannot be done. The
+  /// delta-rs), bypassing write(). Nothing when `prefix` does not exist. Throws
+  /// StorageError when it cannot be done. The
   /// default does nothing: a write() that returned is durable already (object stores).
   virtual void make_durable(std::string_view prefix) {}
 

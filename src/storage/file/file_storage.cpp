@@ -492,13 +492,16 @@ void FileStorage::make_durable(std::string_view prefix) {
   const std::string key(prefix);
   const Failure fail{url_, "make durable", key};
   const UniqueFd root = open_root("make durable", key);
-  if (!root.valid()) fail("open directory", root_, ENOENT);
+  if (!root.valid()) return;  // no root yet: nothing was written
   auto sync = [&](int fd, const std::string& path) {
     if (const int err = posix::fsync_fd(fd)) fail("fsync", path, err);
   };
   // O_NONBLOCK: a FIFO put there must not block the open (it is refused below).
   constexpr int kOpen = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
   UniqueFd top = posix::open_beneath(root.get(), key, kOpen);
+  // Nothing there: the source kept its data elsewhere (a user's backend may), so there
+  // is nothing of ours to make durable.
+  if (!top.valid() && errno == ENOENT) return;
   if (!top.valid()) fail_beneath(root.get(), key, root_, "open", errno, fail);
   struct stat st;
   if (::fstat(top.get(), &st) != 0) fail("stat", path_of(key), errno);

@@ -64,7 +64,7 @@ class FileStorage final : public Storage {
   std::size_t remove_prefix(std::string_view prefix) override;
   /// With `fsync`: fsyncs every regular file and directory under `prefix` (or the file
   /// `prefix`), walking by descriptor without following links, then each directory from
-  /// its parent up to the root. Nothing without `fsync`.
+  /// its parent up to the root. Nothing without `fsync`, or when `prefix` does not exist.
   void make_durable(std::string_view prefix) override;
   /// The local path of `path`.
   std::string url_of(std::string_view path) const override;
