@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -100,13 +102,40 @@ nh::Value small_value() {
   return nh::Value::object({{"mean", 281.5}, {"n", 365}, {"station", "KSEA"}});
 }
 
+// Busy for `us` microseconds: a computation.
+void compute_for(std::int64_t us) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(us);
+  while (std::chrono::steady_clock::now() < until) {
+  }
+}
+
+// A small value computed and committed: "new_key" 0 overwrites one key, 1 commits a new
+// key each time (a new key folder too), as a run of misses does. "compute_us" is the time
+// the function computes before each commit; subtract it to get the commit's cost (the
+// directory fsyncs of one commit overlap the next computation).
 void BM_MissAndCommit(benchmark::State& state) {
   BenchRoot root(state.range(0) != 0);
+  const std::int64_t us = state.range(2);
+  if (state.range(1) != 0) {
+    auto f = nh::cache("miss", {"x"}, {.cache_args = {"x"}}, [us](int x) {
+      compute_for(us);
+      return x;
+    });
+    int x = 0;
+    for (auto _ : state) benchmark::DoNotOptimize(f(++x));
+    return;
+  }
   auto f = nh::cache("miss", {}, {}, [] { return small_value(); });
   auto overwrite = f.with({.cache_mode = nh::CacheMode::overwrite, .recompute = true});
   for (auto _ : state) benchmark::DoNotOptimize(overwrite());
 }
-BENCHMARK(BM_MissAndCommit)->ArgName("fsync")->Arg(1)->Arg(0);
+BENCHMARK(BM_MissAndCommit)
+    ->ArgNames({"fsync", "new_key", "compute_us"})
+    ->Args({1, 0, 0})
+    ->Args({1, 1, 0})
+    ->Args({1, 1, 1000})
+    ->Args({0, 0, 0})
+    ->Args({0, 1, 0});
 
 void BM_EncodeOnly(benchmark::State& state) {
   const nh::Codec& basic = nh::CodecRegistry::get("basic");
