@@ -223,10 +223,16 @@ def from_core(plain, engine=""):
         (_, dtype, data, _, _), = plain["variables"].values()
         return array_of(dtype, data)
     import xarray as xr
+    from xarray.core import indexing
     variables = {}
     for name, (dims, dtype, data, var_attrs, encoding) in plain["variables"].items():
         array = array_of(dtype, data)
-        variables[name] = xr.Variable(dims, array,
+        # Wrapped, as the lazy recall's in-memory arrays are: xarray, given numpy, would
+        # import dask.array to check its type (a quarter of a second in a new process, when
+        # dask is installed). The values are read; .values, .data and .load() hand out
+        # this numpy array without a copy.
+        wrapped = indexing.NumpyIndexingAdapter(array) if isinstance(array, np.ndarray) else array
+        variables[name] = xr.Variable(dims, wrapped,
                                       read_attrs(dict(var_attrs), encoding, array.dtype))
     return decoded(variables, set(plain["coords"]), attrs, marker)
 
