@@ -178,15 +178,16 @@ def _read_table(data):
     return read_parquet(pa.BufferReader(data))
 
 
-def read_parquet(source, memory_map=False):
+def read_parquet(source, memory_map=False, file=None):
     """One parquet file (a path or a pyarrow buffer) as the arrow table a plain read
     returns, faster: a text column stored with a small dictionary in every row group is
     decoded as that dictionary's indices and expanded by a gather, on every core, rather
     than by parquet's per-value string decoder (which is most of a recall's time for such
     a column). ParquetFile rather than read_table: one file needs no dataset layer (whose
-    import, pyarrow.dataset, costs a fresh process 10 ms)."""
+    import, pyarrow.dataset, costs a fresh process 10 ms). ``file``: ``source`` already
+    opened as a ParquetFile (its footer read), if it was."""
     import pyarrow.parquet as pq
-    file = pq.ParquetFile(source, memory_map=memory_map)
+    file = file or pq.ParquetFile(source, memory_map=memory_map)
     names = _small_dictionary_columns(file)
     if not names:
         return file.read()
@@ -470,14 +471,19 @@ class ParquetAdapter(Adapter):
             return None
 
         single = os.path.isfile(path)  # the original's pandas tables: one file
+        opened = {}  # the file whose footer told the kind, kept open for the read
 
         def stored_kind():
             first = path if single else _first_file(path)
-            return "pandas" if first is None else _stored_kind(first)
+            if first is None:
+                return "pandas"
+            import pyarrow.parquet as pq
+            opened[first] = file = pq.ParquetFile(first, memory_map=True)
+            return _kind_of_metadata(file.schema_arrow.metadata)
 
         kind = _read_kind(engine, stored_kind)
         if kind != "dask":
-            table = self._local_table(target, path, single)
+            table = self._local_table(target, path, single, opened)
             if table is None:
                 return None
             if kind == "polars":
@@ -493,12 +499,13 @@ class ParquetAdapter(Adapter):
         base = os.path.abspath(path)
         return dd.read_parquet(base, engine="pyarrow", dataset={"partition_base_dir": base})
 
-    def _local_table(self, target, path, single):
+    def _local_table(self, target, path, single, opened=None):
         """A local payload read as one arrow table without the engine reading its bytes
         first: the files memory-mapped, decoded by pyarrow on every core. Only the
         engine's own complete layout (every partition, then the record of their count) or
         one file; anything else (Hive folders, a partial payload) is left to the engine,
-        which reads it or says what is wrong."""
+        which reads it or says what is wrong. ``opened``: files already opened as
+        ParquetFile, by path, whose footers are not read again."""
         if single:
             files = [path]
         else:
@@ -507,7 +514,8 @@ class ParquetAdapter(Adapter):
                 return None
             if any(os.path.isdir(os.path.join(path, entry)) for entry in os.listdir(path)):
                 return None  # Hive folders: the engine's read names their values
-        tables = [read_parquet(name, memory_map=True) for name in files]
+        opened = opened or {}
+        tables = [read_parquet(name, memory_map=True, file=opened.get(name)) for name in files]
         if len(tables) > 1:
             if not all(t.schema.equals(tables[0].schema, check_metadata=True) for t in tables):
                 return None  # partitions of a dask frame, each with its own index
