@@ -143,6 +143,7 @@ def test_an_entry_point_adapter_is_loaded_once(monkeypatch):
         return [EntryPoint()]
 
     monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
+    monkeypatch.setattr(backends, "_plugins_declared", lambda: True)
     monkeypatch.setattr(backends, "_entry_points_loaded", False)
     try:
         assert adapter_for(Point(0, 0)).name == "basic"
@@ -151,6 +152,40 @@ def test_an_entry_point_adapter_is_loaded_once(monkeypatch):
         assert EntryPoint.loads == 1
     finally:
         backends.unregister_adapter(PointAdapter)
+
+
+def test_an_installed_plugin_is_found_and_none_costs_no_metadata_scan(tmp_path, monkeypatch):
+    import importlib.metadata
+    # Nothing installed declares the group: importlib's full scan is not made.
+    assert not backends._plugins_declared()
+
+    def no_scan(**_):
+        raise AssertionError("importlib.metadata scanned every distribution")
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", no_scan)
+    monkeypatch.setattr(backends, "_entry_points_loaded", False)
+    assert adapter_for(1).name == "basic"
+    monkeypatch.undo()
+    # A distribution on sys.path that declares an adapter: found, loaded, used.
+    (tmp_path / "nh_points_plugin.py").write_text(
+        "from nuthatch.backends import Adapter\n"
+        "class Marker:\n    pass\n"
+        "class MarkerAdapter(Adapter):\n"
+        "    name = 'basic'\n    priority = 100\n"
+        "    def takes(self, obj):\n        return isinstance(obj, Marker)\n")
+    info = tmp_path / "nh_points_plugin-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: nh-points-plugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        "[nuthatch.backends]\nmarker = nh_points_plugin:MarkerAdapter\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(backends, "_entry_points_loaded", False)
+    assert backends._plugins_declared()
+    import nh_points_plugin
+    try:
+        assert type(adapter_for(nh_points_plugin.Marker())).__name__ == "MarkerAdapter"
+    finally:
+        backends.unregister_adapter(nh_points_plugin.MarkerAdapter)
 
 
 def test_storage_facts_come_from_the_engine(tmp_path):
