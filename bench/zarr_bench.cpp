@@ -118,7 +118,7 @@ void BM_ZarrWriteFile(benchmark::State& state) {
     if (state.range(0) == 2) open_file(dir.path(""), true)->make_durable(name);
     state.PauseTiming();
     std::error_code ec;
-    fs::remove_all(dir.path(std::to_string(run - 1)), ec);
+    fs::remove_all(dir.path(name), ec);
     state.ResumeTiming();
   }
   state.SetBytesProcessed(state.iterations() * dataset_bytes());

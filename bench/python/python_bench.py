@@ -53,6 +53,7 @@ This is a benchmark, not a test: it prints numbers and fails only if an engine f
 """
 import argparse
 import concurrent.futures
+import contextlib
 import json
 import logging
 import os
@@ -289,24 +290,28 @@ def local_path(url):
     return url[len("file://"):] if url.startswith("file://") else url
 
 
-def decompression_floor(dataset_cached, repeat):
-    """Seconds to decode the stored dataset's chunks (read into memory first) with their
-    codec, on all cores, into one preallocated buffer per variable: best of `repeat`."""
-    import numpy as np
-    import numcodecs
+@contextlib.contextmanager
+def no_numpy_huge_pages():
+    """numpy's arrays allocated inside without its request for transparent huge pages
+    (see "floor" in the module's docstring)."""
     try:
         from numpy._core import multiarray  # numpy 2
     except ImportError:
         from numpy.core import multiarray
     huge = multiarray._get_madvise_hugepage()
-    multiarray._set_madvise_hugepage(False)  # see "floor" in the module's docstring
+    multiarray._set_madvise_hugepage(False)
     try:
-        return _decompression_floor(np, numcodecs, dataset_cached, repeat)
+        yield
     finally:
         multiarray._set_madvise_hugepage(huge)
 
 
-def _decompression_floor(np, numcodecs, dataset_cached, repeat):
+@no_numpy_huge_pages()  # its buffers, fresh as a new process's, as the engine's are
+def decompression_floor(dataset_cached, repeat):
+    """Seconds to decode the stored dataset's chunks (read into memory first) with their
+    codec, on all cores, into one preallocated buffer per variable: best of `repeat`."""
+    import numpy as np
+    import numcodecs
     path = local_path(dataset_cached(0, filepath_only=True))
     jobs = []
     for name in VARIABLES:

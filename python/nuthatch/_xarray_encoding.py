@@ -223,18 +223,24 @@ def from_core(plain, engine=""):
         (_, dtype, data, _, _), = plain["variables"].values()
         return array_of(dtype, data)
     import xarray as xr
-    from xarray.core import indexing
     variables = {}
     for name, (dims, dtype, data, var_attrs, encoding) in plain["variables"].items():
         array = array_of(dtype, data)
-        # Wrapped, as the lazy recall's in-memory arrays are: xarray, given numpy, would
-        # import dask.array to check its type (a quarter of a second in a new process, when
-        # dask is installed). The values are read; .values, .data and .load() hand out
-        # this numpy array without a copy.
-        wrapped = indexing.NumpyIndexingAdapter(array) if isinstance(array, np.ndarray) else array
-        variables[name] = xr.Variable(dims, wrapped,
+        variables[name] = xr.Variable(dims, for_xarray(array),
                                       read_attrs(dict(var_attrs), encoding, array.dtype))
     return decoded(variables, set(plain["coords"]), attrs, marker)
+
+
+def for_xarray(data):
+    """``data`` as a recalled variable hands it to xarray: a numpy array wrapped in
+    xarray's NumpyIndexingAdapter, anything else as it is. Given numpy itself, xarray
+    would import dask.array to check its type (a quarter of a second in a new process,
+    when dask is installed). The values stay read: .values, .data and .load() hand out
+    the numpy array without a copy."""
+    if not isinstance(data, np.ndarray):
+        return data
+    from xarray.core import indexing
+    return indexing.NumpyIndexingAdapter(data)
 
 
 _NUMPY_DTYPES = {"datetime64[ns]": np.dtype("datetime64[ns]"), "str": np.dtype(object)}

@@ -12,7 +12,7 @@ from xarray.core import indexing
 
 from ._handles import readers
 from ._xarray_encoding import (DASK_MARKER, DTYPE_NAMES, TYPE_ATTR, array_of, decoded,
-                               numpy_dtype, read_attrs)
+                               for_xarray, numpy_dtype, read_attrs)
 
 
 def _reader(target, fresh=False):
@@ -205,9 +205,7 @@ def open_lazy(target, stored_chunks=False, dask=True, schema=None):
         else:
             data = _lazily_indexed(target, name, dims, dtype, shape)
         np_dtype = numpy_dtype(dtype)
-        if isinstance(data, np.ndarray):  # xarray, given numpy, would import dask to check
-            data = indexing.NumpyIndexingAdapter(data)
-        var = xr.Variable(dims, data, read_attrs(dict(var_attrs), encoding, np_dtype))
+        var = xr.Variable(dims, for_xarray(data), read_attrs(dict(var_attrs), encoding, np_dtype))
         var.encoding = {"chunks": tuple(chunks),
                         "preferred_chunks": dict(zip(dims, chunks))}
         variables[name] = var

@@ -187,7 +187,8 @@ def read_parquet(source, memory_map=False, file=None):
     import, pyarrow.dataset, costs a fresh process 10 ms). ``file``: ``source`` already
     opened as a ParquetFile (its footer read), if it was."""
     import pyarrow.parquet as pq
-    file = file or pq.ParquetFile(source, memory_map=memory_map)
+    if file is None:
+        file = pq.ParquetFile(source, memory_map=memory_map)
     names = _small_dictionary_columns(file)
     if not names:
         return file.read()
@@ -499,7 +500,7 @@ class ParquetAdapter(Adapter):
         base = os.path.abspath(path)
         return dd.read_parquet(base, engine="pyarrow", dataset={"partition_base_dir": base})
 
-    def _local_table(self, target, path, single, opened=None):
+    def _local_table(self, target, path, single, opened):
         """A local payload read as one arrow table without the engine reading its bytes
         first: the files memory-mapped, decoded by pyarrow on every core. Only the
         engine's own complete layout (every partition, then the record of their count) or
@@ -514,7 +515,6 @@ class ParquetAdapter(Adapter):
                 return None
             if any(os.path.isdir(os.path.join(path, entry)) for entry in os.listdir(path)):
                 return None  # Hive folders: the engine's read names their values
-        opened = opened or {}
         tables = [read_parquet(name, memory_map=True, file=opened.get(name)) for name in files]
         if len(tables) > 1:
             if not all(t.schema.equals(tables[0].schema, check_metadata=True) for t in tables):
