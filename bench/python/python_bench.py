@@ -43,6 +43,12 @@ Measures (seconds; best of --repeat, page cache warm):
                   where the kernel's THP defrag is "madvise", that request makes the
                   first touch compact memory, 0.45 s instead of 0.10 s for 256 MiB on
                   the bench machine, which would measure the kernel, not the codec);
+  machine floors  (nuthatch only, local root) what this machine allows any cache, with no
+                  engine in the way: a durable atomic small write (temp file, fsync,
+                  rename, folder fsync; median); encoding the dataset with its stored
+                  codec on all cores; writing its stored bytes as files, each fsynced; and
+                  faulting in new memory the size of the dataset and of the frame. A miss,
+                  a write or a fresh recall cannot cost less than its floors;
   peak RSS        of the fresh-process recalls (ru_maxrss), as a multiple of the data size.
 Ratios are the other engine's time divided by nuthatch's (> 1: nuthatch is faster).
 `--s3` puts every root on a MinIO server started on loopback (joblib has no S3 store);
@@ -256,7 +262,15 @@ def child_write(engine, root, size_mib, repeat):
     if is_remote(root):
         pass  # the floor and the bytes stored are measured on a local root
     elif engine == "nuthatch":
-        out["floor"], out["floor_fresh"] = decompression_floor(dataset_cached, repeat)
+        chunks = stored_chunks(dataset_cached)
+        out["floor"], out["floor_fresh"] = decompression_floor(chunks, repeat)
+        out["floor_encode"] = compression_floor(chunks, DATASET, repeat)
+        out["floor_durable_write"] = durable_write_floor(chunks, os.path.join(root, "floors"),
+                                                         repeat)
+        out["floor_commit"] = commit_floor(os.path.join(root, "floors", "commit"))
+        out["floor_pages_dataset"] = fresh_pages_floor(round(out["dataset_mib"]))
+        out["floor_pages_frame"] = fresh_pages_floor(round(out["frame_mib"]))
+        shutil.rmtree(os.path.join(root, "floors"))
         out["stored_mib"] = stored_bytes(root) / MIB
     elif engine in ("joblib", "raw", "original"):
         out["stored_mib"] = stored_bytes(root) / MIB
@@ -306,14 +320,13 @@ def no_numpy_huge_pages():
         multiarray._set_madvise_hugepage(huge)
 
 
-@no_numpy_huge_pages()  # its buffers, fresh as a new process's, as the engine's are
-def decompression_floor(dataset_cached, repeat):
-    """Seconds to decode the stored dataset's chunks (read into memory first) with their
-    codec, on all cores, into one preallocated buffer per variable: best of `repeat`."""
-    import numpy as np
+def stored_chunks(dataset_cached):
+    """The stored dataset's chunks (run 0), read into memory: (variable, blosc codec, the
+    chunk's bytes, its region of the variable, the chunk shape, the variable's shape, the
+    chunk's path relative to the payload)."""
     import numcodecs
     path = local_path(dataset_cached(0, filepath_only=True))
-    jobs = []
+    chunks = []
     for name in VARIABLES:
         with open(os.path.join(path, name, "zarr.json")) as f:
             meta = json.load(f)
@@ -322,19 +335,37 @@ def decompression_floor(dataset_cached, repeat):
         blosc = numcodecs.Blosc(cname=codec["cname"], clevel=codec["clevel"],
                                 shuffle={"noshuffle": 0, "shuffle": 1,
                                          "bitshuffle": 2}[codec["shuffle"]])
-        out = np.empty(shape, dtype=np.float32)
         for folder, _, files in os.walk(os.path.join(path, name, "c")):
             for file in files:
-                index = [int(p) for p in os.path.relpath(os.path.join(folder, file),
-                                                          os.path.join(path, name, "c")).split("/")]
+                relative = os.path.relpath(os.path.join(folder, file), path)
+                index = [int(p) for p in relative.split("/")[2:]]
                 with open(os.path.join(folder, file), "rb") as f:
                     raw = f.read()
                 region = tuple(slice(i * c, min((i + 1) * c, s))
                                for i, c, s in zip(index, chunk, shape))
-                jobs.append((blosc, raw, out, region, chunk))
+                chunks.append((name, blosc, raw, region, chunk, shape, relative))
+    return chunks
+
+
+def on_all_cores(job, items, rounds):
+    """Seconds of each of `rounds` runs of job over items, on one thread per core."""
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count()) as pool:
+        return [timed(lambda: list(pool.map(job, items)))[0] for _ in range(rounds)]
+
+
+@no_numpy_huge_pages()  # its buffers, fresh as a new process's, as the engine's are
+def decompression_floor(chunks, repeat):
+    """Seconds to decode the stored dataset's chunks (in memory) with their codec, on all
+    cores, into one preallocated buffer per variable: best of `repeat`, and the first
+    round (into fresh buffers)."""
+    import numpy as np
+    outs = {}
+    for name, _, _, _, _, shape, _ in chunks:
+        outs.setdefault(name, np.empty(shape, dtype=np.float32))
 
     def decode(job):
-        blosc, raw, out, region, chunk = job
+        name, blosc, raw, region, chunk, _, _ = job
+        out = outs[name]
         full = [r.stop - r.start for r in region] == chunk
         target = out[region] if full else np.empty(chunk, dtype=np.float32)
         if full and target.flags.c_contiguous:
@@ -343,13 +374,96 @@ def decompression_floor(dataset_cached, repeat):
             target[...] = np.frombuffer(blosc.decode(raw), dtype=np.float32).reshape(chunk)
             out[region] = target[tuple(slice(0, r.stop - r.start) for r in region)]
 
-    times = []
-    with concurrent.futures.ThreadPoolExecutor(os.cpu_count()) as pool:
-        for _ in range(max(2, repeat)):
-            times.append(timed(lambda: list(pool.map(decode, jobs)))[0])
     # The first round fills fresh buffers (every page faulted in, as a new process's
     # recall must); the best of the others reuses them.
+    times = on_all_cores(decode, chunks, max(2, repeat))
     return min(times[1:]), times[0]
+
+
+# --- what this machine allows: floors no cache can beat ---------------------------------
+def compression_floor(chunks, dataset, repeat):
+    """Seconds to encode the dataset's values, chunk by chunk, with the stored codec on all
+    cores (no file written): best of `repeat`."""
+    import numpy as np
+    items = [(blosc, np.ascontiguousarray(dataset[name].values[region]))
+             for name, blosc, _, region, _, _, _ in chunks]
+    return min(on_all_cores(lambda item: item[0].encode(item[1]), items, repeat))
+
+
+def durable_write_floor(chunks, folder, repeat):
+    """Seconds to write the stored dataset's chunk bytes (in memory) as files of a new
+    folder tree, one thread per core, each file fsynced, then each folder: what a write
+    that is on disk when it returns costs on this device, before any encoding; best of
+    `repeat`."""
+    times = []
+    for run in range(repeat):
+        root = os.path.join(folder, f"durable-{run}")
+        folders = sorted({os.path.dirname(os.path.join(root, c[6])) for c in chunks})
+        os.sync()
+
+        def write(chunk):
+            fd = os.open(os.path.join(root, chunk[6]), os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+            try:
+                os.write(fd, chunk[2])
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+        def sync_folder(path):
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+        def run_once():
+            for path in folders:
+                os.makedirs(path, exist_ok=True)
+            with concurrent.futures.ThreadPoolExecutor(os.cpu_count()) as pool:
+                list(pool.map(write, chunks))
+                list(pool.map(sync_folder, folders + [os.path.dirname(root)]))
+
+        times.append(timed(run_once)[0])
+        shutil.rmtree(root)
+    return min(times)
+
+
+def commit_floor(folder):
+    """Median seconds of the least a small write that is atomic and durable when it
+    returns costs on this file system, with no engine: a 700-byte temp file written and
+    fsynced, renamed over its target, the folder fsynced (DESIGN's commit protocol, in a
+    folder that exists)."""
+    os.makedirs(folder, exist_ok=True)
+    target, temp = os.path.join(folder, "basic.json"), os.path.join(folder, ".tmp")
+    payload = b"x" * 700
+    dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+
+    def commit(_):
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+        os.write(fd, payload)
+        os.fsync(fd)
+        os.close(fd)
+        os.rename(temp, target)
+        os.fsync(dir_fd)
+
+    try:
+        return statistics.median(repeat_for(MISS_SECONDS, MISS_MIN_CALLS, MISS_MAX_CALLS,
+                                            commit))
+    finally:
+        os.close(dir_fd)
+
+
+@no_numpy_huge_pages()
+def fresh_pages_floor(mib):
+    """Seconds to fault in `mib` MiB of new memory, one thread per core each writing one
+    byte per 4 KiB page of its share (no huge-page request): what any recall into new
+    memory pays in a fresh process, besides decoding."""
+    import numpy as np
+    pages = np.empty(mib * MIB, dtype=np.uint8)
+    shares = np.array_split(pages, os.cpu_count())
+    seconds = min(on_all_cores(lambda share: share[::4096].fill(1), shares, 1))
+    del shares, pages
+    return seconds
 
 
 def stored_bytes(root):
@@ -460,6 +574,11 @@ ROWS = [("hit, small value", "hit", 1e6, "us"),
          "dataset_read"),
         ("Dataset decompression floor", "floor", 1, "s"),
         ("  the same into fresh buffers", "floor_fresh", 1, "s"),
+        ("floor: durable atomic small write", "floor_commit", 1e3, "ms"),
+        ("floor: encode the Dataset (codec, all cores)", "floor_encode", 1, "s"),
+        ("floor: write its stored bytes durably", "floor_durable_write", 1, "s"),
+        ("floor: fault in the Dataset's size of memory", "floor_pages_dataset", 1, "s"),
+        ("floor: fault in the DataFrame's size", "floor_pages_frame", 1, "s"),
         ("bytes stored (both)", "stored_mib", 1, "MiB"),
         ("DataFrame bytes stored (parquet)", "frame_stored_mib", 1, "MiB"),
         ("DataFrame bytes stored (arrow)", "frame_arrow_stored_mib", 1, "MiB"),
