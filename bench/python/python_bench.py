@@ -58,6 +58,7 @@ times the fresh-process recalls at each size (MiB) and plots them (matplotlib).
 This is a benchmark, not a test: it prints numbers and fails only if an engine fails.
 """
 import argparse
+import collections
 import concurrent.futures
 import contextlib
 import json
@@ -320,10 +321,13 @@ def no_numpy_huge_pages():
         multiarray._set_madvise_hugepage(huge)
 
 
+# One stored chunk, read into memory: its variable, blosc codec and bytes, its region of
+# the variable, the chunk shape, the variable's shape, its path relative to the payload.
+Chunk = collections.namedtuple("Chunk", "name blosc raw region chunk shape relative")
+
+
 def stored_chunks(dataset_cached):
-    """The stored dataset's chunks (run 0), read into memory: (variable, blosc codec, the
-    chunk's bytes, its region of the variable, the chunk shape, the variable's shape, the
-    chunk's path relative to the payload)."""
+    """The stored dataset's chunks (run 0), each a Chunk."""
     import numcodecs
     path = local_path(dataset_cached(0, filepath_only=True))
     chunks = []
@@ -343,7 +347,7 @@ def stored_chunks(dataset_cached):
                     raw = f.read()
                 region = tuple(slice(i * c, min((i + 1) * c, s))
                                for i, c, s in zip(index, chunk, shape))
-                chunks.append((name, blosc, raw, region, chunk, shape, relative))
+                chunks.append(Chunk(name, blosc, raw, region, chunk, shape, relative))
     return chunks
 
 
@@ -360,12 +364,12 @@ def decompression_floor(chunks, repeat):
     round (into fresh buffers)."""
     import numpy as np
     outs = {}
-    for name, _, _, _, _, shape, _ in chunks:
-        outs.setdefault(name, np.empty(shape, dtype=np.float32))
+    for c in chunks:
+        outs.setdefault(c.name, np.empty(c.shape, dtype=np.float32))
 
-    def decode(job):
-        name, blosc, raw, region, chunk, _, _ = job
-        out = outs[name]
+    def decode(c):
+        blosc, raw, region, chunk = c.blosc, c.raw, c.region, c.chunk
+        out = outs[c.name]
         full = [r.stop - r.start for r in region] == chunk
         target = out[region] if full else np.empty(chunk, dtype=np.float32)
         if full and target.flags.c_contiguous:
@@ -385,8 +389,8 @@ def compression_floor(chunks, dataset, repeat):
     """Seconds to encode the dataset's values, chunk by chunk, with the stored codec on all
     cores (no file written): best of `repeat`."""
     import numpy as np
-    items = [(blosc, np.ascontiguousarray(dataset[name].values[region]))
-             for name, blosc, _, region, _, _, _ in chunks]
+    items = [(c.blosc, np.ascontiguousarray(dataset[c.name].values[c.region]))
+             for c in chunks]
     return min(on_all_cores(lambda item: item[0].encode(item[1]), items, repeat))
 
 
@@ -398,13 +402,13 @@ def durable_write_floor(chunks, folder, repeat):
     times = []
     for run in range(repeat):
         root = os.path.join(folder, f"durable-{run}")
-        folders = sorted({os.path.dirname(os.path.join(root, c[6])) for c in chunks})
+        folders = sorted({os.path.dirname(os.path.join(root, c.relative)) for c in chunks})
         os.sync()
 
-        def write(chunk):
-            fd = os.open(os.path.join(root, chunk[6]), os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+        def write(c):
+            fd = os.open(os.path.join(root, c.relative), os.O_WRONLY | os.O_CREAT | os.O_EXCL)
             try:
-                os.write(fd, chunk[2])
+                os.write(fd, c.raw)
                 os.fsync(fd)
             finally:
                 os.close(fd)
