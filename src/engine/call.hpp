@@ -29,6 +29,8 @@ struct Seen {
   std::optional<ManifestRecord> record;  ///< nullopt: looked up and absent
   bool stale = false;                    ///< replace without asking
   std::string backend;                   ///< the manifest looked up
+  bool any_backend = false;              ///< absent: no manifest of the key at all
+  bool null_absent = false;              ///< the key had no null entry either
 };
 
 class Call {

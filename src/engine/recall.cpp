@@ -26,10 +26,15 @@ std::optional<Found> Call::lookup(const Location& location) {
   try {
     std::optional<std::string> hint;
     if (r_.backend.empty()) hint = backend_hints::get(fn_.name);
-    std::optional<LocatedEntry> entry = location.find(r_.ns, key, r_.backend, hint.value_or(""));
+    LookupFacts facts;
+    std::optional<LocatedEntry> entry =
+        location.find(r_.ns, key, r_.backend, hint.value_or(""), &facts);
+    // Known absent: a write to this level then needs no second look (nor, when the key
+    // had no null entry, a removal of one).
     if (!r_.backend.empty() && (!entry || entry->record.manifest.backend != r_.backend)) {
-      // Known absent: a write to this level then needs no second look.
-      seen_.push_back(Seen{&location, std::nullopt, false, r_.backend});
+      seen_.push_back(Seen{&location, std::nullopt, false, r_.backend, false, facts.no_null});
+    } else if (r_.backend.empty() && facts.no_value && facts.no_null) {
+      seen_.push_back(Seen{&location, std::nullopt, false, "", true, true});
     }
     if (!entry && r_.legacy_key && location.layout() == EntryLayout::nuthatch &&
         location.holds_migrated_entries()) {

@@ -88,10 +88,11 @@ void Call::write(const Location& location, const Boxed& result,
   CommitRules rules;
   bool stale = false;
   auto it = std::find_if(seen_.begin(), seen_.end(), [&](const Seen& s) {
-    return s.location == &location && s.backend == backend;
+    return s.location == &location && (s.backend == backend || s.any_backend);
   });
   if (it != seen_.end()) {
     rules.expected = it->record;
+    rules.null_absent = it->null_absent;
     stale = it->stale;
   } else {
     rules.expected = store->find(r_.ns, entry.key, backend);

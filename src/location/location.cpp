@@ -160,12 +160,18 @@ bool is_skipped_mirror(const std::string& name, const std::set<std::string>& ski
 }  // namespace
 
 std::optional<LocatedEntry> Location::find(const std::string& ns, const std::string& key,
-                                           const std::string& backend,
-                                           const std::string& hint) const {
+                                           const std::string& backend, const std::string& hint,
+                                           LookupFacts* facts) const {
+  LookupFacts seen;
+  if (facts == nullptr) facts = &seen;
+  *facts = LookupFacts{};
   if (!backend.empty()) {
     std::shared_ptr<EntryStore> store = store_for(backend);
     if (auto found = find_in(store, ns, key, backend)) return found;
-    return find_in(store, ns, key, std::string(kNullBackend));
+    facts->no_value = true;
+    std::optional<LocatedEntry> null_entry = find_in(store, ns, key, std::string(kNullBackend));
+    facts->no_null = !null_entry;
+    return null_entry;
   }
   if (!hint.empty()) {
     if (auto found = find_in(store_for(hint), ns, key, hint)) return found;
@@ -175,18 +181,23 @@ std::optional<LocatedEntry> Location::find(const std::string& ns, const std::str
   // newest entry id.
   std::optional<LocatedEntry> best;
   std::shared_ptr<EntryStore> null_store;
+  bool value_listed = false;
   for (const std::shared_ptr<EntryStore>& store : stores()) {
     for (const std::string& b : store->backends(ns, key)) {
       if (b == kNullBackend) {
         if (!null_store) null_store = store;
         continue;
       }
+      value_listed = true;
       std::optional<LocatedEntry> found = find_in(store, ns, key, b);
       if (found && (!best || found->record.manifest.entry_id > best->record.manifest.entry_id)) {
         best = std::move(found);
       }
     }
   }
+  facts->no_null = !null_store;
+  // A listed manifest that does not read as an entry still counts: a commit must look.
+  facts->no_value = !value_listed;
   if (!best && null_store) best = find_in(null_store, ns, key, std::string(kNullBackend));
   return best;
 }
@@ -206,8 +217,7 @@ CommitOutcome Location::commit(const EntryDraft& draft, const Codec* codec,
   std::shared_ptr<EntryStore> store = store_for(draft.store_selector());
   Manifest m = draft.manifest();
   if (payload == nullptr || codec == nullptr) {  // a null entry
-    return store->commit(std::move(m), Boxed(), nullptr, backend_kwargs, rules.expected,
-                         rules.replace, committed);
+    return store->commit(std::move(m), Boxed(), nullptr, backend_kwargs, rules, committed);
   }
   if (!codec->single_file()) {  // the source may write the tree itself
     Manifest prepared = m;
@@ -230,11 +240,10 @@ CommitOutcome Location::commit(const EntryDraft& draft, const Codec* codec,
     }
     if (bytes) {
       prepared.bytes = *bytes;
-      return store->publish(std::move(prepared), rules.expected, rules.replace, committed);
+      return store->publish(std::move(prepared), rules, committed);
     }
   }
-  return store->commit(std::move(m), payload->stored(), codec, backend_kwargs, rules.expected,
-                       rules.replace, committed);
+  return store->commit(std::move(m), payload->stored(), codec, backend_kwargs, rules, committed);
 }
 
 std::vector<EntryInfo> Location::list() const {

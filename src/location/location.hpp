@@ -79,13 +79,13 @@ class PayloadSource {
   virtual Boxed stored() = 0;
 };
 
-/// How a commit treats what it finds current.
-struct CommitRules {
-  /// The entry the caller saw (std::nullopt: it saw none).
-  std::optional<ManifestRecord> expected;
-  /// Replace whatever is current; otherwise an entry committed meanwhile by someone else
-  /// is kept and ours discarded.
-  bool replace = false;
+/// What a lookup (Location::find) established besides the entry it returns.
+struct LookupFacts {
+  /// No value entry of the key: of the backend asked for, or, when any backend was asked
+  /// for, of any backend in any store (every store was listed).
+  bool no_value = false;
+  /// No null entry of the key.
+  bool no_null = false;
 };
 
 class Location {
@@ -127,10 +127,11 @@ class Location {
 
   /// The entry of (ns, key) for `backend`, else its null entry, in the store of
   /// `backend`. `backend` "" = whichever backend: `hint` is tried first (one read), then
-  /// every store is listed: the newest value entry wins, else a null entry.
+  /// every store is listed: the newest value entry wins, else a null entry. `facts`, when
+  /// given, receives what the lookup saw absent (a commit that follows need not look again).
   std::optional<LocatedEntry> find(const std::string& ns, const std::string& key,
-                                   const std::string& backend,
-                                   const std::string& hint = "") const;
+                                   const std::string& backend, const std::string& hint = "",
+                                   LookupFacts* facts = nullptr) const;
 
   /// Commits an entry in the store its backend selects. `payload` is nullptr for a null
   /// entry; `codec` is the backend's codec (nullptr for a null entry). `committed`, when

@@ -192,8 +192,7 @@ std::optional<Boxed> EntryStore::read(ManifestRecord& record, const Codec& codec
 }
 
 CommitOutcome EntryStore::commit(Manifest m, const Boxed& stored, const Codec* codec,
-                                 const Value& kwargs,
-                                 const std::optional<ManifestRecord>& expected, bool replace,
+                                 const Value& kwargs, const CommitRules& rules,
                                  Manifest* committed_manifest) {
   if (stored.empty()) {
     m.state = "null";
@@ -215,7 +214,7 @@ CommitOutcome EntryStore::commit(Manifest m, const Boxed& stored, const Codec* c
       m.bytes = codec->write_tree(stored, *storage_, m.payload + "/", kwargs);
     }
   }
-  return publish(std::move(m), expected, replace, committed_manifest);
+  return publish(std::move(m), rules, committed_manifest);
 }
 
 void EntryStore::prepare(Manifest& m, const Codec* codec) {
@@ -229,8 +228,10 @@ void EntryStore::prepare(Manifest& m, const Codec* codec) {
   m.payload = codec ? payload_path(m.ns, m.key, m.backend, m.entry_id, codec->extension()) : "";
 }
 
-CommitOutcome EntryStore::publish(Manifest m, const std::optional<ManifestRecord>& expected,
-                                  bool replace, Manifest* committed_manifest) {
+CommitOutcome EntryStore::publish(Manifest m, const CommitRules& rules,
+                                  Manifest* committed_manifest) {
+  const std::optional<ManifestRecord>& expected = rules.expected;
+  const bool replace = rules.replace;
   const std::string path = manifest_path(m.ns, m.key, m.backend);
   const std::string text = manifest_to_json(m);
   if (m.is_null()) remove_value_entries(m.ns, m.key);  // invariant 8
@@ -274,7 +275,7 @@ CommitOutcome EntryStore::publish(Manifest m, const std::optional<ManifestRecord
     throw StorageError(fmt::format("could not commit key '{}' at {}: the entry kept changing",
                                    m.key, location_));
   }
-  after_swap(m);
+  after_swap(m, rules.null_absent);
   if (committed_manifest != nullptr) *committed_manifest = std::move(m);
   return CommitOutcome::committed;
 }
@@ -296,9 +297,9 @@ bool EntryStore::restamp(const ManifestRecord& current, const Manifest& updated)
                             WriteCondition::if_generation(current.generation));
 }
 
-void EntryStore::after_swap(const Manifest& m) {
+void EntryStore::after_swap(const Manifest& m, bool null_absent) {
   // Invariant 9: the entry is committed; nothing here may fail the call.
-  if (m.is_null()) return;
+  if (m.is_null() || null_absent) return;
   try {
     storage_->remove({manifest_path(m.ns, m.key, kNullBackend)});
   } catch (const std::exception& e) {

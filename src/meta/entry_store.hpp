@@ -37,6 +37,18 @@ struct ManifestSlot {
   std::string problem;  ///< why the object is not a valid manifest (for messages)
 };
 
+/// How a commit treats what it finds current: what the committer saw before it computed.
+struct CommitRules {
+  /// The entry the caller saw (std::nullopt: it saw none).
+  std::optional<ManifestRecord> expected;
+  /// Replace whatever is current; otherwise an entry committed meanwhile by someone else
+  /// is kept and ours discarded.
+  bool replace = false;
+  /// The caller's lookup saw that the key has no null entry. A value's commit then skips
+  /// removing one (a null entry committed meanwhile loses to the value: invariant 8).
+  bool null_absent = false;
+};
+
 /// What commit() did.
 enum class CommitOutcome {
   committed,      ///< the new entry is current
@@ -105,8 +117,12 @@ class EntryStore {
   /// meanwhile is kept and ours is discarded.
   /// `committed`, when given, receives the manifest as written.
   CommitOutcome commit(Manifest m, const Boxed& stored, const Codec* codec, const Value& kwargs,
+                       const CommitRules& rules, Manifest* committed = nullptr);
+  CommitOutcome commit(Manifest m, const Boxed& stored, const Codec* codec, const Value& kwargs,
                        const std::optional<ManifestRecord>& expected, bool replace,
-                       Manifest* committed = nullptr);
+                       Manifest* committed = nullptr) {
+    return commit(std::move(m), stored, codec, kwargs, CommitRules{expected, replace}, committed);
+  }
 
   /// The first half of commit() for callers that write a tree payload themselves (e.g.
   /// `nuthatch import`): assigns the entry id, stamps, and sets `m.payload` for `codec`
@@ -115,8 +131,11 @@ class EntryStore {
   /// The second half: the manifest swap for a payload already written at `m.payload`
   /// (from prepare()), with the same rules as commit(). When the swap does not happen the
   /// payload is removed.
+  CommitOutcome publish(Manifest m, const CommitRules& rules, Manifest* committed = nullptr);
   CommitOutcome publish(Manifest m, const std::optional<ManifestRecord>& expected, bool replace,
-                        Manifest* committed = nullptr);
+                        Manifest* committed = nullptr) {
+    return publish(std::move(m), CommitRules{expected, replace}, committed);
+  }
 
   /// Rewrites the manifest of the entry `current` (as read, with its generation) as
   /// `updated`, which must keep its entry id and payload: descriptive fields only (the
@@ -159,7 +178,7 @@ class EntryStore {
   void discard_payload(const Manifest& m);
   /// Steps after a successful swap (value and null entries exclude each other); failures
   /// are warnings: the call has committed.
-  void after_swap(const Manifest& m);
+  void after_swap(const Manifest& m, bool null_absent);
   /// Removes the value entries of (ns, key), before a null entry is committed.
   void remove_value_entries(const std::string& ns, const std::string& key);
   /// Writes nuthatch.json ({"format": 1}) once, marking the location as a store.

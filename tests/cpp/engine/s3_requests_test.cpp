@@ -1,5 +1,6 @@
 // Requests per cache hit with the root on S3 (issue 4's target: 1 for a value small enough
-// to be inlined in its manifest, 2 — manifest and payload — for a larger one). A counting
+// to be inlined in its manifest, 2 — manifest and payload — for a larger one), and per
+// miss of a small value (3: the lookup's two, then the conditional write). A counting
 // proxy on 127.0.0.1 sits between the engine and a real MinIO server and counts every
 // HTTP request the hit sends.
 
@@ -7,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,7 @@
 #include "support/loopback_http.hpp"
 #include "support/s3_server.hpp"
 #include "support/temp_project.hpp"
+#include "support/value_decides_adapter.hpp"
 
 namespace nh = nuthatch;
 
@@ -60,6 +63,45 @@ TEST_F(S3RequestsTest, ALargerValueHitIsTwoRequests) {
                      [](int n) { return std::vector<double>(n, 1.5); });
   f(100000);  // 800 KB: a payload object beside the manifest
   EXPECT_EQ(requests([&] { EXPECT_EQ(f(100000).size(), 100000u); }), 2);
+}
+
+TEST_F(S3RequestsTest, ASmallValueMissIsThreeRequests) {
+  auto f = nh::cache("miss", {"x"}, {.cache_args = {"x"}}, [](int x) { return x * 2; });
+  f(1);  // the first commit at the root also marks it as a store; the backend is learnt
+  // The manifest of the backend last seen (absent), the key folder's listing (nothing in
+  // any backend, no null entry), the manifest written if absent. Neither a second look
+  // before the write nor a removal of a null entry the listing showed absent.
+  EXPECT_EQ(requests([&] { EXPECT_EQ(f(2), 4); }), 3);
+  EXPECT_EQ(requests([&] { EXPECT_EQ(f(2), 4); }), 1);  // and it is there
+}
+
+// As from Python: the backend is the value's, so the lookup tries the backend last seen,
+// then lists the key's folder.
+TEST_F(S3RequestsTest, AMissWhoseBackendTheValueDecidesIsThreeRequests) {
+  nh::FunctionSpec fn{"decides", {"x"}, {.cache_args = {"x"}},
+                      std::make_shared<nh::testing::ValueDecidesAdapter>(), ""};
+  auto call = [&](std::int64_t x) {
+    return nh::engine::call(fn, nh::CallArgs{{nh::Value(x)}, {}}, {},
+                            [&] { return nh::Boxed::make(nh::Value(x * 2)); })
+        .as<nh::Value>();
+  };
+  call(1);
+  // The hinted manifest (absent), the listing (no entry, no null entry), the write.
+  EXPECT_EQ(requests([&] { EXPECT_EQ(call(2), nh::Value(4)); }), 3);
+  EXPECT_EQ(requests([&] { EXPECT_EQ(call(2), nh::Value(4)); }), 1);
+}
+
+TEST_F(S3RequestsTest, AValueReplacingANullEntryStillRemovesIt) {
+  auto none = nh::cache("maybe", {}, {}, []() -> std::optional<int> { return std::nullopt; });
+  EXPECT_EQ(none(), std::nullopt);
+  auto some = nh::cache("maybe", {}, {}, []() -> std::optional<int> { return 7; });
+  EXPECT_EQ(some.with({.retry_null_cache = true})(), 7);
+  auto store = nh::StorageRegistry::open(root_url_, server_->options());
+  std::vector<std::string> manifests;
+  for (const nh::ObjectInfo& object : store->list("meta/")) manifests.push_back(object.path);
+  ASSERT_EQ(manifests.size(), 1u);
+  EXPECT_FALSE(manifests[0].ends_with("/null.json")) << manifests[0];
+  EXPECT_EQ(some(), 7);
 }
 
 TEST_F(S3RequestsTest, ADatasetHitReadsManifestMetadataAndChunksOnly) {
