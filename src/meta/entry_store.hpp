@@ -112,12 +112,11 @@ class EntryStore {
   /// Commits a value (stored type of `codec`) or, when `stored` is empty, a null entry.
   /// `m` carries the descriptive fields (name, key, ns, backend, version, args, code,
   /// inputs); entry id, payload, checksum and stamps are filled in here.
-  /// `expected`: the entry the caller saw (std::nullopt: it saw none). `replace`: replace
-  /// whatever is current (overwrite); otherwise an entry committed by someone else
-  /// meanwhile is kept and ours is discarded.
+  /// `rules`: what the caller saw and whether to replace it (CommitRules).
   /// `committed`, when given, receives the manifest as written.
   CommitOutcome commit(Manifest m, const Boxed& stored, const Codec* codec, const Value& kwargs,
                        const CommitRules& rules, Manifest* committed = nullptr);
+  /// The same with rules {expected, replace}.
   CommitOutcome commit(Manifest m, const Boxed& stored, const Codec* codec, const Value& kwargs,
                        const std::optional<ManifestRecord>& expected, bool replace,
                        Manifest* committed = nullptr) {
@@ -132,10 +131,6 @@ class EntryStore {
   /// (from prepare()), with the same rules as commit(). When the swap does not happen the
   /// payload is removed.
   CommitOutcome publish(Manifest m, const CommitRules& rules, Manifest* committed = nullptr);
-  CommitOutcome publish(Manifest m, const std::optional<ManifestRecord>& expected, bool replace,
-                        Manifest* committed = nullptr) {
-    return publish(std::move(m), CommitRules{expected, replace}, committed);
-  }
 
   /// Rewrites the manifest of the entry `current` (as read, with its generation) as
   /// `updated`, which must keep its entry id and payload: descriptive fields only (the
