@@ -30,11 +30,12 @@ std::optional<Found> Call::lookup(const Location& location) {
     std::optional<LocatedEntry> entry =
         location.find(r_.ns, key, r_.backend, hint.value_or(""), &facts);
     // Known absent: a write to this level then needs no second look (nor, when the key
-    // had no null entry, a removal of one).
-    if (!r_.backend.empty() && (!entry || entry->record.manifest.backend != r_.backend)) {
-      seen_.push_back(Seen{&location, std::nullopt, false, r_.backend, false, facts.no_null});
-    } else if (r_.backend.empty() && facts.no_value && facts.no_null) {
-      seen_.push_back(Seen{&location, std::nullopt, false, "", true, true});
+    // had no null entry, a removal of one). Looked up for any backend, only a key with
+    // no entry at all is: a null entry's write must see the null entry it replaces.
+    const bool any_backend = r_.backend.empty();
+    if (facts.no_value && (!any_backend || facts.no_null)) {
+      seen_.push_back(
+          Seen{&location, std::nullopt, false, r_.backend, any_backend, facts.no_null});
     }
     if (!entry && r_.legacy_key && location.layout() == EntryLayout::nuthatch &&
         location.holds_migrated_entries()) {

@@ -81,8 +81,8 @@ class PayloadSource {
 
 /// What a lookup (Location::find) established besides the entry it returns.
 struct LookupFacts {
-  /// No value entry of the key: of the backend asked for, or, when any backend was asked
-  /// for, of any backend in any store (every store was listed).
+  /// No value entry of the key: none of the backend asked for reads as an entry, or,
+  /// when any backend was asked for, no store lists a value manifest of the key.
   bool no_value = false;
   /// No null entry of the key.
   bool no_null = false;
