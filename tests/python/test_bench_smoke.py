@@ -31,7 +31,10 @@ def test_the_benchmark_runs_and_reports_every_measure_and_floor(tmp_path):
         assert mine.get(key, 0) > 0, f"nuthatch measure {key!r} missing or not positive"
     # Parquet (compressed, delta-encoded) stores the frame in fewer bytes than Arrow IPC.
     assert 0 < mine["frame_stored_mib"] < mine["frame_arrow_stored_mib"]
-    for key in ("frame_write", "frame_read", "dataset_write", "dataset_read"):
+    # Bytes stored per result, for each engine that stores on the local root.
+    assert mine["dataset_stored_mib"] > 0
+    for key in ("frame_write", "frame_read", "dataset_write", "dataset_read",
+                "frame_stored_mib", "dataset_stored_mib"):
         assert results["raw"].get(key, 0) > 0, f"raw measure {key!r} missing"
     for row in FLOOR_ROWS:
         assert row in run.stdout, f"the table has no row {row!r}:\n{run.stdout}"
